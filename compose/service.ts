@@ -1,0 +1,350 @@
+/**
+ * One service: raw mapping → normalised `Service`. The handler table below is
+ * the list of keys Foyer implements, in the order they are applied (env_file
+ * before environment, legacy resource keys before deploy, deploy's restart
+ * policy before `restart`). Keys the spec defines that are not in the table
+ * are refused as "not supported" — never dropped silently.
+ */
+import { posix } from 'node:path';
+import { parseDotenv } from './dotenv.js';
+import type { Lookup } from './interpolate.js';
+import type { Service } from './model.js';
+import { type PathContext, readMounts } from './mounts.js';
+import { readExpose, readPorts } from './ports.js';
+import { type Diagnostics, joinPath } from './problems.js';
+import {
+  checkKeys,
+  extensionsOf,
+  isMap,
+  type RawMap,
+  readBoolean,
+  readInteger,
+  readList,
+  readNumber,
+  readString,
+  readStringList,
+  readStringMap,
+} from './raw.js';
+import {
+  readBuild,
+  readBytes,
+  readCommand,
+  readDependsOn,
+  readDeploy,
+  readDevices,
+  readDuration,
+  readExtraHosts,
+  readFileReferences,
+  readHealthcheck,
+  readServiceNetworks,
+  readUlimits,
+} from './service-fields.js';
+
+/** What normalising a service may read beyond its own mapping. */
+export interface ServiceContext extends PathContext {
+  /** Resolves `KEY` entries without a value in `environment` (the project's variables). */
+  lookup: Lookup;
+  /** Reads an `env_file`; undefined when the file does not exist. Injected: compose/ does no I/O. */
+  readFile: (absolutePath: string) => string | undefined;
+}
+
+type Handler = (
+  value: unknown,
+  path: string,
+  s: Service,
+  c: ServiceContext,
+  d: Diagnostics,
+) => void;
+
+const str =
+  (
+    key:
+      | 'image'
+      | 'user'
+      | 'working_dir'
+      | 'hostname'
+      | 'domainname'
+      | 'container_name'
+      | 'stop_signal'
+      | 'pid'
+      | 'ipc'
+      | 'runtime'
+      | 'platform'
+      | 'pull_policy'
+      | 'network_mode'
+      | 'cpuset',
+  ): Handler =>
+  (v, p, s, _c, d) => {
+    s[key] = readString(v, p, d);
+  };
+const list =
+  (
+    key:
+      | 'cap_add'
+      | 'cap_drop'
+      | 'dns'
+      | 'dns_search'
+      | 'dns_opt'
+      | 'security_opt'
+      | 'group_add'
+      | 'profiles'
+      | 'tmpfs',
+  ): Handler =>
+  (v, p, s, _c, d) => {
+    s[key] = readStringList(v, p, d);
+  };
+const bool =
+  (key: 'privileged' | 'read_only' | 'init' | 'tty' | 'stdin_open' | 'oom_kill_disable'): Handler =>
+  (v, p, s, _c, d) => {
+    s[key] = readBoolean(v, p, d) ?? false;
+  };
+const int =
+  (key: 'cpu_shares' | 'cpu_period' | 'cpu_quota' | 'mem_swappiness' | 'oom_score_adj'): Handler =>
+  (v, p, s, _c, d) => {
+    s[key] = readInteger(v, p, d);
+  };
+
+/** The keys Foyer implements, in application order. */
+const HANDLERS: [string, Handler][] = [
+  ['image', str('image')],
+  ['build', (v, p, s, c, d) => (s.build = readBuild(v, p, d, c.workingDir))],
+  ['command', (v, p, s, _c, d) => (s.command = readCommand(v, p, d))],
+  ['entrypoint', (v, p, s, _c, d) => (s.entrypoint = readCommand(v, p, d))],
+  ['env_file', readEnvFiles],
+  [
+    'environment',
+    (v, p, s, c, d) => Object.assign(s.environment, readStringMap(v, p, d, c.lookup)),
+  ],
+  ['labels', (v, p, s, _c, d) => (s.labels = readStringMap(v, p, d))],
+  ['ports', (v, p, s, _c, d) => (s.ports = readPorts(v, p, d))],
+  ['expose', (v, p, s, _c, d) => (s.expose = readExpose(v, p, d))],
+  ['volumes', (v, p, s, c, d) => (s.volumes = readMounts(v, p, d, c))],
+  ['tmpfs', list('tmpfs')],
+  ['depends_on', (v, p, s, _c, d) => (s.depends_on = readDependsOn(v, p, d))],
+  ['healthcheck', (v, p, s, _c, d) => (s.healthcheck = readHealthcheck(v, p, d))],
+  ['networks', (v, p, s, _c, d) => (s.networks = readServiceNetworks(v, p, d))],
+  ['network_mode', str('network_mode')],
+  ['user', str('user')],
+  ['working_dir', str('working_dir')],
+  ['hostname', str('hostname')],
+  ['domainname', str('domainname')],
+  ['container_name', str('container_name')],
+  ['cap_add', list('cap_add')],
+  ['cap_drop', list('cap_drop')],
+  ['devices', (v, p, s, _c, d) => (s.devices = readDevices(v, p, d))],
+  ['extra_hosts', (v, p, s, _c, d) => (s.extra_hosts = readExtraHosts(v, p, d))],
+  ['dns', list('dns')],
+  ['dns_search', list('dns_search')],
+  ['dns_opt', list('dns_opt')],
+  ['ulimits', (v, p, s, _c, d) => (s.ulimits = readUlimits(v, p, d))],
+  ['sysctls', (v, p, s, _c, d) => (s.sysctls = readStringMap(v, p, d))],
+  ['logging', readLogging],
+  ['stop_grace_period', readStopGracePeriod],
+  ['stop_signal', str('stop_signal')],
+  ['cpu_shares', int('cpu_shares')],
+  ['cpu_period', int('cpu_period')],
+  ['cpu_quota', int('cpu_quota')],
+  ['cpuset', str('cpuset')],
+  ['cpus', (v, p, s, _c, d) => (s.resources.limits.cpus = readNumber(v, p, d))],
+  ['mem_limit', (v, p, s, _c, d) => (s.resources.limits.memory = readBytes(v, p, d))],
+  ['mem_reservation', (v, p, s, _c, d) => (s.resources.reservations.memory = readBytes(v, p, d))],
+  ['pids_limit', (v, p, s, _c, d) => (s.resources.limits.pids = readInteger(v, p, d))],
+  ['memswap_limit', (v, p, s, _c, d) => (s.memswap_limit = readBytes(v, p, d))],
+  ['mem_swappiness', int('mem_swappiness')],
+  ['oom_kill_disable', bool('oom_kill_disable')],
+  ['oom_score_adj', int('oom_score_adj')],
+  ['shm_size', (v, p, s, _c, d) => (s.shm_size = readBytes(v, p, d))],
+  ['deploy', readDeployKey],
+  ['restart', readRestart],
+  ['secrets', (v, p, s, _c, d) => (s.secrets = readFileReferences(v, p, d, '/run/secrets'))],
+  ['configs', (v, p, s, _c, d) => (s.configs = readFileReferences(v, p, d, '/'))],
+  ['profiles', list('profiles')],
+  ['privileged', bool('privileged')],
+  ['read_only', bool('read_only')],
+  ['init', bool('init')],
+  ['tty', bool('tty')],
+  ['stdin_open', bool('stdin_open')],
+  ['security_opt', list('security_opt')],
+  ['group_add', list('group_add')],
+  ['pid', str('pid')],
+  ['ipc', str('ipc')],
+  ['runtime', str('runtime')],
+  ['platform', str('platform')],
+  ['pull_policy', str('pull_policy')],
+];
+const SUPPORTED = new Set(HANDLERS.map(([key]) => key));
+
+/** Keys the spec defines for a service that Foyer does not implement. */
+export const UNSUPPORTED_SERVICE_KEYS: ReadonlySet<string> = new Set([
+  'annotations',
+  'attach',
+  'blkio_config',
+  'cgroup',
+  'cgroup_parent',
+  'cpu_count',
+  'cpu_percent',
+  'cpu_rt_period',
+  'cpu_rt_runtime',
+  'credential_spec',
+  'develop',
+  'device_cgroup_rules',
+  'extends',
+  'external_links',
+  'gpus',
+  'isolation',
+  'label_file',
+  'links',
+  'mac_address',
+  'models',
+  'post_start',
+  'pre_start',
+  'pre_stop',
+  'provider',
+  'scale',
+  'storage_opt',
+  'use_api_socket',
+  'userns_mode',
+  'uts',
+  'volumes_from',
+]);
+
+const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
+const PULL_POLICIES = new Set(['always', 'never', 'missing', 'if_not_present', 'build']);
+
+function readRestart(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diagnostics): void {
+  const restart = readString(v, p, d);
+  if (restart === undefined) return;
+  if (RESTART.test(restart)) s.restart = restart;
+  else d.error(p, 'must be one of "no", always, on-failure[:N], unless-stopped');
+}
+
+function readDeployKey(
+  v: unknown,
+  p: string,
+  s: Service,
+  _c: ServiceContext,
+  d: Diagnostics,
+): void {
+  const deploy = readDeploy(v, p, d, s.resources);
+  if (deploy.replicas !== undefined) s.replicas = deploy.replicas;
+  if (deploy.restart !== undefined) s.restart = deploy.restart;
+}
+
+function readStopGracePeriod(
+  v: unknown,
+  p: string,
+  s: Service,
+  _c: ServiceContext,
+  d: Diagnostics,
+): void {
+  const ns = readDuration(v, p, d);
+  // Docker's StopTimeout is whole seconds; round up so a grace period is never shortened.
+  if (ns !== undefined) s.stop_grace_period = Math.ceil(ns / 1e9);
+}
+
+function readLogging(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diagnostics): void {
+  if (!isMap(v)) {
+    d.error(p, 'must be a mapping');
+    return;
+  }
+  checkKeys(v, p, d, new Set(['driver', 'options']));
+  s.logging = {
+    ...(v.driver !== undefined ? { driver: readString(v.driver, joinPath(p, 'driver'), d) } : {}),
+    options: v.options == null ? {} : readStringMap(v.options, joinPath(p, 'options'), d),
+  };
+}
+
+/** `env_file`: files read in order, later ones win; `environment` overrides them all (spec: env_file). */
+function readEnvFiles(v: unknown, p: string, s: Service, c: ServiceContext, d: Diagnostics): void {
+  const entries = typeof v === 'string' ? [v] : (readList(v, p, d) ?? []);
+  entries.forEach((entry, i) => {
+    const entryPath = typeof v === 'string' ? p : joinPath(p, i);
+    let file: string | undefined;
+    let required = true;
+    if (isMap(entry)) {
+      checkKeys(entry, entryPath, d, new Set(['path', 'required', 'format']));
+      file = readString(entry.path, joinPath(entryPath, 'path'), d);
+      if (entry.required !== undefined)
+        required = readBoolean(entry.required, joinPath(entryPath, 'required'), d) ?? true;
+      if (entry.format !== undefined && entry.format !== 'raw') {
+        d.error(
+          joinPath(entryPath, 'format'),
+          `format "${String(entry.format)}" is not supported by Foyer`,
+        );
+      }
+    } else file = readString(entry, entryPath, d);
+    if (file === undefined) return;
+    const absolute = posix.resolve(c.workingDir, file);
+    const content = c.readFile(absolute);
+    if (content === undefined) {
+      if (required) d.error(entryPath, `env file ${absolute} not found`);
+      return;
+    }
+    Object.assign(s.environment, parseDotenv(content, absolute, c.lookup, d));
+  });
+}
+
+/** A service with every list and map present and nothing set. */
+function emptyService(name: string): Service {
+  return {
+    name,
+    command: null,
+    entrypoint: null,
+    environment: {},
+    labels: {},
+    ports: [],
+    expose: [],
+    volumes: [],
+    tmpfs: [],
+    depends_on: {},
+    networks: {},
+    cap_add: [],
+    cap_drop: [],
+    devices: [],
+    extra_hosts: [],
+    dns: [],
+    dns_search: [],
+    dns_opt: [],
+    ulimits: {},
+    sysctls: {},
+    resources: { limits: {}, reservations: {} },
+    replicas: 1,
+    secrets: [],
+    configs: [],
+    profiles: [],
+    privileged: false,
+    read_only: false,
+    init: false,
+    tty: false,
+    stdin_open: false,
+    security_opt: [],
+    group_add: [],
+    extensions: {},
+  };
+}
+
+/** Normalises one service mapping; problems go to `diag` with paths under `path`. */
+export function readService(
+  name: string,
+  raw: unknown,
+  path: string,
+  ctx: ServiceContext,
+  diag: Diagnostics,
+): Service {
+  const service = emptyService(name);
+  const map: RawMap = raw === null ? {} : isMap(raw) ? raw : {};
+  if (raw !== null && !isMap(raw)) diag.error(path, 'must be a mapping');
+  checkKeys(map, path, diag, SUPPORTED, UNSUPPORTED_SERVICE_KEYS);
+  for (const [key, handler] of HANDLERS) {
+    if (map[key] !== undefined) handler(map[key], joinPath(path, key), service, ctx, diag);
+  }
+  service.extensions = extensionsOf(map);
+  if (!service.image && !service.build) diag.error(path, 'has neither "image" nor "build"');
+  if (service.network_mode !== undefined && map.networks !== undefined) {
+    diag.error(joinPath(path, 'network_mode'), 'cannot be combined with "networks"');
+  }
+  if (service.pull_policy !== undefined && !PULL_POLICIES.has(service.pull_policy)) {
+    diag.error(joinPath(path, 'pull_policy'), `must be one of ${[...PULL_POLICIES].join(', ')}`);
+  }
+  return service;
+}

@@ -1,0 +1,344 @@
+/**
+ * Pure translation from the normalised model to Docker Engine API request
+ * bodies (API 1.44+: several networks may be joined at create time):
+ * `POST /containers/create`, `POST /networks/create`, `POST /volumes/create`.
+ * Every object carries Compose's labels, so `docker compose -p <project>`
+ * understands what Foyer made, plus whatever labels the caller adds.
+ */
+import { configHash } from './hash.js';
+import type { Mount, Network, Project, Service, Volume } from './model.js';
+
+/** Options shared by every body made for one project. */
+export interface TranslateOptions {
+  /** Extra labels for every object (Foyer's ownership labels). */
+  labels?: Record<string, string>;
+  /** Restart policy for services that set none (Foyer runs `unless-stopped`). */
+  defaultRestart?: string;
+  /** Resolved image reference (by digest) per service, to pin what runs and hash it. */
+  imageDigests?: Record<string, string>;
+}
+
+/** A file the executor copies into the container before starting it (inline secrets and configs). */
+export interface ContainerFile {
+  path: string;
+  content: string;
+  mode: number;
+  uid?: string;
+  gid?: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  body: Record<string, unknown>;
+  files: ContainerFile[];
+}
+
+/** `<project>-<service>-1` unless the service names its container (spec: container_name). */
+export function containerName(project: Project, service: Service): string {
+  return service.container_name ?? `${project.name}-${service.name}-1`;
+}
+
+function projectLabels(project: Project, options: TranslateOptions): Record<string, string> {
+  return { 'com.docker.compose.project': project.name, ...options.labels };
+}
+
+function restartPolicy(restart: string | undefined): { Name: string; MaximumRetryCount?: number } {
+  if (!restart || restart === 'no') return { Name: 'no' };
+  const [name, count] = restart.split(':');
+  return count === undefined ? { Name: name! } : { Name: name!, MaximumRetryCount: Number(count) };
+}
+
+function mountBody(project: Project, mount: Mount): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    Type: mount.type,
+    Target: mount.target,
+    ReadOnly: mount.read_only ?? false,
+  };
+  if (mount.type === 'volume' && mount.source)
+    body.Source = project.volumes[mount.source]?.name ?? mount.source;
+  if (mount.type === 'bind') {
+    body.Source = mount.source;
+    body.BindOptions = {
+      ...(mount.bind?.propagation ? { Propagation: mount.bind.propagation } : {}),
+      CreateMountpoint: false,
+    };
+  }
+  if (mount.volume && (mount.volume.nocopy || mount.volume.subpath)) {
+    body.VolumeOptions = {
+      NoCopy: mount.volume.nocopy ?? false,
+      ...(mount.volume.subpath ? { Subpath: mount.volume.subpath } : {}),
+    };
+  }
+  if (mount.tmpfs) body.TmpfsOptions = { SizeBytes: mount.tmpfs.size, Mode: mount.tmpfs.mode };
+  return body;
+}
+
+/** Short-syntax binds that create their host path go through `Binds`, as Docker only creates it there. */
+function bindString(mount: Mount): string {
+  const options = [
+    mount.read_only ? 'ro' : 'rw',
+    mount.bind?.selinux,
+    mount.bind?.propagation,
+  ].filter(Boolean);
+  return `${mount.source}:${mount.target}:${options.join(',')}`;
+}
+
+function portBindings(service: Service): {
+  exposed: Record<string, object>;
+  bindings: Record<string, object[]>;
+} {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const entry of service.expose) exposed[entry.includes('/') ? entry : `${entry}/tcp`] = {};
+  for (const port of service.ports) {
+    const key = `${port.target}/${port.protocol}`;
+    exposed[key] = {};
+    bindings[key] = [
+      ...(bindings[key] ?? []),
+      { HostIp: port.host_ip ?? '', HostPort: port.published ?? '' },
+    ];
+  }
+  return { exposed, bindings };
+}
+
+function hostConfig(
+  project: Project,
+  service: Service,
+  options: TranslateOptions,
+): Record<string, unknown> {
+  const { bindings } = portBindings(service);
+  const legacyBinds = service.volumes.filter((m) => m.type === 'bind' && m.bind?.create_host_path);
+  const mounts = service.volumes
+    .filter((m) => !legacyBinds.includes(m))
+    .map((m) => mountBody(project, m));
+  for (const [kind, dir] of [
+    ['secrets', project.secrets],
+    ['configs', project.configs],
+  ] as const) {
+    for (const ref of service[kind]) {
+      const file = dir[ref.source]?.file;
+      if (file) mounts.push({ Type: 'bind', Source: file, Target: ref.target, ReadOnly: true });
+    }
+  }
+  const firstNetwork = Object.keys(service.networks)[0];
+  const { limits, reservations } = service.resources;
+  const body: Record<string, unknown> = {
+    Binds: legacyBinds.map(bindString),
+    Mounts: mounts,
+    PortBindings: bindings,
+    RestartPolicy: restartPolicy(service.restart ?? options.defaultRestart),
+    NetworkMode:
+      service.network_mode ?? (firstNetwork ? project.networks[firstNetwork]?.name : 'none'),
+    CapAdd: service.cap_add,
+    CapDrop: service.cap_drop,
+    Devices: service.devices.map((d) => ({
+      PathOnHost: d.source,
+      PathInContainer: d.target,
+      CgroupPermissions: d.permissions,
+    })),
+    ExtraHosts: service.extra_hosts,
+    Dns: service.dns,
+    DnsSearch: service.dns_search,
+    DnsOptions: service.dns_opt,
+    Ulimits: Object.entries(service.ulimits).map(([Name, { soft, hard }]) => ({
+      Name,
+      Soft: soft,
+      Hard: hard,
+    })),
+    Sysctls: service.sysctls,
+    Tmpfs: Object.fromEntries(
+      service.tmpfs.map((t) => [t.split(':')[0], t.split(':').slice(1).join(':')]),
+    ),
+    Privileged: service.privileged,
+    ReadonlyRootfs: service.read_only,
+    Init: service.init,
+    SecurityOpt: service.security_opt,
+    GroupAdd: service.group_add,
+    Memory: limits.memory,
+    MemoryReservation: reservations.memory,
+    NanoCpus: limits.cpus === undefined ? undefined : Math.round(limits.cpus * 1e9),
+    PidsLimit: limits.pids,
+    CpuShares: service.cpu_shares,
+    CpuPeriod: service.cpu_period,
+    CpuQuota: service.cpu_quota,
+    CpusetCpus: service.cpuset,
+    MemorySwap: service.memswap_limit,
+    MemorySwappiness: service.mem_swappiness,
+    OomKillDisable: service.oom_kill_disable || undefined,
+    OomScoreAdj: service.oom_score_adj,
+    ShmSize: service.shm_size,
+    PidMode: service.pid,
+    IpcMode: service.ipc,
+    Runtime: service.runtime,
+    LogConfig: service.logging && {
+      Type: service.logging.driver ?? '',
+      Config: service.logging.options,
+    },
+  };
+  return dropUndefined(body);
+}
+
+function dropUndefined(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+}
+
+function endpoints(project: Project, service: Service): Record<string, unknown> {
+  if (service.network_mode !== undefined) return {};
+  const out: Record<string, unknown> = {};
+  for (const [key, net] of Object.entries(service.networks)) {
+    const ipam = dropUndefined({ IPv4Address: net.ipv4_address, IPv6Address: net.ipv6_address });
+    out[project.networks[key]?.name ?? key] = {
+      // The service name is an alias on every network, so services find each other by name.
+      Aliases: [service.name, ...net.aliases],
+      ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}),
+      ...(net.priority !== undefined ? { GwPriority: net.priority } : {}),
+    };
+  }
+  return out;
+}
+
+function contentFiles(project: Project, service: Service): ContainerFile[] {
+  const files: ContainerFile[] = [];
+  for (const [kind, dir] of [
+    ['secrets', project.secrets],
+    ['configs', project.configs],
+  ] as const) {
+    for (const ref of service[kind]) {
+      const object = dir[ref.source];
+      if (object?.content === undefined || object.file) continue;
+      files.push({
+        path: ref.target,
+        content: object.content,
+        mode: ref.mode ?? 0o444,
+        uid: ref.uid,
+        gid: ref.gid,
+      });
+    }
+  }
+  return files;
+}
+
+/** The create-container request for one service, with the files to copy in before start. */
+export function containerSpec(
+  project: Project,
+  serviceName: string,
+  options: TranslateOptions = {},
+): ContainerSpec {
+  const service = project.services[serviceName];
+  if (!service) throw new Error(`no service "${serviceName}" in project "${project.name}"`);
+  const { exposed } = portBindings(service);
+  const image =
+    options.imageDigests?.[serviceName] ?? service.image ?? `${project.name}-${service.name}`;
+  const check = service.healthcheck;
+  const body: Record<string, unknown> = {
+    Image: image,
+    Cmd: service.command ?? undefined,
+    Entrypoint: service.entrypoint ?? undefined,
+    Env: Object.entries(service.environment).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      ...service.labels,
+      ...projectLabels(project, options),
+      'com.docker.compose.service': service.name,
+      'com.docker.compose.container-number': '1',
+      'com.docker.compose.oneoff': 'False',
+      'com.docker.compose.config-hash': configHash(
+        project,
+        service,
+        options.imageDigests?.[serviceName],
+      ),
+    },
+    User: service.user,
+    WorkingDir: service.working_dir,
+    Hostname: service.hostname,
+    Domainname: service.domainname,
+    ExposedPorts: exposed,
+    Tty: service.tty,
+    OpenStdin: service.stdin_open,
+    StopSignal: service.stop_signal,
+    StopTimeout: service.stop_grace_period,
+    Healthcheck:
+      check &&
+      dropUndefined({
+        Test: check.test,
+        Interval: check.interval,
+        Timeout: check.timeout,
+        StartPeriod: check.start_period,
+        StartInterval: check.start_interval,
+        Retries: check.retries,
+      }),
+    HostConfig: hostConfig(project, service, options),
+    NetworkingConfig: { EndpointsConfig: endpoints(project, service) },
+  };
+  return {
+    name: containerName(project, service),
+    body: dropUndefined(body),
+    files: contentFiles(project, service),
+  };
+}
+
+/** The create-network request for a declared, non-external network. */
+export function networkSpec(
+  project: Project,
+  key: string,
+  network: Network,
+  options: TranslateOptions = {},
+): Record<string, unknown> {
+  const ipam = network.ipam;
+  return dropUndefined({
+    Name: network.name,
+    Driver: network.driver ?? 'bridge',
+    Options: network.driver_opts,
+    Internal: network.internal,
+    Attachable: network.attachable,
+    EnableIPv6: network.enable_ipv6,
+    IPAM: ipam && {
+      Driver: ipam.driver ?? 'default',
+      Config: ipam.config.map((c) =>
+        dropUndefined({
+          Subnet: c.subnet,
+          IPRange: c.ip_range,
+          Gateway: c.gateway,
+          AuxiliaryAddresses: c.aux_addresses,
+        }),
+      ),
+      Options: ipam.options,
+    },
+    Labels: {
+      ...network.labels,
+      ...projectLabels(project, options),
+      'com.docker.compose.network': key,
+    },
+  });
+}
+
+/** The create-volume request for a declared, non-external volume. */
+export function volumeSpec(
+  project: Project,
+  key: string,
+  volume: Volume,
+  options: TranslateOptions = {},
+): Record<string, unknown> {
+  return dropUndefined({
+    Name: volume.name,
+    Driver: volume.driver ?? 'local',
+    DriverOpts: volume.driver_opts,
+    Labels: {
+      ...volume.labels,
+      ...projectLabels(project, options),
+      'com.docker.compose.volume': key,
+    },
+  });
+}
+
+/** Every body a project needs: networks and volumes it owns, and one container per service. */
+export function translateProject(project: Project, options: TranslateOptions = {}) {
+  return {
+    networks: Object.entries(project.networks)
+      .filter(([, n]) => !n.external)
+      .map(([key, n]) => networkSpec(project, key, n, options)),
+    volumes: Object.entries(project.volumes)
+      .filter(([, v]) => !v.external)
+      .map(([key, v]) => volumeSpec(project, key, v, options)),
+    containers: Object.keys(project.services).map((name) => containerSpec(project, name, options)),
+  };
+}
