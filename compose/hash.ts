@@ -13,7 +13,8 @@ import type { Project, Service } from './model.js';
 /** Bumped whenever the projection changes, so old hashes never match new ones by accident. */
 export const CONFIG_HASH_VERSION = 1;
 
-const LEFT_OUT = new Set(['build', 'depends_on', 'replicas', 'profiles']);
+// `x-` extensions are notes for tools (CasaOS keeps store texts there); they never reach the container.
+const LEFT_OUT = new Set(['build', 'depends_on', 'replicas', 'profiles', 'extensions']);
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {

@@ -34,10 +34,7 @@ export function isOverride(value: unknown): value is OverrideMark {
 type RawMap = Record<string, unknown>;
 type Merger = (base: unknown, override: unknown, at: At) => unknown;
 /** Where a merge happens: the key path (for the rule table) and where problems go. */
-interface At {
-  path: string[];
-  diag: Diagnostics;
-}
+type At = { path: string[]; diag: Diagnostics };
 
 /** A plain YAML mapping; not a list, not an `!override` wrapper, not a Date or other object. */
 function isMap(value: unknown): value is RawMap {
@@ -106,20 +103,15 @@ function mergeGeneric(base: unknown, override: unknown, at: At): unknown {
     return [...base, ...(resolveMergeTags(override) as unknown[])];
   }
   if (isMap(base) || Array.isArray(base)) {
-    const kinds = `${Array.isArray(base) ? 'a list' : 'a mapping'} with ${describe(override)}`;
-    at.diag.error(pathText(at), `cannot merge ${kinds} from a later file; use !override`);
+    const kinds = `${describe(base)} with ${describe(override)}`;
+    const path = at.path.reduce<string>(joinPath, '');
+    at.diag.error(path, `cannot merge ${kinds} from a later file; use !override`);
   }
   return resolveMergeTags(override);
 }
 
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  return isMap(value) ? 'a mapping' : `a ${typeof value}`;
-}
-
-function pathText(at: At): string {
-  return at.path.reduce<string>(joinPath, '');
-}
+const describe = (value: unknown) =>
+  Array.isArray(value) ? 'a list' : isMap(value) ? 'a mapping' : `a ${typeof value}`;
 
 /** "Shell commands": the later file's value replaces, never appends. */
 const replace: Merger = (_base, override) => resolveMergeTags(override);
@@ -174,12 +166,9 @@ const portKey: EntryKey = (entry) => {
   }
 };
 
-function longPortKey(port: {
-  host_ip?: unknown;
-  published?: unknown;
-  target?: unknown;
-  protocol?: unknown;
-}): string {
+function longPortKey(
+  port: Partial<Record<'host_ip' | 'published' | 'target' | 'protocol', unknown>>,
+) {
   const protocol = String(port.protocol ?? 'tcp').toLowerCase();
   return `${port.host_ip ?? ''}|${port.published ?? ''}|${port.target}|${protocol}`;
 }
@@ -212,9 +201,6 @@ const fileKey: EntryKey = (entry) => (isMap(entry) ? text(entry.path) : text(ent
 
 /** `tmpfs: /data:mode=755` is keyed by `/data`. */
 const tmpfsKey: EntryKey = (entry) => text(entry)?.split(':')[0];
-
-/** `blkio_config` rate lists are keyed by device path (spec: extends, "Mappings"). */
-const devicePathKey: EntryKey = (entry) => (isMap(entry) ? text(entry.path) : undefined);
 
 const subnetKey: EntryKey = (entry) => (isMap(entry) ? text(entry.subnet) : undefined);
 
@@ -286,12 +272,10 @@ function hostName(entry: unknown): string | undefined {
 function hostMap(list: unknown[]): RawMap {
   const out: RawMap = {};
   for (const line of (resolveMergeTags(list) as unknown[]).map(text)) {
-    if (line === undefined) continue;
-    const host = hostName(line)!;
+    const host = hostName(line);
+    if (line === undefined || host === undefined) continue;
     const address = line.slice(host.length + 1);
-    const known = out[host];
-    const next = known === undefined ? address : [known, address].flat();
-    setKey(out, host, next);
+    setKey(out, host, out[host] === undefined ? address : [out[host], address].flat());
   }
   return out;
 }
@@ -304,9 +288,8 @@ const mergeBuild: Merger = (base, override, at) => {
 
 /** Options of one logging driver mean nothing to another: a new driver replaces the whole block. */
 const mergeLogging: Merger = (base, override, at) => {
-  const differs = isMap(base) && isMap(override) && base.driver != null && override.driver != null;
-  if (differs && base.driver !== override.driver) return resolveMergeTags(override);
-  return mergeGeneric(base, override, at);
+  const [from, to] = [isMap(base) && base.driver, isMap(override) && override.driver];
+  return from && to && from !== to ? resolveMergeTags(override) : mergeGeneric(base, override, at);
 };
 
 /** A ulimit is a number or `{ soft, hard }`; a number on either side replaces. */
@@ -315,41 +298,17 @@ const mergeUlimit: Merger = (base, override, at) =>
 
 /** Service sequences where a repeated value is pointless: each value is its own key. */
 const SETS = [
-  'cap_add',
-  'cap_drop',
-  'device_cgroup_rules',
-  'dns',
-  'dns_opt',
-  'dns_search',
-  'expose',
-  'external_links',
-  'group_add',
-  'links',
-  'profiles',
-  'security_opt',
-  'build.tags',
-  'build.platforms',
-  'networks.*.aliases',
-  'networks.*.link_local_ips',
-];
+  'cap_add cap_drop device_cgroup_rules dns dns_opt dns_search expose external_links group_add',
+  'links profiles security_opt build.tags build.platforms networks.*.aliases networks.*.link_local_ips',
+].flatMap((line) => line.split(' '));
 
-/** Attributes written as `KEY=VAL` lists or as maps. */
+/** Attributes written as `KEY=VAL` lists or as maps: these service keys, and every resource's labels. */
 const KEY_VALUES = [
-  'services.*.environment',
-  'services.*.labels',
-  'services.*.annotations',
-  'services.*.sysctls',
-  'services.*.build.args',
-  'services.*.build.labels',
-  'services.*.build.additional_contexts',
-  'services.*.deploy.labels',
-  'networks.*.labels',
-  'volumes.*.labels',
-  'configs.*.labels',
-  'secrets.*.labels',
+  ...'environment labels annotations sysctls deploy.labels build.args build.labels build.additional_contexts'
+    .split(' ')
+    .map((key) => `services.*.${key}`),
+  ...['networks', 'volumes', 'configs', 'secrets'].map((kind) => `${kind}.*.labels`),
 ];
-
-const BLKIO = ['device_read_bps', 'device_read_iops', 'device_write_bps', 'device_write_iops'];
 
 /** The exceptions to the generic rules, by path (`*` matches one key). */
 const RULE_TABLE: Array<[string, Merger]> = [
@@ -367,13 +326,13 @@ const RULE_TABLE: Array<[string, Merger]> = [
   ['services.*.env_file', uniqueBy(fileKey)],
   ['services.*.label_file', uniqueBy(fileKey)],
   ['networks.*.ipam.config', uniqueBy(subnetKey, true)],
-  ...BLKIO.map((k): [string, Merger] => [`services.*.blkio_config.${k}`, uniqueBy(devicePathKey)]),
   ...SETS.map((k): [string, Merger] => [`services.*.${k}`, uniqueBy(text)]),
   // Two syntaxes for one thing
   ...KEY_VALUES.map((p): [string, Merger] => [p, mergeKeyValues]),
   ['services.*.extra_hosts', mergeExtraHosts],
   ['services.*.build.extra_hosts', mergeExtraHosts],
   ['services.*.networks', namedMap(() => null)],
+  ['services.*.models', namedMap(() => null)],
   ['services.*.depends_on', namedMap(() => ({ condition: 'service_started', required: true }))],
   ['services.*.build', mergeBuild],
   ['services.*.logging', mergeLogging],

@@ -259,7 +259,7 @@ export function containerSpec(
     Healthcheck:
       check &&
       dropUndefined({
-        Test: check.test,
+        Test: check.test.length > 0 ? check.test : undefined,
         Interval: check.interval,
         Timeout: check.timeout,
         StartPeriod: check.start_period,

@@ -5,7 +5,7 @@
  * override" section, handed to the merger as sentinels.
  */
 import yaml from 'js-yaml';
-import { OVERRIDE, RESET } from './merge.js';
+import { markOverride, RESET } from './merge.js';
 import type { Diagnostics } from './problems.js';
 import { isMap, type RawMap } from './raw.js';
 
@@ -13,12 +13,32 @@ const KINDS = ['scalar', 'sequence', 'mapping'] as const;
 
 const tags = KINDS.flatMap((kind) => [
   new yaml.Type('!reset', { kind, construct: () => RESET }),
-  new yaml.Type('!override', { kind, construct: (data: unknown) => ({ [OVERRIDE]: data }) }),
+  new yaml.Type('!override', { kind, construct: (data: unknown) => markOverride(data ?? null) }),
 ]);
 
 // @types/js-yaml does not declare the built-in `types` table that js-yaml 4 exports.
-const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
-const SCHEMA = yaml.CORE_SCHEMA.extend([merge, ...tags]);
+const core = (
+  yaml as unknown as { types: Record<'null' | 'bool' | 'int' | 'float' | 'merge', yaml.Type> }
+).types;
+
+/**
+ * `0440` read as octal, as Compose's own YAML library (go-yaml v3) does: file
+ * modes in `secrets`/`configs` are written that way (spec: "octal notation").
+ * Listed before the core int type, which would read it as decimal 440.
+ */
+// Its own tag: js-yaml keeps only the last implicit type per tag, which would drop this one.
+const legacyOctal = new yaml.Type('tag:foyer,2026:legacy-octal-int', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && /^0[0-7]+$/.test(data),
+  construct: (data: string) => Number.parseInt(data, 8),
+  predicate: () => false,
+});
+
+// `<<` must be an implicit type: extend() with a plain list would make it explicit and inert.
+const SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
+  implicit: [core.null, core.bool, legacyOctal, core.int, core.float, core.merge],
+  explicit: tags,
+});
 
 /** Parses one Compose document; a syntax error is reported as `file:line:column`. */
 export function parseComposeYaml(
