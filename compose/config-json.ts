@@ -115,11 +115,31 @@ function serviceJson(service: Service): Json {
   return out;
 }
 
+/** Like every other block, empty lists and maps are left out (Compose prints no `aux_addresses: {}`). */
+function ipamJson(ipam: NonNullable<Network['ipam']>): Json {
+  const out: Json = {};
+  put(out, 'driver', ipam.driver);
+  put(
+    out,
+    'config',
+    ipam.config.map((pool) => {
+      const json: Json = {};
+      put(json, 'subnet', pool.subnet);
+      put(json, 'ip_range', pool.ip_range);
+      put(json, 'gateway', pool.gateway);
+      put(json, 'aux_addresses', pool.aux_addresses);
+      return json;
+    }),
+  );
+  put(out, 'options', ipam.options);
+  return out;
+}
+
 function networkJson(network: Network): Json {
   const out: Json = { name: network.name };
   put(out, 'driver', network.driver);
   put(out, 'driver_opts', network.driver_opts);
-  out.ipam = network.ipam ?? {};
+  out.ipam = network.ipam ? ipamJson(network.ipam) : {};
   if (network.external) out.external = true;
   if (network.internal) out.internal = true;
   if (network.attachable) out.attachable = true;

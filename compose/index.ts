@@ -5,10 +5,14 @@ export { type ComposeFile, type LoadOptions, type LoadResult, loadProject } from
 export * from './model.js';
 export { ComposeError, formatProblem, type Problem } from './problems.js';
 export {
+  apiAtLeast,
+  BASELINE_API_VERSION,
   type ContainerFile,
   type ContainerSpec,
+  checkApiSupport,
   containerName,
   containerSpec,
+  type NetworkConnection,
   networkSpec,
   type TranslateOptions,
   translateProject,

@@ -52,18 +52,29 @@ export function normaliseProjectName(name: string): string {
     .replace(/^[_-]+/, '');
 }
 
-/** `external: true`, or the legacy `external: {name}` form. */
+/**
+ * `external: true`, or the legacy `external: {name}` form. An external object
+ * takes nothing but `name`: "If Compose detects any other attribute, it rejects
+ * the Compose file as invalid" (spec: networks, volumes, configs, secrets → external).
+ */
 function readExternal(
   map: RawMap,
   path: string,
   diag: Diagnostics,
 ): { external: boolean; name?: string } {
   if (map.external === undefined) return { external: false };
+  let out: { external: boolean; name?: string };
   if (isMap(map.external)) {
     const name = readString(map.external.name, joinPath(joinPath(path, 'external'), 'name'), diag);
-    return { external: true, ...(name !== undefined ? { name } : {}) };
+    out = { external: true, ...(name !== undefined ? { name } : {}) };
+  } else out = { external: readBoolean(map.external, joinPath(path, 'external'), diag) ?? false };
+  if (out.external) {
+    for (const key of Object.keys(map)) {
+      if (key === 'external' || key === 'name' || key.startsWith('x-')) continue;
+      diag.error(joinPath(path, key), 'cannot be combined with "external: true"');
+    }
   }
-  return { external: readBoolean(map.external, joinPath(path, 'external'), diag) ?? false };
+  return out;
 }
 
 function readNetwork(
@@ -199,6 +210,8 @@ export function readProject(
   diag: Diagnostics,
 ): Project {
   checkKeys(doc, '', diag, TOP_KEYS, TOP_UNSUPPORTED);
+  // Spec (Version top-level element): "only informative", with a warning "that it is obsolete".
+  if (doc.version !== undefined) diag.warn('version', 'the attribute is obsolete and ignored');
   const section = (key: string): RawMap =>
     doc[key] == null ? {} : (readMap(doc[key], key, diag) ?? {});
   const services: Record<string, Service> = {};

@@ -31,11 +31,14 @@ export function applyDefaultNetwork(project: Project): void {
 function checkService(project: Project, service: Service, diag: Diagnostics): void {
   const path = joinPath('services', service.name);
   for (const [dep, { required }] of Object.entries(service.depends_on)) {
-    if (!project.services[dep] && required) {
-      diag.error(
-        joinPath(joinPath(path, 'depends_on'), dep),
-        `depends on undefined service "${dep}"`,
-      );
+    if (project.services[dep]) continue;
+    const depPath = joinPath(joinPath(path, 'depends_on'), dep);
+    if (required) diag.error(depPath, `depends on undefined service "${dep}"`);
+    else {
+      // Spec (depends_on, `required: false`): "Compose only warns you"; the entry goes,
+      // so no consumer meets a dependency on a service that is not there.
+      diag.warn(depPath, `optional dependency on undefined service "${dep}" is ignored`);
+      delete service.depends_on[dep];
     }
   }
   for (const name of Object.keys(service.networks)) {
@@ -64,10 +67,20 @@ function checkService(project: Project, service: Service, diag: Diagnostics): vo
       }
     });
   }
-  const mode = service.network_mode;
-  if (mode?.startsWith('service:') && !project.services[mode.slice(8)]) {
-    diag.error(joinPath(path, 'network_mode'), `refers to undefined service "${mode.slice(8)}"`);
+  for (const [key, name] of sharedWith(service)) {
+    if (!project.services[name])
+      diag.error(joinPath(path, key), `refers to undefined service "${name}"`);
   }
+}
+
+/** The `service:{name}` references of network_mode and ipc (spec: network_mode, ipc), and pid alike. */
+function sharedWith(service: Service): [key: string, service: string][] {
+  const out: [string, string][] = [];
+  for (const key of ['network_mode', 'ipc', 'pid'] as const) {
+    const value = service[key];
+    if (value?.startsWith('service:')) out.push([key, value.slice('service:'.length)]);
+  }
+  return out;
 }
 
 function checkCycles(project: Project, diag: Diagnostics): void {
@@ -99,7 +112,8 @@ export function checkReferences(project: Project, diag: Diagnostics): void {
 
 /**
  * Keeps services with no profile or an active one; a kept service may not
- * depend on a dropped one (spec: Profiles).
+ * depend on a dropped one, nor share its namespaces through `service:xxx`
+ * (spec: Profiles, "Compose returns an error").
  */
 export function applyProfiles(
   project: Project,
@@ -115,13 +129,22 @@ export function applyProfiles(
   );
   for (const name of dropped) delete project.services[name];
   for (const service of Object.values(project.services)) {
+    const path = joinPath('services', service.name);
     for (const [dep, { required }] of Object.entries(service.depends_on)) {
-      if (dropped.has(dep) && required) {
-        diag.error(
-          joinPath(joinPath(joinPath('services', service.name), 'depends_on'), dep),
-          `depends on "${dep}", whose profiles are not active`,
+      if (!dropped.has(dep)) continue;
+      const depPath = joinPath(joinPath(path, 'depends_on'), dep);
+      if (required) diag.error(depPath, `depends on "${dep}", whose profiles are not active`);
+      else {
+        diag.warn(
+          depPath,
+          `optional dependency on "${dep}" is ignored: its profiles are not active`,
         );
+        delete service.depends_on[dep];
       }
+    }
+    for (const [key, name] of sharedWith(service)) {
+      if (dropped.has(name))
+        diag.error(joinPath(path, key), `refers to "${name}", whose profiles are not active`);
     }
   }
 }

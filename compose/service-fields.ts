@@ -5,6 +5,7 @@
  * problems by path.
  */
 import { posix } from 'node:path';
+import type { Lookup } from './interpolate.js';
 import type {
   Build,
   Dependency,
@@ -245,6 +246,25 @@ export function readDeploy(
   return out;
 }
 
+/**
+ * Sets a deploy resource. The service-level key for the same thing (`cpus`,
+ * `mem_limit`, `mem_reservation`, `pids_limit`) is read first; when both are
+ * set they "must be consistent" (spec: cpus, mem_limit, mem_reservation, pids_limit).
+ */
+function setResource<K extends string>(
+  into: { [key in K]?: number },
+  key: K,
+  value: number | undefined,
+  legacyKey: string,
+  path: string,
+  diag: Diagnostics,
+): void {
+  const earlier = into[key];
+  if (value !== undefined && earlier !== undefined && value !== earlier)
+    diag.error(path, `${value} differs from "${legacyKey}: ${earlier}"; the two must agree`);
+  into[key] = value;
+}
+
 function readResources(
   value: unknown,
   path: string,
@@ -257,12 +277,19 @@ function readResources(
     const p = joinPath(path, 'limits');
     const limits = readMap(map.limits, p, diag) ?? {};
     checkKeys(limits, p, diag, new Set(['cpus', 'memory', 'pids']));
-    if (limits.cpus !== undefined)
-      resources.limits.cpus = readNumber(limits.cpus, joinPath(p, 'cpus'), diag);
-    if (limits.memory !== undefined)
-      resources.limits.memory = readBytes(limits.memory, joinPath(p, 'memory'), diag);
-    if (limits.pids !== undefined)
-      resources.limits.pids = readInteger(limits.pids, joinPath(p, 'pids'), diag);
+    const at = (key: string) => joinPath(p, key);
+    if (limits.cpus !== undefined) {
+      const cpus = readNumber(limits.cpus, at('cpus'), diag);
+      setResource(resources.limits, 'cpus', cpus, 'cpus', at('cpus'), diag);
+    }
+    if (limits.memory !== undefined) {
+      const memory = readBytes(limits.memory, at('memory'), diag);
+      setResource(resources.limits, 'memory', memory, 'mem_limit', at('memory'), diag);
+    }
+    if (limits.pids !== undefined) {
+      const pids = readInteger(limits.pids, at('pids'), diag);
+      setResource(resources.limits, 'pids', pids, 'pids_limit', at('pids'), diag);
+    }
   }
   if (map.reservations !== undefined) {
     const p = joinPath(path, 'reservations');
@@ -277,10 +304,14 @@ function readResources(
     if (reservations.cpus !== undefined)
       resources.reservations.cpus = readNumber(reservations.cpus, joinPath(p, 'cpus'), diag);
     if (reservations.memory !== undefined) {
-      resources.reservations.memory = readBytes(reservations.memory, joinPath(p, 'memory'), diag);
+      const memory = readBytes(reservations.memory, joinPath(p, 'memory'), diag);
+      const at = joinPath(p, 'memory');
+      setResource(resources.reservations, 'memory', memory, 'mem_reservation', at, diag);
     }
   }
 }
+
+const CDI_DEVICE = /^[a-z0-9.-]+\/[a-z0-9._-]+=[^:]+$/i;
 
 /** `devices` as `HOST[:CONTAINER[:PERMISSIONS]]` strings or long mappings (spec: devices). */
 export function readDevices(value: unknown, path: string, diag: Diagnostics) {
@@ -303,6 +334,12 @@ export function readDevices(value: unknown, path: string, diag: Diagnostics) {
     }
     const text = readString(item, itemPath, diag);
     if (text === undefined) return;
+    // `vendor.com/class=name` lets a CDI runtime pick the device (spec: devices), which
+    // needs the Engine's DeviceRequests, not a device path: refused like GPU requests.
+    if (CDI_DEVICE.test(text)) {
+      diag.error(itemPath, `CDI device "${text}" is not supported by Foyer`);
+      return;
+    }
     const [source = '', target = source, permissions = 'rwm', ...extra] = text.split(':');
     if (!source || extra.length > 0)
       diag.error(itemPath, `invalid device "${text}": expected HOST[:CONTAINER[:PERMISSIONS]]`);
@@ -317,16 +354,21 @@ export function readExtraHosts(value: unknown, path: string, diag: Diagnostics):
   if (isMap(value)) {
     for (const [host, addresses] of Object.entries(value)) {
       for (const address of readStringList(addresses, joinPath(path, host), diag))
-        out.push(`${host}:${address}`);
+        out.push(`${host}:${unbracket(address)}`);
     }
     return out;
   }
   readStringList(value, path, diag).forEach((entry, i) => {
     const m = /^([^:=\s]+)[:=](.+)$/.exec(entry);
     if (!m) diag.error(joinPath(path, i), `invalid extra host "${entry}": expected HOST:ADDRESS`);
-    else out.push(`${m[1]}:${m[2]!.replace(/^\[(.*)\]$/, '$1')}`);
+    else out.push(`${m[1]}:${unbracket(m[2]!)}`);
   });
   return out;
+}
+
+/** `[::1]` → `::1`: "IPv6 addresses can be enclosed in square brackets" (spec: extra_hosts), in either form. */
+function unbracket(address: string): string {
+  return address.replace(/^\[(.*)\]$/, '$1');
 }
 
 /** `ulimits`: a single number (soft = hard) or `{soft, hard}` per resource (spec: ulimits). */
@@ -416,6 +458,7 @@ export function readBuild(
   path: string,
   diag: Diagnostics,
   workingDir: string,
+  lookup: Lookup,
 ): Build | undefined {
   const map = typeof value === 'string' ? { context: value } : readMap(value, path, diag);
   if (!map) return undefined;
@@ -433,7 +476,9 @@ export function readBuild(
       map.dockerfile === undefined
         ? 'Dockerfile'
         : (readString(map.dockerfile, joinPath(path, 'dockerfile'), diag) ?? 'Dockerfile'),
-    args: map.args === undefined ? {} : readStringMap(map.args, joinPath(path, 'args'), diag),
+    // A bare `ARG` takes the project's value and is left out when it has none (Build spec: args).
+    args:
+      map.args === undefined ? {} : readStringMap(map.args, joinPath(path, 'args'), diag, lookup),
   };
   if (map.target !== undefined)
     build.target = readString(map.target, joinPath(path, 'target'), diag);

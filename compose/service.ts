@@ -107,14 +107,11 @@ const int =
 /** The keys Foyer implements, in application order. */
 const HANDLERS: [string, Handler][] = [
   ['image', str('image')],
-  ['build', (v, p, s, c, d) => (s.build = readBuild(v, p, d, c.workingDir))],
+  ['build', (v, p, s, c, d) => (s.build = readBuild(v, p, d, c.workingDir, c.lookup))],
   ['command', (v, p, s, _c, d) => (s.command = readCommand(v, p, d))],
   ['entrypoint', (v, p, s, _c, d) => (s.entrypoint = readCommand(v, p, d))],
   ['env_file', readEnvFiles],
-  [
-    'environment',
-    (v, p, s, c, d) => Object.assign(s.environment, readStringMap(v, p, d, c.lookup)),
-  ],
+  ['environment', readEnvironment],
   ['labels', (v, p, s, _c, d) => (s.labels = readStringMap(v, p, d))],
   ['ports', (v, p, s, _c, d) => (s.ports = readPorts(v, p, d))],
   ['expose', (v, p, s, _c, d) => (s.expose = readExpose(v, p, d))],
@@ -209,7 +206,11 @@ export const UNSUPPORTED_SERVICE_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
+/** Spec (profiles): "`profiles` follow the regex format of `[a-zA-Z0-9][a-zA-Z0-9_.-]+`". */
+const PROFILE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const PULL_POLICIES = new Set(['always', 'never', 'missing', 'if_not_present', 'build']);
+/** The spec's periodic policies (`daily`, `weekly`, `every_<duration>`): valid, but Foyer does not re-check registries. */
+const PERIODIC_PULL = /^(daily|weekly|every_(\d+[wdhms])+)$/;
 
 function readRestart(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diagnostics): void {
   const restart = readString(v, p, d);
@@ -254,6 +255,41 @@ function readLogging(v: unknown, p: string, s: Service, _c: ServiceContext, d: D
   };
 }
 
+/**
+ * `environment` over whatever `env_file` set. A bare `KEY` takes the project's
+ * value; one that resolves to nothing is removed, even when an env file set it
+ * (spec: environment, "the variable is unset"; env_file, "even if those values
+ * are empty or undefined").
+ */
+function readEnvironment(
+  v: unknown,
+  p: string,
+  s: Service,
+  c: ServiceContext,
+  d: Diagnostics,
+): void {
+  const unset: string[] = [];
+  const resolve = (key: string) => {
+    const value = c.lookup(key);
+    if (value === undefined) unset.push(key);
+    return value;
+  };
+  Object.assign(s.environment, readStringMap(v, p, d, resolve));
+  for (const key of unset) delete s.environment[key];
+}
+
+/** `format: raw`: `KEY=VALUE` lines taken as they are, no quotes or interpolation (spec: env_file format). */
+function parseRawEnv(content: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of content.split(/\r?\n/)) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    // Without `=VAL` the variable is unset (spec: Env_file format).
+    if (eq > 0) out[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return out;
+}
+
 /** `env_file`: files read in order, later ones win; `environment` overrides them all (spec: env_file). */
 function readEnvFiles(v: unknown, p: string, s: Service, c: ServiceContext, d: Diagnostics): void {
   const entries = typeof v === 'string' ? [v] : (readList(v, p, d) ?? []);
@@ -261,12 +297,14 @@ function readEnvFiles(v: unknown, p: string, s: Service, c: ServiceContext, d: D
     const entryPath = typeof v === 'string' ? p : joinPath(p, i);
     let file: string | undefined;
     let required = true;
+    let raw = false;
     if (isMap(entry)) {
       checkKeys(entry, entryPath, d, new Set(['path', 'required', 'format']));
       file = readString(entry.path, joinPath(entryPath, 'path'), d);
       if (entry.required !== undefined)
         required = readBoolean(entry.required, joinPath(entryPath, 'required'), d) ?? true;
-      if (entry.format !== undefined && entry.format !== 'raw') {
+      raw = entry.format === 'raw';
+      if (entry.format !== undefined && !raw) {
         d.error(
           joinPath(entryPath, 'format'),
           `format "${String(entry.format)}" is not supported by Foyer`,
@@ -274,13 +312,20 @@ function readEnvFiles(v: unknown, p: string, s: Service, c: ServiceContext, d: D
       }
     } else file = readString(entry, entryPath, d);
     if (file === undefined) return;
+    // Spec: "Compose warns you when such a path is used", absolute paths not being portable.
+    if (posix.isAbsolute(file))
+      d.warn(entryPath, `absolute path ${file} makes the file less portable`);
     const absolute = posix.resolve(c.workingDir, file);
     const content = c.readFile(absolute);
     if (content === undefined) {
       if (required) d.error(entryPath, `env file ${absolute} not found`);
       return;
     }
-    Object.assign(s.environment, parseDotenv(content, absolute, c.lookup, d));
+    // Values may refer to what earlier files set, then to the project's variables.
+    const lookup = (name: string) =>
+      Object.hasOwn(s.environment, name) ? s.environment[name] : c.lookup(name);
+    const values = raw ? parseRawEnv(content) : parseDotenv(content, absolute, lookup, d);
+    Object.assign(s.environment, values);
   });
 }
 
@@ -342,8 +387,16 @@ export function readService(
   if (!service.image && !service.build) diag.error(path, 'has neither "image" nor "build"');
   if (service.network_mode !== undefined && map.networks !== undefined) {
     diag.error(joinPath(path, 'network_mode'), 'cannot be combined with "networks"');
+    // Already refused: its networks would only add "not declared" echoes of this problem.
+    service.networks = {};
   }
-  if (service.pull_policy !== undefined && !PULL_POLICIES.has(service.pull_policy)) {
+  service.profiles.forEach((profile, i) => {
+    if (!PROFILE.test(profile))
+      diag.error(joinPath(joinPath(path, 'profiles'), i), `invalid profile name "${profile}"`);
+  });
+  if (service.pull_policy !== undefined && PERIODIC_PULL.test(service.pull_policy)) {
+    diag.error(joinPath(path, 'pull_policy'), `"${service.pull_policy}" is not supported by Foyer`);
+  } else if (service.pull_policy !== undefined && !PULL_POLICIES.has(service.pull_policy)) {
     diag.error(joinPath(path, 'pull_policy'), `must be one of ${[...PULL_POLICIES].join(', ')}`);
   }
   return service;

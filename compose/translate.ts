@@ -2,11 +2,20 @@
  * Pure translation from the normalised model to Docker Engine API request
  * bodies (API 1.44+: several networks may be joined at create time):
  * `POST /containers/create`, `POST /networks/create`, `POST /volumes/create`.
+ * The baseline is Engine API 1.41 — Docker 20.10, what Debian bookworm's
+ * `docker.io` speaks — so a container joins one network at create and the
+ * others through `POST /networks/{name}/connect` before it starts, as
+ * Compose does on such engines. A feature the engine's API cannot express
+ * is a path-qualified error, never dropped silently.
  * Every object carries Compose's labels, so `docker compose -p <project>`
  * understands what Foyer made, plus whatever labels the caller adds.
  */
 import { configHash } from './hash.js';
 import type { Mount, Network, Project, Service, Volume } from './model.js';
+import { Diagnostics, joinPath } from './problems.js';
+
+/** The oldest Engine API Foyer supports: Docker 20.10 (Debian bookworm). */
+export const BASELINE_API_VERSION = '1.41';
 
 /** Options shared by every body made for one project. */
 export interface TranslateOptions {
@@ -16,6 +25,8 @@ export interface TranslateOptions {
   defaultRestart?: string;
   /** Resolved image reference (by digest) per service, to pin what runs and hash it. */
   imageDigests?: Record<string, string>;
+  /** The engine's API version (`GET /version` → ApiVersion); default BASELINE_API_VERSION. */
+  apiVersion?: string;
 }
 
 /** A file the executor copies into the container before starting it (inline secrets and configs). */
@@ -27,10 +38,60 @@ export interface ContainerFile {
   gid?: string;
 }
 
+/** One `POST /networks/{network}/connect` body, sent after create and before start. */
+export interface NetworkConnection {
+  network: string;
+  body: { Container: string; EndpointConfig: Record<string, unknown> };
+}
+
 export interface ContainerSpec {
   name: string;
   body: Record<string, unknown>;
+  /** Networks beyond the first, joined after create and before start. */
+  connect: NetworkConnection[];
   files: ContainerFile[];
+}
+
+/** True when API version `have` is at least `need` (`1.41` < `1.44`). */
+export function apiAtLeast(have: string, need: string): boolean {
+  const [hMajor = 0, hMinor = 0] = have.split('.').map(Number);
+  const [nMajor = 0, nMinor = 0] = need.split('.').map(Number);
+  return hMajor !== nMajor ? hMajor > nMajor : hMinor >= nMinor;
+}
+
+/** Features of the model that need an Engine API newer than the baseline. */
+const API_FEATURES: { need: string; path: string; used: (s: Service) => boolean }[] = [
+  {
+    need: '1.44',
+    path: 'healthcheck.start_interval',
+    used: (s) => s.healthcheck?.start_interval !== undefined,
+  },
+  {
+    need: '1.45',
+    path: 'volumes',
+    used: (s) => s.volumes.some((m) => m.volume?.subpath !== undefined),
+  },
+  {
+    need: '1.48',
+    path: 'networks',
+    used: (s) => Object.values(s.networks).some((n) => n.priority !== undefined),
+  },
+];
+
+/** Reports every service feature the engine's API version cannot express. */
+export function checkApiSupport(project: Project, apiVersion: string): void {
+  const diag = new Diagnostics();
+  for (const service of Object.values(project.services)) {
+    for (const feature of API_FEATURES) {
+      if (feature.used(service) && !apiAtLeast(apiVersion, feature.need)) {
+        diag.error(
+          `${joinPath('services', service.name)}.${feature.path}`,
+          `needs Docker Engine API ${feature.need} or newer; this engine speaks ${apiVersion}`,
+        );
+      }
+    }
+  }
+  diag.throwIfAny();
 }
 
 /** `<project>-<service>-1` unless the service names its container (spec: container_name). */
@@ -58,10 +119,7 @@ function mountBody(project: Project, mount: Mount): Record<string, unknown> {
     body.Source = project.volumes[mount.source]?.name ?? mount.source;
   if (mount.type === 'bind') {
     body.Source = mount.source;
-    body.BindOptions = {
-      ...(mount.bind?.propagation ? { Propagation: mount.bind.propagation } : {}),
-      CreateMountpoint: false,
-    };
+    if (mount.bind?.propagation) body.BindOptions = { Propagation: mount.bind.propagation };
   }
   if (mount.volume && (mount.volume.nocopy || mount.volume.subpath)) {
     body.VolumeOptions = {
@@ -182,19 +240,21 @@ function dropUndefined(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
 }
 
-function endpoints(project: Project, service: Service): Record<string, unknown> {
-  if (service.network_mode !== undefined) return {};
-  const out: Record<string, unknown> = {};
-  for (const [key, net] of Object.entries(service.networks)) {
+/** Endpoint settings per engine network name, in the service's order. */
+function endpoints(project: Project, service: Service): [string, Record<string, unknown>][] {
+  if (service.network_mode !== undefined) return [];
+  return Object.entries(service.networks).map(([key, net]) => {
     const ipam = dropUndefined({ IPv4Address: net.ipv4_address, IPv6Address: net.ipv6_address });
-    out[project.networks[key]?.name ?? key] = {
-      // The service name is an alias on every network, so services find each other by name.
-      Aliases: [service.name, ...net.aliases],
-      ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}),
-      ...(net.priority !== undefined ? { GwPriority: net.priority } : {}),
-    };
-  }
-  return out;
+    return [
+      project.networks[key]?.name ?? key,
+      {
+        // The service name is an alias on every network, so services find each other by name.
+        Aliases: [service.name, ...net.aliases],
+        ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}),
+        ...(net.priority !== undefined ? { GwPriority: net.priority } : {}),
+      },
+    ];
+  });
 }
 
 function contentFiles(project: Project, service: Service): ContainerFile[] {
@@ -227,6 +287,8 @@ export function containerSpec(
   const service = project.services[serviceName];
   if (!service) throw new Error(`no service "${serviceName}" in project "${project.name}"`);
   const { exposed } = portBindings(service);
+  const [first, ...others] = endpoints(project, service);
+  const name = containerName(project, service);
   const image =
     options.imageDigests?.[serviceName] ?? service.image ?? `${project.name}-${service.name}`;
   const check = service.healthcheck;
@@ -267,11 +329,15 @@ export function containerSpec(
         Retries: check.retries,
       }),
     HostConfig: hostConfig(project, service, options),
-    NetworkingConfig: { EndpointsConfig: endpoints(project, service) },
+    NetworkingConfig: { EndpointsConfig: first ? { [first[0]]: first[1] } : {} },
   };
   return {
-    name: containerName(project, service),
+    name,
     body: dropUndefined(body),
+    connect: others.map(([network, EndpointConfig]) => ({
+      network,
+      body: { Container: name, EndpointConfig },
+    })),
     files: contentFiles(project, service),
   };
 }
@@ -332,6 +398,7 @@ export function volumeSpec(
 
 /** Every body a project needs: networks and volumes it owns, and one container per service. */
 export function translateProject(project: Project, options: TranslateOptions = {}) {
+  checkApiSupport(project, options.apiVersion ?? BASELINE_API_VERSION);
   return {
     networks: Object.entries(project.networks)
       .filter(([, n]) => !n.external)

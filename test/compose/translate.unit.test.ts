@@ -145,3 +145,41 @@ describe('config hash', () => {
     );
   });
 });
+
+describe('Engine API versions', () => {
+  const withStartInterval = `services:
+  web:
+    image: busybox
+    healthcheck: { test: ["CMD", "true"], start_interval: 2s }
+    networks: [a, b]
+networks: { a: {}, b: {} }
+`;
+
+  test('joins one network at create and connects the others before start (API 1.41)', () => {
+    const { containers } = translateProject(
+      load(withStartInterval.replace(', start_interval: 2s', '')),
+    );
+    const [web] = containers;
+    assert.deepEqual(
+      Object.keys((web?.body.NetworkingConfig as { EndpointsConfig: object }).EndpointsConfig),
+      ['golden_a'],
+    );
+    assert.deepEqual(web?.connect, [
+      {
+        network: 'golden_b',
+        body: { Container: 'golden-web-1', EndpointConfig: { Aliases: ['web'] } },
+      },
+    ]);
+  });
+
+  test('refuses, with its path, a feature the engine API cannot express', () => {
+    assert.throws(
+      () => translateProject(load(withStartInterval)),
+      (error: Error) =>
+        error.message ===
+        'services.web.healthcheck.start_interval: needs Docker Engine API 1.44 or newer; this engine speaks 1.41',
+    );
+    const { containers } = translateProject(load(withStartInterval), { apiVersion: '1.44' });
+    assert.equal((containers[0]?.body.Healthcheck as { StartInterval: number }).StartInterval, 2e9);
+  });
+});
