@@ -99,9 +99,12 @@ const bool =
     s[key] = readBoolean(v, p, d) ?? false;
   };
 const int =
-  (key: 'cpu_shares' | 'cpu_period' | 'cpu_quota' | 'mem_swappiness' | 'oom_score_adj'): Handler =>
+  (
+    key: 'cpu_shares' | 'cpu_period' | 'cpu_quota' | 'mem_swappiness' | 'oom_score_adj',
+    bounds: { min?: number; max?: number } = {},
+  ): Handler =>
   (v, p, s, _c, d) => {
-    s[key] = readInteger(v, p, d);
+    s[key] = readInteger(v, p, d, bounds);
   };
 
 /** The keys Foyer implements, in application order. */
@@ -112,7 +115,7 @@ const HANDLERS: [string, Handler][] = [
   ['entrypoint', (v, p, s, _c, d) => (s.entrypoint = readCommand(v, p, d))],
   ['env_file', readEnvFiles],
   ['environment', readEnvironment],
-  ['labels', (v, p, s, _c, d) => (s.labels = readStringMap(v, p, d))],
+  ['labels', readLabels],
   ['ports', (v, p, s, _c, d) => (s.ports = readPorts(v, p, d))],
   ['expose', (v, p, s, _c, d) => (s.expose = readExpose(v, p, d))],
   ['volumes', (v, p, s, c, d) => (s.volumes = readMounts(v, p, d, c))],
@@ -147,9 +150,11 @@ const HANDLERS: [string, Handler][] = [
   ['mem_reservation', (v, p, s, _c, d) => (s.resources.reservations.memory = readBytes(v, p, d))],
   ['pids_limit', (v, p, s, _c, d) => (s.resources.limits.pids = readInteger(v, p, d))],
   ['memswap_limit', (v, p, s, _c, d) => (s.memswap_limit = readBytes(v, p, d))],
-  ['mem_swappiness', int('mem_swappiness')],
+  // Spec: "a percentage, a value between 0 and 100".
+  ['mem_swappiness', int('mem_swappiness', { min: 0, max: 100 })],
   ['oom_kill_disable', bool('oom_kill_disable')],
-  ['oom_score_adj', int('oom_score_adj')],
+  // Spec: "Value must be within [-1000,1000] range".
+  ['oom_score_adj', int('oom_score_adj', { min: -1000, max: 1000 })],
   ['shm_size', (v, p, s, _c, d) => (s.shm_size = readBytes(v, p, d))],
   ['deploy', readDeployKey],
   ['restart', readRestart],
@@ -274,8 +279,18 @@ function readEnvironment(
     if (value === undefined) unset.push(key);
     return value;
   };
-  Object.assign(s.environment, readStringMap(v, p, d, resolve));
+  const values = readStringMap(v, p, d, resolve);
   for (const key of unset) delete s.environment[key];
+  Object.assign(s.environment, values);
+}
+
+/** `labels`; the `com.docker.compose` prefix is reserved and "results in a runtime error" (spec: labels). */
+function readLabels(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diagnostics): void {
+  s.labels = readStringMap(v, p, d);
+  for (const key of Object.keys(s.labels)) {
+    if (key.startsWith('com.docker.compose.'))
+      d.error(joinPath(p, key), 'the "com.docker.compose" prefix is reserved');
+  }
 }
 
 /** `format: raw`: `KEY=VALUE` lines taken as they are, no quotes or interpolation (spec: env_file format). */

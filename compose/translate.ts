@@ -99,6 +99,13 @@ export function containerName(project: Project, service: Service): string {
   return service.container_name ?? `${project.name}-${service.name}-1`;
 }
 
+/** `service:x` (spec: network_mode, pid, ipc) is Docker's `container:<x's container name>`. */
+function namespaceMode(project: Project, mode: string | undefined): string | undefined {
+  if (!mode?.startsWith('service:')) return mode;
+  const target = project.services[mode.slice('service:'.length)];
+  return target ? `container:${containerName(project, target)}` : mode;
+}
+
 function projectLabels(project: Project, options: TranslateOptions): Record<string, string> {
   return { 'com.docker.compose.project': project.name, ...options.labels };
 }
@@ -186,7 +193,8 @@ function hostConfig(
     PortBindings: bindings,
     RestartPolicy: restartPolicy(service.restart ?? options.defaultRestart),
     NetworkMode:
-      service.network_mode ?? (firstNetwork ? project.networks[firstNetwork]?.name : 'none'),
+      namespaceMode(project, service.network_mode) ??
+      (firstNetwork ? project.networks[firstNetwork]?.name : 'none'),
     CapAdd: service.cap_add,
     CapDrop: service.cap_drop,
     Devices: service.devices.map((d) => ({
@@ -225,8 +233,8 @@ function hostConfig(
     OomKillDisable: service.oom_kill_disable || undefined,
     OomScoreAdj: service.oom_score_adj,
     ShmSize: service.shm_size,
-    PidMode: service.pid,
-    IpcMode: service.ipc,
+    PidMode: namespaceMode(project, service.pid),
+    IpcMode: namespaceMode(project, service.ipc),
     Runtime: service.runtime,
     LogConfig: service.logging && {
       Type: service.logging.driver ?? '',

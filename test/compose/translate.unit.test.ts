@@ -183,3 +183,17 @@ networks: { a: {}, b: {} }
     assert.equal((containers[0]?.body.Healthcheck as { StartInterval: number }).StartInterval, 2e9);
   });
 });
+
+test('network_mode, pid and ipc of the form service:x join x’s container', () => {
+  const project = load(`services:
+  app: { image: busybox }
+  sidecar: { image: busybox, network_mode: "service:app", pid: "service:app", ipc: "service:app" }
+`);
+  const sidecar = translateProject(project).containers.find((c) => c.name === 'golden-sidecar-1');
+  const host = sidecar?.body.HostConfig as Record<string, string>;
+  assert.deepEqual(
+    [host.NetworkMode, host.PidMode, host.IpcMode],
+    Array(3).fill('container:golden-app-1'),
+  );
+  assert.deepEqual(sidecar?.body.NetworkingConfig, { EndpointsConfig: {} });
+});
