@@ -1,4 +1,3 @@
-/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose files hold `${…}` templates in ordinary strings. */
 /**
  * What a load refuses, and how it says so: each problem names the exact path
  * of the offending value, and a file with several problems reports them all.

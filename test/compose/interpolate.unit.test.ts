@@ -1,4 +1,3 @@
-/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about `${…}` templates in ordinary strings. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { interpolateString, interpolateTree, type Lookup } from '../../compose/interpolate.js';

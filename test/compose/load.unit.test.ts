@@ -1,4 +1,3 @@
-/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose files hold `${…}` templates in ordinary strings. */
 /**
  * Loading at the file level, from the Compose Specification: YAML as Compose
  * reads it (Fragments, Extension), several files (Merge and override), the

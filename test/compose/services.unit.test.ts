@@ -1,4 +1,3 @@
-/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose files hold `${…}` templates in ordinary strings. */
 /**
  * Normalisation of every service form, written from the Compose
  * Specification's "Services top-level element": each short syntax comes out

@@ -160,11 +160,12 @@ networks: { a: {}, b: {} }
       load(withStartInterval.replace(', start_interval: 2s', '')),
     );
     const [web] = containers;
+    assert.ok(web);
     assert.deepEqual(
-      Object.keys((web?.body.NetworkingConfig as { EndpointsConfig: object }).EndpointsConfig),
+      Object.keys((web.body.NetworkingConfig as { EndpointsConfig: object }).EndpointsConfig),
       ['golden_a'],
     );
-    assert.deepEqual(web?.connect, [
+    assert.deepEqual(web.connect, [
       {
         network: 'golden_b',
         body: { Container: 'golden-web-1', EndpointConfig: { Aliases: ['web'] } },
@@ -180,7 +181,8 @@ networks: { a: {}, b: {} }
         'services.web.healthcheck.start_interval: needs Docker Engine API 1.44 or newer; this engine speaks 1.41',
     );
     const { containers } = translateProject(load(withStartInterval), { apiVersion: '1.44' });
-    assert.equal((containers[0]?.body.Healthcheck as { StartInterval: number }).StartInterval, 2e9);
+    const healthcheck = containers[0]?.body.Healthcheck as { StartInterval: number } | undefined;
+    assert.equal(healthcheck?.StartInterval, 2e9);
   });
 });
 

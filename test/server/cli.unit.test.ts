@@ -16,7 +16,9 @@ const run = promisify(execFile);
 
 async function foyer(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -33,19 +35,34 @@ function project(files: Record<string, string>): string {
 describe('foyer compose config', () => {
   test('prints the normalised project like docker compose config --format json', async () => {
     const dir = project({
-      'compose.yaml': 'services:\n  web:\n    image: "busybox:${TAG}"\n    ports: ["8080:80"]\n    volumes: [data:/data, ./site:/www:ro]\n    environment: [A=1, B]\nvolumes:\n  data:\n',
+      'compose.yaml':
+        'services:\n  web:\n    image: "busybox:${TAG}"\n    ports: ["8080:80"]\n    volumes: [data:/data, ./site:/www:ro]\n    environment: [A=1, B]\nvolumes:\n  data:\n',
       '.env': 'TAG=1.36\nB=from-dotenv\n',
     });
-    const { code, stdout, stderr } = await foyer(['compose', 'config', join(dir, 'compose.yaml'), '--project-name', 'Demo']);
+    const { code, stdout, stderr } = await foyer([
+      'compose',
+      'config',
+      join(dir, 'compose.yaml'),
+      '--project-name',
+      'Demo',
+    ]);
     assert.equal(code, 0, stderr);
     const config = JSON.parse(stdout);
     assert.equal(config.name, 'demo');
-    assert.deepEqual(config.services.web.ports, [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }]);
+    assert.deepEqual(config.services.web.ports, [
+      { mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' },
+    ]);
     assert.equal(config.services.web.image, 'busybox:1.36');
     assert.deepEqual(config.services.web.environment, { A: '1', B: 'from-dotenv' });
     assert.deepEqual(config.services.web.volumes, [
       { type: 'volume', source: 'data', target: '/data', volume: {} },
-      { type: 'bind', source: join(dir, 'site'), target: '/www', read_only: true, bind: { create_host_path: true } },
+      {
+        type: 'bind',
+        source: join(dir, 'site'),
+        target: '/www',
+        read_only: true,
+        bind: { create_host_path: true },
+      },
     ]);
     assert.deepEqual(config.services.web.networks, { default: null });
     assert.deepEqual(config.networks, { default: { name: 'demo_default', ipam: {} } });
@@ -54,13 +71,19 @@ describe('foyer compose config', () => {
 
   test('merges several files and reads --env-file instead of .env', async () => {
     const dir = project({
-      'compose.yaml': 'services:\n  web:\n    image: "app:${TAG:-latest}"\n    environment: {A: "1"}\n',
+      'compose.yaml':
+        'services:\n  web:\n    image: "app:${TAG:-latest}"\n    environment: {A: "1"}\n',
       'override.yaml': 'services:\n  web:\n    environment: {B: "2"}\n',
       '.env': 'TAG=wrong\n',
       'prod.env': 'TAG=2.0\n',
     });
     const { code, stdout, stderr } = await foyer([
-      'compose', 'config', join(dir, 'compose.yaml'), join(dir, 'override.yaml'), '--env-file', join(dir, 'prod.env'),
+      'compose',
+      'config',
+      join(dir, 'compose.yaml'),
+      join(dir, 'override.yaml'),
+      '--env-file',
+      join(dir, 'prod.env'),
     ]);
     assert.equal(code, 0, stderr);
     const config = JSON.parse(stdout);
@@ -70,7 +93,8 @@ describe('foyer compose config', () => {
 
   test('exits 1 with one path: message line per problem, and prints nothing on stdout', async () => {
     const dir = project({
-      'compose.yaml': 'services:\n  web:\n    network-mode: host\n    depends_on: [db]\n    ports: ["99999:80"]\n',
+      'compose.yaml':
+        'services:\n  web:\n    network-mode: host\n    depends_on: [db]\n    ports: ["99999:80"]\n',
     });
     const { code, stdout, stderr } = await foyer(['compose', 'config', join(dir, 'compose.yaml')]);
     assert.equal(code, 1);
@@ -95,7 +119,12 @@ describe('foyer serve', () => {
   test('answers its health route and stops cleanly on SIGTERM', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [bin, 'serve'], {
-      env: { ...process.env, FOYER_PORT: String(port), FOYER_HOST: '127.0.0.1', FOYER_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        FOYER_PORT: String(port),
+        FOYER_HOST: '127.0.0.1',
+        FOYER_LOG_LEVEL: 'warn',
+      },
     });
     let output = '';
     await new Promise<void>((resolveReady, reject) => {
