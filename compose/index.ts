@@ -12,6 +12,7 @@ export {
   checkApiSupport,
   containerName,
   containerSpec,
+  imageReference,
   type NetworkConnection,
   networkSpec,
   type TranslateOptions,

@@ -23,10 +23,15 @@ export interface TranslateOptions {
   labels?: Record<string, string>;
   /** Restart policy for services that set none (Foyer runs `unless-stopped`). */
   defaultRestart?: string;
-  /** Resolved image reference (by digest) per service, to pin what runs and hash it. */
+  /** Image id or digest per service: part of the config hash (DESIGN: "image digest not tag"). */
   imageDigests?: Record<string, string>;
   /** The engine's API version (`GET /version` → ApiVersion); default BASELINE_API_VERSION. */
   apiVersion?: string;
+  /**
+   * Use `container_name` when a service sets it (default true, as Compose). Foyer turns it off:
+   * two installs of one app must not fight over a name.
+   */
+  honourContainerName?: boolean;
 }
 
 /** A file the executor copies into the container before starting it (inline secrets and configs). */
@@ -94,16 +99,30 @@ export function checkApiSupport(project: Project, apiVersion: string): void {
   diag.throwIfAny();
 }
 
+/** The image a service runs: its `image`, or `<project>-<service>` for one that is only built. */
+export function imageReference(project: Project, service: Service): string {
+  return service.image ?? `${project.name}-${service.name}`;
+}
+
 /** `<project>-<service>-1` unless the service names its container (spec: container_name). */
-export function containerName(project: Project, service: Service): string {
-  return service.container_name ?? `${project.name}-${service.name}-1`;
+export function containerName(
+  project: Project,
+  service: Service,
+  honourContainerName = true,
+): string {
+  const own = honourContainerName ? service.container_name : undefined;
+  return own ?? `${project.name}-${service.name}-1`;
 }
 
 /** `service:x` (spec: network_mode, pid, ipc) is Docker's `container:<x's container name>`. */
-function namespaceMode(project: Project, mode: string | undefined): string | undefined {
+function namespaceMode(
+  project: Project,
+  mode: string | undefined,
+  options: TranslateOptions,
+): string | undefined {
   if (!mode?.startsWith('service:')) return mode;
   const target = project.services[mode.slice('service:'.length)];
-  return target ? `container:${containerName(project, target)}` : mode;
+  return target ? `container:${containerName(project, target, options.honourContainerName)}` : mode;
 }
 
 function projectLabels(project: Project, options: TranslateOptions): Record<string, string> {
@@ -193,7 +212,7 @@ function hostConfig(
     PortBindings: bindings,
     RestartPolicy: restartPolicy(service.restart ?? options.defaultRestart),
     NetworkMode:
-      namespaceMode(project, service.network_mode) ??
+      namespaceMode(project, service.network_mode, options) ??
       (firstNetwork ? project.networks[firstNetwork]?.name : 'none'),
     CapAdd: service.cap_add,
     CapDrop: service.cap_drop,
@@ -233,8 +252,8 @@ function hostConfig(
     OomKillDisable: service.oom_kill_disable || undefined,
     OomScoreAdj: service.oom_score_adj,
     ShmSize: service.shm_size,
-    PidMode: namespaceMode(project, service.pid),
-    IpcMode: namespaceMode(project, service.ipc),
+    PidMode: namespaceMode(project, service.pid, options),
+    IpcMode: namespaceMode(project, service.ipc, options),
     Runtime: service.runtime,
     LogConfig: service.logging && {
       Type: service.logging.driver ?? '',
@@ -296,9 +315,10 @@ export function containerSpec(
   if (!service) throw new Error(`no service "${serviceName}" in project "${project.name}"`);
   const { exposed } = portBindings(service);
   const [first, ...others] = endpoints(project, service);
-  const name = containerName(project, service);
-  const image =
-    options.imageDigests?.[serviceName] ?? service.image ?? `${project.name}-${service.name}`;
+  const name = containerName(project, service, options.honourContainerName);
+  // The container names its image by reference, as Compose does; the digest goes into the
+  // hash, so a reference that moves to another image recreates the container.
+  const image = imageReference(project, service);
   const check = service.healthcheck;
   const body: Record<string, unknown> = {
     Image: image,

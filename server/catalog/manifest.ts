@@ -1,0 +1,268 @@
+/**
+ * `app.yaml`, the catalogue entry's description of an app (DESIGN.md
+ * "Catalogue"). One TypeBox schema gives the TypeScript type and the runtime
+ * validator, as the API's route schemas do. Only id, name and version are
+ * required for now; the catalogue issue tightens the rest.
+ */
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
+import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
+import yaml from 'js-yaml';
+import { joinPath, type Problem } from '../../compose/problems.js';
+import { suggestKey } from '../../compose/raw.js';
+import { parseBytes } from '../../compose/units.js';
+import { normalisePermission } from '../security/permissions.js';
+
+const Opt = T.Optional;
+const Strict = { additionalProperties: false } as const;
+const Port = T.Integer({ minimum: 1, maximum: 65535 });
+/** A byte size as Compose writes it (`512m`, `2GB`) or a number of bytes. */
+const Bytes = T.Union([T.String(), T.Integer({ minimum: 0 })]);
+
+/** The form field types a setting can have. */
+export const SETTING_TYPES = [
+  'string',
+  'password',
+  'number',
+  'boolean',
+  'choice',
+  'email',
+  'domain',
+] as const;
+
+export const SettingSchema = T.Object(
+  {
+    /** The Compose interpolation variable the value is handed to. */
+    key: T.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+    type: T.Union(SETTING_TYPES.map((type) => T.Literal(type))),
+    label: Opt(T.String()),
+    description: Opt(T.String()),
+    required: Opt(T.Boolean()),
+    default: Opt(T.Union([T.String(), T.Number(), T.Boolean()])),
+    /** A regular expression the whole value must match. */
+    pattern: Opt(T.String()),
+    min: Opt(T.Number()),
+    max: Opt(T.Number()),
+    choices: Opt(T.Array(T.String(), { minItems: 1 })),
+    /** Generated once per install and stored apart from settings; never shown again. */
+    secret: Opt(
+      T.Object(
+        { generate: T.Literal(true), length: Opt(T.Integer({ minimum: 16, maximum: 256 })) },
+        Strict,
+      ),
+    ),
+  },
+  Strict,
+);
+export type Setting = Static<typeof SettingSchema>;
+
+export const AppManifestSchema = T.Object(
+  {
+    /** Also the catalogue folder's name and the default install id, hence the install id's shape. */
+    id: T.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$' }),
+    name: T.String({ minLength: 1 }),
+    version: T.String({ minLength: 1 }),
+    summary: Opt(T.String()),
+    description: Opt(T.String()),
+    categories: Opt(T.Array(T.String())),
+    /** A file in the app's folder, such as `icon.svg`. */
+    icon: Opt(T.String()),
+    website: Opt(T.String()),
+    source: Opt(T.String()),
+    license: Opt(T.String()),
+    /** Debian/Docker architecture names: amd64, arm64, armhf, … */
+    architectures: Opt(T.Array(T.String({ pattern: '^[a-z0-9]+$' }))),
+    requirements: Opt(T.Object({ memory: Opt(Bytes), disk: Opt(Bytes) }, Strict)),
+    web: Opt(T.Object({ service: T.String(), port: Port }, Strict)),
+    ports: Opt(
+      T.Array(
+        T.Object(
+          {
+            port: Port,
+            protocol: Opt(T.Union([T.Literal('tcp'), T.Literal('udp')])),
+            service: Opt(T.String()),
+            description: Opt(T.String()),
+          },
+          Strict,
+        ),
+      ),
+    ),
+    settings: Opt(T.Array(SettingSchema)),
+    /** Host powers the compose file needs (server/security/permissions.ts). */
+    permissions: Opt(T.Array(T.String())),
+    notes: Opt(T.String()),
+  },
+  Strict,
+);
+export type AppManifest = Static<typeof AppManifestSchema>;
+
+/** Parses app.yaml text; every problem is path-qualified (`app.yaml: settings[2].type`). */
+export function parseManifest(
+  content: string,
+  file = 'app.yaml',
+): { manifest?: AppManifest; problems: Problem[] } {
+  let doc: unknown;
+  try {
+    // The core schema, as for Compose files: `yes` and `on` stay strings (YAML 1.2).
+    doc = yaml.load(content, { schema: yaml.CORE_SCHEMA, filename: file });
+  } catch (error) {
+    if (!(error instanceof yaml.YAMLException)) throw error;
+    const at = error.mark ? `${file}:${error.mark.line + 1}:${error.mark.column + 1}` : file;
+    return { problems: [{ path: at, message: error.reason || error.message }] };
+  }
+  const problems = validateManifest(doc).map(({ path, message }) => ({
+    path: path ? `${file}: ${path}` : file,
+    message,
+  }));
+  return problems.length > 0 ? { problems } : { manifest: doc as AppManifest, problems };
+}
+
+/** Every problem of a parsed manifest, with paths inside the document (`settings[2].type`). */
+export function validateManifest(doc: unknown): Problem[] {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    return [{ path: '', message: 'must be a mapping of fields' }];
+  }
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(AppManifestSchema, doc)) {
+    const path = pointerToPath(error.path);
+    // TypeBox reports a missing field twice (required, then wrong type): keep the first.
+    if (seen.has(path)) continue;
+    seen.add(path);
+    problems.push({ path, message: describeError(error) });
+  }
+  if (problems.length > 0) return byFieldOrder(problems);
+  return checkMeaning(doc as AppManifest);
+}
+
+const FIELDS = Object.keys(AppManifestSchema.properties);
+
+/** TypeBox lists missing fields first; an author reads best in the schema's field order. */
+function byFieldOrder(problems: Problem[]): Problem[] {
+  const rank = (problem: Problem) => {
+    const index = FIELDS.indexOf(problem.path.split(/[.[]/)[0] ?? '');
+    return index === -1 ? FIELDS.length : index;
+  };
+  return problems.sort((a, b) => rank(a) - rank(b));
+}
+
+/** `/settings/2/type` → `settings[2].type`. */
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<string>((path, part) => joinPath(path, /^\d+$/.test(part) ? Number(part) : part), '');
+}
+
+/** A schema error in words for an app author. */
+function describeError(error: ValueError): string {
+  const schema = error.schema;
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return 'is required';
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const key = error.path.split('/').at(-1) ?? '';
+      const hint = suggestKey(key, Object.keys(schema.properties ?? {}));
+      return `is not a known field${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    }
+    case ValueErrorType.Union:
+      return `must be ${alternatives(schema.anyOf as TSchema[])}`;
+    case ValueErrorType.Literal:
+      return `must be ${JSON.stringify(schema.const)}`;
+    case ValueErrorType.StringPattern:
+      return `must match ${schema.pattern}`;
+    case ValueErrorType.StringMinLength:
+      return 'must not be empty';
+    case ValueErrorType.String:
+      // `version: 1.0` is a number in YAML; say how to keep it text.
+      return typeof error.value === 'number'
+        ? `must be a string (quote it: "${error.value}")`
+        : 'must be a string';
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.NumberMinimum:
+      return `must be at least ${schema.minimum}`;
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      return `must be at most ${schema.maximum}`;
+    case ValueErrorType.ArrayMinItems:
+      return `must have at least ${schema.minItems} item(s)`;
+    default:
+      return `must be ${article(String(schema.type ?? 'valid'))}`;
+  }
+}
+
+function alternatives(options: TSchema[]): string {
+  if (options.every((o) => o.const !== undefined)) {
+    return `one of ${options.map((o) => String(o.const)).join(', ')}`;
+  }
+  return options.map((o) => article(String(o.type))).join(' or ');
+}
+
+function article(type: string): string {
+  const word = type === 'object' ? 'mapping' : type === 'array' ? 'list' : type;
+  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+/** What the schema cannot say: unique keys, defaults that fit their type, known permissions. */
+function checkMeaning(manifest: AppManifest): Problem[] {
+  const problems: Problem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  const keys = new Map<string, number>();
+  (manifest.settings ?? []).forEach((setting, i) => {
+    const at = (field: string) => joinPath(joinPath('settings', i), field);
+    const first = keys.get(setting.key);
+    if (first !== undefined) problem(at('key'), `"${setting.key}" is already settings[${first}]`);
+    else keys.set(setting.key, i);
+    // Foyer's own interpolation variables (FOYER_INSTALL, FOYER_APP_DATA, …) must not be shadowed.
+    if (setting.key.startsWith('FOYER_')) problem(at('key'), 'FOYER_ names are reserved for Foyer');
+    checkSetting(setting, at, problem);
+  });
+  for (const field of ['memory', 'disk'] as const) {
+    const value = manifest.requirements?.[field];
+    if (typeof value !== 'string') continue;
+    try {
+      parseBytes(value);
+    } catch {
+      problem(`requirements.${field}`, 'must be a byte size such as 512m or 2g');
+    }
+  }
+  (manifest.permissions ?? []).forEach((permission, i) => {
+    if (normalisePermission(permission) === undefined) {
+      problem(joinPath('permissions', i), `"${permission}" is not a known permission`);
+    }
+  });
+  return problems;
+}
+
+function checkSetting(
+  setting: Setting,
+  at: (field: string) => string,
+  problem: (path: string, message: string) => void,
+): void {
+  if (setting.type === 'choice' && !setting.choices)
+    problem(at('choices'), 'required for a choice');
+  if (setting.pattern !== undefined) {
+    try {
+      new RegExp(setting.pattern, 'u');
+    } catch {
+      problem(at('pattern'), 'is not a valid regular expression');
+    }
+  }
+  if (setting.min !== undefined && setting.max !== undefined && setting.min > setting.max) {
+    problem(at('max'), `must not be below min (${setting.min})`);
+  }
+  if (setting.secret && setting.type !== 'password' && setting.type !== 'string') {
+    problem(at('secret'), 'only a string or password setting can be generated');
+  }
+  if (setting.secret && setting.default !== undefined) {
+    problem(at('default'), 'a generated secret cannot have a default');
+  }
+  const value = setting.default;
+  if (value === undefined) return;
+  const expected =
+    setting.type === 'number' ? 'number' : setting.type === 'boolean' ? 'boolean' : 'string';
+  if (typeof value !== expected) problem(at('default'), `must be ${article(expected)}`);
+  else if (setting.choices && !setting.choices.includes(String(value))) {
+    problem(at('default'), `must be one of ${setting.choices.join(', ')}`);
+  }
+}

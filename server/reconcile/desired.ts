@@ -1,0 +1,184 @@
+/**
+ * Render: one install (its catalogue entry, settings and secrets) → the
+ * desired state the planner compares with the engine. Two stages, so the
+ * expensive one runs once per change of the install:
+ * - `renderProject` loads the app's Compose file with the install's
+ *   variables and passes it through the permission gate (cached by the
+ *   install's generation);
+ * - `desiredState` translates it with the image ids currently known, which
+ *   go into each service's config hash.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import {
+  BASELINE_API_VERSION,
+  ComposeError,
+  imageReference,
+  loadProject,
+  type Project,
+  translateProject,
+} from '../../compose/index.js';
+import { checkPermissions } from '../security/permissions.js';
+import { hashBuildContext } from './build-hash.js';
+import type { DesiredService, DesiredState, ObservedState } from './types.js';
+
+/** What the reconciler needs to know of an install (a store row). */
+export interface InstallRecord {
+  id: string;
+  appId: string;
+  appDir: string;
+  settings: Record<string, string>;
+  secrets: Record<string, string>;
+  acceptedPermissions: string[];
+  desired: 'running' | 'stopped' | 'absent';
+  purge: boolean;
+  generation: number;
+}
+
+/** The parts of a catalogue entry rendering reads. */
+export interface AppSource {
+  composePath: string;
+  composeContent: string;
+  permissions: string[];
+}
+
+export interface RenderContext {
+  /** Foyer's data dir; each install's files live in `<dataDir>/apps/<install>`. */
+  dataDir: string;
+  domain?: string;
+}
+
+/** The folder an install may bind-mount freely (`FOYER_APP_DATA`). */
+export function appDataDir(ctx: RenderContext, install: string): string {
+  return join(ctx.dataDir, 'apps', install);
+}
+
+/** Labels every object of an install carries (DESIGN: ownership by labels). */
+export function ownershipLabels(install: InstallRecord): Record<string, string> {
+  return { 'foyer.managed': 'true', 'foyer.install': install.id, 'foyer.app': install.appId };
+}
+
+/** The real path of `path`, following symlinks as far as the path exists (the permission gate). */
+function realPathOf(path: string): string {
+  let head = path;
+  const tail: string[] = [];
+  while (!existsSync(head) && head !== dirname(head)) {
+    tail.unshift(basename(head));
+    head = dirname(head);
+  }
+  return join(realpathSync(head), ...tail);
+}
+
+function readIfExists(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+/**
+ * Loads the app's Compose file for this install and applies the permission
+ * gate. Only the install's variables are visible to it — never the daemon's
+ * own environment. Throws ComposeError listing every problem.
+ */
+export function renderProject(install: InstallRecord, app: AppSource, ctx: RenderContext): Project {
+  const dataDir = appDataDir(ctx, install.id);
+  const environment = {
+    ...install.settings,
+    ...install.secrets,
+    FOYER_INSTALL: install.id,
+    FOYER_APP: install.appId,
+    FOYER_APP_DATA: dataDir,
+    FOYER_DOMAIN: ctx.domain ?? 'localhost',
+  };
+  const { project } = loadProject({
+    files: [{ path: app.composePath, content: app.composeContent }],
+    environment,
+    envFiles: [],
+    projectName: install.id,
+    workingDir: install.appDir,
+    readFile: readIfExists,
+  });
+  const problems = checkPermissions(project, {
+    appDataDir: realPathOf(dataDir),
+    appDir: install.appDir,
+    resolveHostPath: realPathOf,
+    declared: app.permissions,
+    accepted: install.acceptedPermissions,
+  });
+  if (problems.length > 0) throw new ComposeError(problems);
+  return project;
+}
+
+/** Services in dependency order: each after everything it depends on (no cycles: the loader refuses them). */
+function dependencyOrder(project: Project): string[] {
+  const order: string[] = [];
+  const visit = (name: string) => {
+    if (order.includes(name) || !project.services[name]) return;
+    for (const dep of Object.keys(project.services[name].depends_on)) visit(dep);
+    order.push(name);
+  };
+  for (const name of Object.keys(project.services).sort()) visit(name);
+  return order;
+}
+
+/** Translates a rendered project into the desired state, hashing with the known image ids. */
+export function desiredState(
+  install: InstallRecord,
+  project: Project,
+  images: ObservedState['images'],
+  options: { apiVersion?: string; buildHashes?: Record<string, string> } = {},
+): DesiredState {
+  const imageIds: Record<string, string> = {};
+  for (const service of Object.values(project.services)) {
+    const id = images[imageReference(project, service)]?.id;
+    if (id) imageIds[service.name] = id;
+  }
+  const labels = ownershipLabels(install);
+  const bodies = translateProject(project, {
+    labels,
+    defaultRestart: 'unless-stopped',
+    honourContainerName: false,
+    imageDigests: imageIds,
+    apiVersion: options.apiVersion ?? BASELINE_API_VERSION,
+  });
+  const byName = new Map(bodies.containers.map((c, i) => [Object.keys(project.services)[i]!, c]));
+  const services: DesiredService[] = dependencyOrder(project).map((name) => {
+    const service = project.services[name]!;
+    const spec = byName.get(name)!;
+    const image = imageReference(project, service);
+    const restart = service.restart ?? 'unless-stopped';
+    const desired: DesiredService = {
+      name,
+      containerName: spec.name,
+      hash: (spec.body.Labels as Record<string, string>)['com.docker.compose.config-hash']!,
+      image,
+      alwaysPull: service.pull_policy === 'always',
+      createBody: spec.body,
+      connect: spec.connect.map((c) => ({ network: c.network, body: c.body })),
+      files: spec.files,
+      dependsOn: service.depends_on,
+      hasHealthcheck: service.healthcheck !== undefined && !service.healthcheck.disable,
+      oneShot: restart === 'no' || restart.startsWith('on-failure'),
+      stopTimeout: service.stop_grace_period,
+    };
+    if (service.build) {
+      const hash = options.buildHashes?.[name] ?? hashBuildContext(service.build);
+      desired.build = {
+        context: service.build.context,
+        dockerfile: service.build.dockerfile,
+        tag: image,
+        args: service.build.args,
+        target: service.build.target,
+        labels: { ...labels, 'foyer.build-hash': hash },
+        hash,
+      };
+    }
+    return desired;
+  });
+  return {
+    install: install.id,
+    run: install.desired,
+    purge: install.purge,
+    networks: bodies.networks.map((body) => ({ name: body.Name as string, body })),
+    volumes: bodies.volumes.map((body) => ({ name: body.Name as string, body })),
+    services,
+  };
+}

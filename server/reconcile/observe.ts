@@ -1,0 +1,46 @@
+/**
+ * Observe: one snapshot of what the engine holds for Foyer — one labelled
+ * container list plus the network and volume lists, three calls whatever the
+ * number of installs (DESIGN: "observe: ONE labelled container list").
+ * Images are looked up only when a plan needs one that is not known yet.
+ */
+import type { DockerAdapter } from '../docker/adapter.js';
+import type { ObservedState } from './types.js';
+
+export type Snapshot = Omit<ObservedState, 'images'>;
+
+/** Everything of one install. */
+export async function observeInstall(docker: DockerAdapter, install: string): Promise<Snapshot> {
+  const labels = [`foyer.install=${install}`];
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers(labels),
+    docker.listNetworks(labels),
+    docker.listVolumes(labels),
+  ]);
+  return { containers, networks, volumes };
+}
+
+/** Everything Foyer manages, grouped by install id. */
+export async function observeAll(docker: DockerAdapter): Promise<Map<string, Snapshot>> {
+  const labels = ['foyer.managed=true'];
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers(labels),
+    docker.listNetworks(labels),
+    docker.listVolumes(labels),
+  ]);
+  const byInstall = new Map<string, Snapshot>();
+  const slot = (labelsOf: Record<string, string>): Snapshot | undefined => {
+    const id = labelsOf['foyer.install'];
+    if (!id) return undefined;
+    let snapshot = byInstall.get(id);
+    if (!snapshot) {
+      snapshot = { containers: [], networks: [], volumes: [] };
+      byInstall.set(id, snapshot);
+    }
+    return snapshot;
+  };
+  for (const c of containers) slot(c.labels)?.containers.push(c);
+  for (const n of networks) slot(n.labels)?.networks.push(n);
+  for (const v of volumes) slot(v.labels)?.volumes.push(v);
+  return byInstall;
+}

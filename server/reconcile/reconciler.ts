@@ -1,0 +1,424 @@
+/**
+ * The reconciler: keeps every install's containers as its desired state says,
+ * level-triggered and keyed by install id (DESIGN: "How a change flows").
+ * API calls and engine events only enqueue an id; a worker then re-reads the
+ * install from the store, observes it, plans and executes, and re-queues it
+ * until a plan comes back empty. A periodic resync observes everything in
+ * three calls and enqueues only installs whose plan is not empty, so a steady
+ * state costs three reads and no writes.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync, rmSync } from 'node:fs';
+import { ComposeError, formatProblem, type Project } from '../../compose/index.js';
+import {
+  ConflictError,
+  type DockerAdapter,
+  type EngineEvent,
+  EngineUnreachableError,
+} from '../docker/adapter.js';
+import {
+  type AppSource,
+  appDataDir,
+  desiredState,
+  type InstallRecord,
+  type RenderContext,
+  renderProject,
+} from './desired.js';
+import { EventWatch } from './event-watch.js';
+import { type ExecutionEvent, execute } from './execute.js';
+import { observeAll, observeInstall, type Snapshot } from './observe.js';
+import { plan, planToString } from './plan.js';
+import { TerminalError, WorkQueue } from './queue.js';
+import { deriveStatus, type InstallStatus } from './status.js';
+import { SupervisionLog } from './supervision.js';
+import type { DesiredState, ObservedState, Supervision } from './types.js';
+
+/** Where the reconciler reads desired state: the store, narrowed. */
+export interface InstallSource {
+  list(): InstallRecord[];
+  get(id: string): InstallRecord | undefined;
+  /** Forgets an install whose objects are all gone. */
+  delete(id: string): void;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ReconcilerOptions {
+  docker: DockerAdapter;
+  installs: InstallSource;
+  loadApp: (appDir: string) => AppSource;
+  render: RenderContext;
+  log: Logger;
+  /** Full resync period (default 30 s). */
+  resyncMs?: number;
+  /** Passes in a row with work left before an install counts as not converging. */
+  maxPasses?: number;
+  waitTimeoutMs?: number;
+  supervision?: SupervisionLog;
+}
+
+interface Rendered {
+  generation: number;
+  project?: Project;
+  error?: string;
+  buildHashes: Record<string, string>;
+  /** The last translation, valid while the known images and API version are unchanged. */
+  desired?: { key: string; state: DesiredState };
+}
+
+const EMPTY: Snapshot = { containers: [], networks: [], volumes: [] };
+
+export class Reconciler extends EventEmitter {
+  private readonly queue: WorkQueue;
+  private readonly renders = new Map<string, Rendered>();
+  private readonly images = new Map<string, ObservedState['images'][string]>();
+  /** The last error per install, with the generation it happened at. */
+  private readonly errors = new Map<
+    string,
+    { message: string; terminal: boolean; generation?: number }
+  >();
+  /** Bumped whenever `images` changes, so cached translations know they are stale. */
+  private imagesVersion = 0;
+  private readonly statuses = new Map<string, InstallStatus>();
+  private readonly passes = new Map<string, number>();
+  private readonly supervision: SupervisionLog;
+  private readonly watch: EventWatch;
+  private apiVersion?: string;
+  private timer?: NodeJS.Timeout;
+  private engineReachable = true;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    super();
+    this.supervision = options.supervision ?? new SupervisionLog();
+    this.queue = new WorkQueue({
+      work: (id) => this.reconcile(id),
+      onError: (id, error, retryInMs) => this.failed(id, error, retryInMs),
+    });
+    this.watch = new EventWatch(options.docker, (event) => this.onEngineEvent(event), options.log);
+  }
+
+  /** Starts watching events and resyncing; the first resync runs at once. */
+  start(): void {
+    this.watch.start();
+    void this.resync();
+    this.timer = setInterval(() => void this.resync(), this.options.resyncMs ?? 30_000);
+  }
+
+  /** Stops taking work; work in progress finishes on its own. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.watch.stop();
+    this.queue.stop();
+  }
+
+  /** Asks for one install to be reconciled (after an API call or an event). */
+  enqueue(id: string): void {
+    this.queue.enqueue(id);
+  }
+
+  /** Resolves when no reconcile is queued, running or waiting to retry. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** The last derived status of an install. */
+  status(id: string): InstallStatus | undefined {
+    return this.statuses.get(id);
+  }
+
+  /** True unless the last attempt to reach the engine failed. */
+  get reachable(): boolean {
+    return this.engineReachable;
+  }
+
+  /**
+   * Observes everything in three calls and enqueues each install whose plan is
+   * not empty — and installs that have objects but no store row, which are
+   * removed (their volumes kept: desired state is never inferred from Docker).
+   */
+  async resync(): Promise<void> {
+    let snapshots: Map<string, Snapshot>;
+    try {
+      snapshots = await observeAll(this.options.docker);
+      this.reached(true);
+    } catch (error) {
+      if (error instanceof EngineUnreachableError) return this.reached(false, error);
+      this.options.log.error({ err: error }, 'resync failed');
+      return;
+    }
+    const installs = this.options.installs.list();
+    const ids = new Set([...installs.map((i) => i.id), ...snapshots.keys()]);
+    for (const id of ids) {
+      const install = installs.find((i) => i.id === id);
+      const snapshot = snapshots.get(id) ?? EMPTY;
+      const desired = this.tryDesired(id, install);
+      this.updateStatus(id, install, desired, snapshot);
+      const error = this.errors.get(id);
+      // A terminal error waits for the install to change (a new generation), not for time.
+      if (!desired || (error?.terminal && error.generation === install?.generation)) continue;
+      const unknownImage = desired.services.some((s) => !this.images.has(s.image));
+      if (
+        unknownImage ||
+        this.plan(desired, snapshot).length > 0 ||
+        install?.desired === 'absent'
+      ) {
+        this.queue.enqueue(id);
+      }
+    }
+  }
+
+  private reached(reachable: boolean, error?: Error): void {
+    if (reachable === this.engineReachable) return;
+    this.engineReachable = reachable;
+    if (reachable) this.options.log.info({}, 'the Docker engine is reachable again');
+    else
+      this.options.log.warn({ err: error?.message }, 'the Docker engine is unreachable; retrying');
+    this.emit('engine', { reachable });
+  }
+
+  private async ensureApiVersion(): Promise<string> {
+    this.apiVersion ??= (await this.options.docker.version()).apiVersion;
+    return this.apiVersion;
+  }
+
+  /** The rendered project of an install, cached by generation; render errors are terminal. */
+  private rendered(install: InstallRecord): Rendered {
+    const cached = this.renders.get(install.id);
+    if (cached?.generation === install.generation) return cached;
+    let entry: Rendered;
+    try {
+      const project = renderProject(
+        install,
+        this.options.loadApp(install.appDir),
+        this.options.render,
+      );
+      entry = { generation: install.generation, project, buildHashes: {} };
+    } catch (error) {
+      const message =
+        error instanceof ComposeError
+          ? error.problems.map(formatProblem).join('; ')
+          : String((error as Error).message ?? error);
+      entry = { generation: install.generation, error: message, buildHashes: {} };
+    }
+    this.renders.set(install.id, entry);
+    return entry;
+  }
+
+  private desiredFor(id: string, install: InstallRecord | undefined): DesiredState {
+    if (!install)
+      return { install: id, run: 'absent', purge: false, networks: [], volumes: [], services: [] };
+    if (install.desired === 'absent')
+      return {
+        install: id,
+        run: 'absent',
+        purge: install.purge,
+        networks: [],
+        volumes: [],
+        services: [],
+      };
+    const rendered = this.rendered(install);
+    if (!rendered.project) throw new TerminalError(rendered.error ?? 'cannot be rendered');
+    const key = `${this.imagesVersion}/${this.apiVersion}/${install.desired}/${install.purge}`;
+    if (rendered.desired?.key !== key) {
+      const images = Object.fromEntries(this.images);
+      const options = { apiVersion: this.apiVersion, buildHashes: rendered.buildHashes };
+      const state = desiredState(install, rendered.project, images, options);
+      // Build hashes read the context folder: once per generation is enough.
+      for (const s of state.services) if (s.build) rendered.buildHashes[s.name] = s.build.hash;
+      rendered.desired = { key, state };
+    }
+    return rendered.desired.state;
+  }
+
+  private tryDesired(id: string, install: InstallRecord | undefined): DesiredState | undefined {
+    try {
+      return this.desiredFor(id, install);
+    } catch (error) {
+      const terminal = error instanceof TerminalError;
+      this.errors.set(id, {
+        message: (error as Error).message,
+        terminal,
+        generation: install?.generation,
+      });
+      return undefined;
+    }
+  }
+
+  private supervisionFor(desired: DesiredState, snapshot: Snapshot): Supervision {
+    const restartUnhealthy = new Set<string>();
+    for (const s of desired.services) {
+      const c = snapshot.containers.find((x) => x.name === s.containerName);
+      if (c?.health === 'unhealthy' && this.supervision.mayRestart(c.name))
+        restartUnhealthy.add(s.name);
+    }
+    return { restartUnhealthy };
+  }
+
+  private plan(desired: DesiredState, snapshot: Snapshot) {
+    const observed: ObservedState = { ...snapshot, images: Object.fromEntries(this.images) };
+    return plan(desired, observed, this.supervisionFor(desired, snapshot));
+  }
+
+  /** Looks up the images the desired state needs and Foyer does not know yet. */
+  private async learnImages(desired: DesiredState): Promise<void> {
+    for (const s of desired.services) {
+      if (this.images.has(s.image)) continue;
+      const image = await this.options.docker.inspectImage(s.image);
+      this.images.set(
+        s.image,
+        image && { id: image.id, buildHash: image.labels['foyer.build-hash'] },
+      );
+      this.imagesVersion++;
+    }
+  }
+
+  /** One pass for one install: re-read, observe, plan, execute, and go again until steady. */
+  private async reconcile(id: string): Promise<void> {
+    const install = this.options.installs.get(id);
+    await this.ensureApiVersion();
+    let desired = this.desiredFor(id, install);
+    await this.learnImages(desired);
+    desired = this.desiredFor(id, install);
+    const snapshot = await observeInstall(this.options.docker, id);
+    this.reached(true);
+    const operations = this.plan(desired, snapshot);
+    this.errors.delete(id);
+    this.updateStatus(id, install, desired, snapshot);
+    if (operations.length === 0) {
+      this.passes.delete(id);
+      if (
+        install?.desired === 'absent' ||
+        (!install && snapshot.containers.length + snapshot.networks.length === 0)
+      ) {
+        this.finishRemoval(id, install);
+      }
+      return;
+    }
+    const pass = (this.passes.get(id) ?? 0) + 1;
+    this.passes.set(id, pass);
+    if (pass > (this.options.maxPasses ?? 8)) {
+      this.passes.delete(id);
+      throw new Error(
+        `did not settle after ${pass - 1} passes; still to do:\n${planToString(operations)}`,
+      );
+    }
+    if (desired.run === 'running')
+      mkdirSync(appDataDir(this.options.render, id), { recursive: true, mode: 0o750 });
+    this.options.log.info({ install: id, plan: planToString(operations) }, 'reconciling');
+    await this.run(id, operations);
+    this.queue.enqueue(id);
+  }
+
+  private async run(id: string, operations: ReturnType<typeof plan>): Promise<void> {
+    try {
+      await execute(operations, {
+        docker: this.options.docker,
+        waitTimeoutMs: this.options.waitTimeoutMs,
+        report: (event: ExecutionEvent) => {
+          this.emit('progress', { install: id, ...event });
+          if (event.kind !== 'step' || event.phase !== 'done') return;
+          const op = event.operation;
+          if (op.kind === 'PullImage' || op.kind === 'BuildImage') this.forgetImages();
+          if (op.kind === 'RestartContainer') this.supervision.restarted(op.container);
+          if (op.kind === 'RemoveContainer') this.supervision.forget(op.container);
+        },
+      });
+    } catch (error) {
+      if (error instanceof ConflictError) await this.checkConflict(error);
+      throw error;
+    }
+  }
+
+  /** A name conflict with an object Foyer does not own cannot be fixed by retrying. */
+  private async checkConflict(error: ConflictError): Promise<void> {
+    const name = /"\/?([^"]+)"/.exec(error.message)?.[1];
+    const existing = name ? await this.options.docker.inspectContainer(name) : undefined;
+    if (existing && existing.labels['foyer.managed'] !== 'true') {
+      throw new TerminalError(
+        `a container named ${name} exists and is not Foyer's; rename or remove it`,
+      );
+    }
+  }
+
+  private finishRemoval(id: string, install: InstallRecord | undefined): void {
+    if (install?.purge)
+      rmSync(appDataDir(this.options.render, id), { recursive: true, force: true });
+    if (install) this.options.installs.delete(id);
+    this.renders.delete(id);
+    this.errors.delete(id);
+    if (this.statuses.delete(id))
+      this.emit('status', { install: id, state: 'removed', services: [] });
+  }
+
+  /** Drops what Foyer knows of images; they are looked up again when a plan needs them. */
+  private forgetImages(): void {
+    this.images.clear();
+    this.imagesVersion++;
+  }
+
+  private failed(id: string, error: unknown, retryInMs: number | undefined): void {
+    if (error instanceof EngineUnreachableError) this.reached(false, error);
+    // An image removed behind Foyer's back fails a create; look images up afresh.
+    this.forgetImages();
+    const message = (error as Error)?.message ?? String(error);
+    const install = this.options.installs.get(id);
+    this.errors.set(id, {
+      message,
+      terminal: retryInMs === undefined,
+      generation: install?.generation,
+    });
+    this.options.log.warn({ install: id, err: message, retryInMs }, 'reconcile failed');
+    const status = this.statuses.get(id);
+    this.setStatus({
+      install: id,
+      state: 'failed',
+      reason:
+        retryInMs === undefined
+          ? message
+          : `${message} (retrying in ${Math.round(retryInMs / 1000)} s)`,
+      services: status?.services ?? [],
+    });
+    if (install && retryInMs === undefined) this.renders.delete(id);
+  }
+
+  private updateStatus(
+    id: string,
+    install: InstallRecord | undefined,
+    desired: DesiredState | undefined,
+    snapshot: Snapshot,
+  ): void {
+    if (!install && snapshot.containers.length === 0) return;
+    this.setStatus(
+      deriveStatus({
+        install: id,
+        run: install?.desired ?? 'absent',
+        services: desired?.services,
+        containers: snapshot.containers,
+        error: this.errors.get(id),
+        supervision: this.supervision,
+      }),
+    );
+  }
+
+  private setStatus(status: InstallStatus): void {
+    const before = this.statuses.get(status.install);
+    this.statuses.set(status.install, status);
+    if (JSON.stringify(before) !== JSON.stringify(status)) this.emit('status', status);
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    const id = event.attributes['foyer.install'];
+    if (!id) return;
+    if (event.type === 'container' && event.action === 'die') {
+      this.supervision.died(
+        event.attributes.name ?? event.id,
+        Number(event.attributes.exitCode ?? -1),
+      );
+    }
+    this.queue.enqueue(id);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Versioned schema migrations. Each runs once, in its own transaction, and is
+ * recorded in `schema_migrations`; a database whose newest migration is newer
+ * than this Foyer knows is refused rather than guessed at. Later issues add
+ * users, sessions, tokens, jobs and the audit log by appending to MIGRATIONS —
+ * never by editing an entry that has shipped.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from './db.js';
+
+/** One schema step: applied once, in order of `version`. */
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL run with `exec`, so it may hold several statements. */
+  up: string;
+}
+
+// The id check mirrors INSTALL_ID_PATTERN in installs.ts: it becomes the Compose project name.
+const INSTALLS = `
+CREATE TABLE installs (
+  id TEXT PRIMARY KEY NOT NULL
+    CHECK (length(id) BETWEEN 1 AND 40 AND id GLOB '[a-z0-9]*' AND id NOT GLOB '*[^a-z0-9-]*'),
+  app_id TEXT NOT NULL,
+  app_dir TEXT NOT NULL,
+  settings TEXT NOT NULL DEFAULT '{}' CHECK (json_type(settings) = 'object'),
+  secrets TEXT NOT NULL DEFAULT '{}' CHECK (json_type(secrets) = 'object'),
+  accepted_permissions TEXT NOT NULL DEFAULT '[]' CHECK (json_type(accepted_permissions) = 'array'),
+  desired TEXT NOT NULL CHECK (desired IN ('running', 'stopped', 'absent')),
+  purge INTEGER NOT NULL DEFAULT 0 CHECK (purge IN (0, 1)),
+  generation INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+`;
+
+/** Foyer's migrations, oldest first. Append only. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'installs', up: INSTALLS }];
+
+const LEDGER = `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+) STRICT;
+`;
+
+/** Applies the migrations `db` lacks; returns the versions applied now. */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now: () => Date = () => new Date(),
+): number[] {
+  checkOrder(migrations);
+  db.exec(LEDGER);
+  const current = schemaVersion(db);
+  const known = migrations.at(-1)?.version ?? 0;
+  if (current > known) {
+    throw new StoreError(
+      'STORE_SCHEMA_TOO_NEW',
+      `the database ${db.name} has schema version ${current}, written by a newer Foyer; ` +
+        `this Foyer knows versions up to ${known}. Upgrade Foyer, or restore a backup made by this version`,
+    );
+  }
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    // One transaction per migration: a failing step leaves the schema at the previous version.
+    db.transaction(() => {
+      db.exec(migration.up);
+      record.run(migration.version, migration.name, now().toISOString());
+    })();
+    applied.push(migration.version);
+  }
+  return applied;
+}
+
+/** The newest applied migration's version; 0 for a fresh database. */
+export function schemaVersion(db: Database.Database): number {
+  const row = db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as {
+    version: number | null;
+  };
+  return row.version ?? 0;
+}
+
+/** Versions must be positive integers in strictly increasing order, or a step could be skipped. */
+function checkOrder(migrations: readonly Migration[]): void {
+  let previous = 0;
+  for (const { version, name } of migrations) {
+    if (!Number.isInteger(version) || version <= previous) {
+      throw new StoreError(
+        'STORE_BAD_MIGRATIONS',
+        `migration ${version} (${name}) must have an integer version above ${previous}`,
+      );
+    }
+    previous = version;
+  }
+}
