@@ -1,0 +1,170 @@
+/**
+ * The Docker adapter: the one narrow interface through which Foyer talks to
+ * the engine. `dockerode-adapter.ts` implements it (the only module that
+ * imports dockerode); tests wrap it to count calls. Methods are idempotent
+ * where the reconciler needs them to be: removing what is gone and stopping
+ * what is stopped succeed; creating what exists throws `ConflictError`, which
+ * the executor reads as "adopt what is there" (DESIGN: crash-safe).
+ */
+import type { ContainerFile } from '../../compose/index.js';
+
+export type ContainerState =
+  | 'created'
+  | 'running'
+  | 'paused'
+  | 'restarting'
+  | 'removing'
+  | 'exited'
+  | 'dead';
+export type HealthState = 'starting' | 'healthy' | 'unhealthy';
+
+/** One row of `GET /containers/json?all=1`. */
+export interface ContainerSummary {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  /** Docker's human text, e.g. "Up 5 minutes (healthy)". */
+  status: string;
+  /** Parsed from `status`; absent when the container has no health check. */
+  health?: HealthState;
+  imageId: string;
+  /** Seconds since the epoch. */
+  created: number;
+}
+
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface VolumeSummary {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ImageSummary {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+}
+
+/** What `GET /containers/{id}/json` says about a container's life. */
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  imageId: string;
+  state: {
+    status: ContainerState;
+    running: boolean;
+    exitCode: number;
+    restartCount: number;
+    oomKilled: boolean;
+    error: string;
+    startedAt: string;
+    finishedAt: string;
+    health?: { status: HealthState; failingStreak: number; lastOutput?: string };
+  };
+  restartPolicy: string;
+}
+
+/** Progress of a pull (per layer) or a build (per output line), for whoever started the work. */
+export type ImageProgress =
+  | { kind: 'pull'; layer?: string; status: string; current?: number; total?: number }
+  | { kind: 'build'; line: string };
+
+export interface BuildOptions {
+  /** Absolute folder sent to the engine as a tar stream. */
+  context: string;
+  dockerfile: string;
+  tag: string;
+  args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+}
+
+/** One event of the engine's `GET /events` stream. */
+export interface EngineEvent {
+  type: string;
+  action: string;
+  id: string;
+  /** The actor's attributes: labels of containers, plus name, exitCode, … */
+  attributes: Record<string, string>;
+  /** Nanoseconds since the epoch (`timeNano`), for reconnecting with `since`. */
+  timeNano: number;
+}
+
+export interface EventSubscription {
+  close(): void;
+}
+
+/** The engine refused to create something because it exists (409). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/** The engine cannot be reached (socket missing, refused, reset). */
+export class EngineUnreachableError extends Error {
+  override name = 'EngineUnreachableError';
+}
+
+/** Any other error answer from the engine, with its HTTP status. */
+export class EngineError extends Error {
+  override name = 'EngineError';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface DockerAdapter {
+  version(): Promise<{ version: string; apiVersion: string }>;
+  /** Containers (all states) carrying every one of `labels` (`key=value` or `key`). */
+  listContainers(labels: string[]): Promise<ContainerSummary[]>;
+  listNetworks(labels: string[]): Promise<NetworkSummary[]>;
+  listVolumes(labels: string[]): Promise<VolumeSummary[]>;
+  listImages(): Promise<ImageSummary[]>;
+  /** Undefined when the image is not in the engine. */
+  inspectImage(ref: string): Promise<ImageSummary | undefined>;
+  /** Undefined when the container does not exist. */
+  inspectContainer(idOrName: string): Promise<ContainerDetails | undefined>;
+  pullImage(ref: string, onProgress: (p: ImageProgress) => void): Promise<void>;
+  buildImage(options: BuildOptions, onProgress: (p: ImageProgress) => void): Promise<void>;
+  /** Throws ConflictError when a network of that name exists. */
+  createNetwork(body: Record<string, unknown>): Promise<void>;
+  /** Succeeds when the network is already gone. */
+  removeNetwork(name: string): Promise<void>;
+  createVolume(body: Record<string, unknown>): Promise<void>;
+  /** Succeeds when the volume is already gone. */
+  removeVolume(name: string): Promise<void>;
+  /** Returns the new container's id; throws ConflictError when the name is taken. */
+  createContainer(name: string, body: Record<string, unknown>): Promise<string>;
+  /** Succeeds when the container is already connected. */
+  connectNetwork(network: string, body: Record<string, unknown>): Promise<void>;
+  /** Copies files into a container (a tar archive at `/`), before it starts. */
+  putFiles(container: string, files: ContainerFile[]): Promise<void>;
+  /** Succeeds when already running. */
+  startContainer(idOrName: string): Promise<void>;
+  /** Succeeds when already stopped. */
+  stopContainer(idOrName: string, timeoutSeconds?: number): Promise<void>;
+  restartContainer(idOrName: string, timeoutSeconds?: number): Promise<void>;
+  /** Succeeds when already gone; `force` kills a running container first. */
+  removeContainer(idOrName: string, force?: boolean): Promise<void>;
+  renameContainer(idOrName: string, newName: string): Promise<void>;
+  /**
+   * Streams engine events matching `filters` (Engine API filter JSON, e.g.
+   * `{ label: ['foyer.managed=true'] }`) from `since` (nanoseconds) on. The
+   * stream is drained continuously; `onEnd` is called once when it ends or
+   * fails, so the caller can reconnect with the last `timeNano` it saw.
+   */
+  events(
+    options: { since?: number; filters: Record<string, string[]> },
+    onEvent: (event: EngineEvent) => void,
+    onEnd: (error?: Error) => void,
+  ): EventSubscription;
+}

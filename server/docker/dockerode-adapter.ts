@@ -1,0 +1,230 @@
+/**
+ * The DockerAdapter over dockerode's HTTP client (docker-modem). With
+ * dockerode-load.ts, which loads dockerode, the only code that touches
+ * dockerode or the engine. Requests go through one `send` so every
+ * answer is mapped the same way; the idempotence the reconciler relies on
+ * (gone is removed, stopped is stopped, 409 on create is "exists") lives here.
+ */
+import type Dockerode from 'dockerode';
+import type { DockerAdapter } from './adapter.js';
+import { contextArchive, filesArchive } from './docker-archives.js';
+import {
+  adapterError,
+  containerDetails,
+  containerSummary,
+  imageSummary,
+  type RawContainerDetails,
+  type RawContainerSummary,
+  type RawImage,
+  statusOf,
+} from './docker-replies.js';
+import {
+  type EngineStream,
+  followBuild,
+  followEvents,
+  followPull,
+  formatSince,
+} from './docker-streams.js';
+import { describeHost, dockerOptions, loadDockerode } from './dockerode-load.js';
+
+/** Connects to the engine at `host` (a DOCKER_HOST value); the engine is first asked on the first call. */
+export async function connectDocker(host = process.env.DOCKER_HOST): Promise<DockerAdapter> {
+  const options = dockerOptions(host);
+  const Docker = loadDockerode(options.protocol === 'ssh');
+  return dockerodeAdapter(new Docker(options), describeHost(options));
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface RequestOptions {
+  query?: Record<string, unknown>;
+  body?: unknown;
+  file?: Buffer | NodeJS.ReadableStream;
+  signal?: AbortSignal;
+  /** 409 means "it exists": the request creates or names something. */
+  conflict?: boolean;
+  /** Error statuses that mean the wanted state already holds; the call then resolves undefined. */
+  fine?: number[];
+}
+
+const enc = encodeURIComponent;
+const OK = { 200: true, 201: true, 204: true } as const;
+
+/** Engine API calls over docker-modem, with every failure mapped to the adapter's errors. */
+function engineClient(docker: Dockerode, where: string) {
+  const send = <T>(method: Method, path: string, o: RequestOptions, isStream: boolean) =>
+    new Promise<T>((resolve, reject) => {
+      // Undefined query values would be sent as empty parameters.
+      const query = Object.entries(o.query ?? {}).filter(([, v]) => v !== undefined);
+      docker.modem.dial(
+        {
+          method,
+          path: query.length > 0 ? `${path}?` : path,
+          // _query and _body keep docker-modem from also copying the body into the query string.
+          options: { _query: Object.fromEntries(query), _body: o.body ?? {} },
+          ...(o.file ? { file: o.file } : {}),
+          ...(o.signal ? { abortSignal: o.signal } : {}),
+          isStream,
+          statusCodes: OK,
+        },
+        (err, data) => (err ? reject(err) : resolve(data as T)),
+      );
+    }).catch((e: unknown): undefined => {
+      if (o.fine?.includes(statusOf(e) ?? 0)) return undefined;
+      throw adapterError(e, where, o.conflict);
+    });
+  return {
+    /** The JSON answer; undefined when the status is one of `fine`. */
+    call: <T = unknown>(method: Method, path: string, o: RequestOptions = {}) =>
+      send<T>(method, path, o, false),
+    /** The answer's body as a stream, for pulls, builds and events. */
+    stream: async (method: Method, path: string, o: RequestOptions = {}) =>
+      (await send<EngineStream>(method, path, o, true))!,
+  };
+}
+
+/** A DockerAdapter over a dockerode client; `where` names the engine in error messages. */
+export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapter {
+  const { call, stream } = engineClient(docker, where);
+  const labelFilter = (labels: string[]) => ({ filters: { label: labels } });
+  const failed = (e: unknown) => {
+    throw adapterError(e, where);
+  };
+  type Labels = Record<string, string> | null;
+
+  return {
+    async version() {
+      const v = await call<{ Version: string; ApiVersion: string }>('GET', '/version');
+      return { version: v!.Version, apiVersion: v!.ApiVersion };
+    },
+    async listContainers(labels) {
+      const query = { all: true, ...labelFilter(labels) };
+      const rows = await call<RawContainerSummary[]>('GET', '/containers/json', { query });
+      return (rows ?? []).map(containerSummary);
+    },
+    async listNetworks(labels) {
+      type Row = { Id: string; Name: string; Labels?: Labels };
+      const rows = await call<Row[]>('GET', '/networks', { query: labelFilter(labels) });
+      return (rows ?? []).map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+    },
+    async listVolumes(labels) {
+      type Answer = { Volumes?: { Name: string; Labels?: Labels }[] | null };
+      const answer = await call<Answer>('GET', '/volumes', { query: labelFilter(labels) });
+      return (answer?.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    },
+    async listImages() {
+      return ((await call<RawImage[]>('GET', '/images/json')) ?? []).map(imageSummary);
+    },
+    async inspectImage(ref) {
+      // A reference keeps its "/" and ":" in the path, as the engine's router expects.
+      const raw = await call<RawImage>('GET', `/images/${encodeURI(ref)}/json`, { fine: [404] });
+      return raw && imageSummary(raw);
+    },
+    async inspectContainer(idOrName) {
+      const path = `/containers/${enc(idOrName)}/json`;
+      const raw = await call<RawContainerDetails>('GET', path, { fine: [404] });
+      return raw && containerDetails(raw);
+    },
+    async pullImage(ref, onProgress) {
+      const [fromImage, tag] = splitReference(ref);
+      const body = await stream('POST', '/images/create', { query: { fromImage, tag } });
+      await followPull(body, onProgress, where).catch(failed);
+    },
+    async buildImage(o, onProgress) {
+      const query = {
+        dockerfile: o.dockerfile,
+        t: o.tag,
+        buildargs: o.args,
+        target: o.target,
+        labels: o.labels,
+        // Intermediate containers go even when a step fails, so a failed build leaves nothing.
+        rm: true,
+        forcerm: true,
+      };
+      const file = contextArchive(o.context);
+      // A context that cannot be read aborts the upload, which looks like an engine failure:
+      // report the folder's error instead.
+      let unreadable: Error | undefined;
+      file.on('error', (e: Error) => {
+        unreadable ??= e;
+      });
+      const blameContext = (e: unknown) => {
+        if (!unreadable) throw e;
+        throw new Error(`cannot read the build context ${o.context}: ${unreadable.message}`, {
+          cause: unreadable,
+        });
+      };
+      const body = await stream('POST', '/build', { query, file }).catch(blameContext);
+      await followBuild(body, onProgress, where).catch(failed).catch(blameContext);
+    },
+    async createNetwork(body) {
+      // Docker 20.10 creates a second network of the same name unless asked to check (API 1.41).
+      const checked = { ...body, CheckDuplicate: true };
+      await call('POST', '/networks/create', { body: checked, conflict: true });
+    },
+    async removeNetwork(name) {
+      await call('DELETE', `/networks/${enc(name)}`, { fine: [404] });
+    },
+    async createVolume(body) {
+      // The engine answers 201 with the existing volume when the name is taken: idempotent.
+      await call('POST', '/volumes/create', { body });
+    },
+    async removeVolume(name) {
+      await call('DELETE', `/volumes/${enc(name)}`, { fine: [404] });
+    },
+    async createContainer(name, body) {
+      const options = { query: { name }, body, conflict: true };
+      return (await call<{ Id: string }>('POST', '/containers/create', options))!.Id;
+    },
+    async connectNetwork(network, body) {
+      try {
+        await call('POST', `/networks/${enc(network)}/connect`, { body });
+      } catch (e) {
+        // A stopped container is simply connected again; a running one gets 403 and this text.
+        if (statusOf(e) === 403 && /already exists in network/.test((e as Error).message)) return;
+        throw e;
+      }
+    },
+    async putFiles(container, files) {
+      const file = await filesArchive(files);
+      await call('PUT', `/containers/${enc(container)}/archive`, { query: { path: '/' }, file });
+    },
+    async startContainer(idOrName) {
+      // 304: already running.
+      await call('POST', `/containers/${enc(idOrName)}/start`, { fine: [304] });
+    },
+    async stopContainer(idOrName, timeoutSeconds) {
+      // 304: already stopped; 404: a container that does not exist is not running either.
+      const options = { query: { t: timeoutSeconds }, fine: [304, 404] };
+      await call('POST', `/containers/${enc(idOrName)}/stop`, options);
+    },
+    async restartContainer(idOrName, timeoutSeconds) {
+      await call('POST', `/containers/${enc(idOrName)}/restart`, { query: { t: timeoutSeconds } });
+    },
+    async removeContainer(idOrName, force = false) {
+      await call('DELETE', `/containers/${enc(idOrName)}`, { query: { force }, fine: [404] });
+    },
+    async renameContainer(idOrName, newName) {
+      const options = { query: { name: newName }, conflict: true };
+      await call('POST', `/containers/${enc(idOrName)}/rename`, options);
+    },
+    events(options, onEvent, onEnd) {
+      const query = {
+        since: options.since === undefined ? undefined : formatSince(options.since),
+        filters: options.filters,
+      };
+      const open = (signal: AbortSignal) => stream('GET', '/events', { query, signal });
+      return followEvents(open, onEvent, onEnd, (e) => adapterError(e, where), where);
+    },
+  };
+}
+
+/** `[name, tag or digest]`: without a tag the engine would pull every tag of the repository. */
+export function splitReference(ref: string): [string, string] {
+  const at = ref.indexOf('@');
+  if (at !== -1) return [ref.slice(0, at), ref.slice(at + 1)];
+  // A colon after the last slash separates the tag; one before it is a registry's port.
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/')) return [ref.slice(0, colon), ref.slice(colon + 1)];
+  return [ref, 'latest'];
+}

@@ -1,0 +1,155 @@
+// Foyer pieces on a test engine: an in-process reconciler over a temp store and the test
+// catalogue, and the daemon as a real child process (for crash tests).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readAppFolder } from '../../server/catalog/catalog.js';
+import { installSource } from '../../server/daemon.js';
+import { countingAdapter } from '../../server/docker/counting-adapter.js';
+import { connectDocker } from '../../server/docker/dockerode-adapter.js';
+import { Reconciler, type ReconcilerOptions } from '../../server/reconcile/reconciler.js';
+import { openStore, type Store } from '../../server/store/index.js';
+import type { TestEngine } from './engine.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const TEST_CATALOG = join(repoRoot, 'test/fixtures/catalog');
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** Adds an install of a test catalogue app to the store, as the API will. */
+export function addInstall(
+  store: Store,
+  id: string,
+  app: string,
+  settings: Record<string, string> = {},
+  acceptedPermissions: string[] = [],
+) {
+  return store.installs.create({
+    id,
+    appId: app,
+    appDir: join(TEST_CATALOG, app),
+    settings,
+    acceptedPermissions,
+  });
+}
+
+export interface TestFoyer {
+  store: Store;
+  dataDir: string;
+  reconciler: Reconciler;
+  counts: ReturnType<typeof countingAdapter>;
+  close(): Promise<void>;
+}
+
+/** A reconciler in this process, on the test engine, with its own data dir and store. */
+export async function startTestFoyer(
+  engine: TestEngine,
+  options: Partial<ReconcilerOptions> = {},
+): Promise<TestFoyer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-data-'));
+  const store = openStore(join(dataDir, 'foyer.db'));
+  const counts = countingAdapter(await connectDocker(engine.host));
+  const reconciler = new Reconciler({
+    docker: counts.adapter,
+    installs: installSource(store),
+    loadApp: (appDir) => {
+      const app = readAppFolder(appDir);
+      return {
+        composePath: app.composePath,
+        composeContent: app.composeContent,
+        permissions: app.manifest.permissions ?? [],
+      };
+    },
+    render: { dataDir },
+    log: process.env.FOYER_TEST_LOG ? console_log : quiet,
+    resyncMs: 1000,
+    waitTimeoutMs: 30_000,
+    ...options,
+  });
+  reconciler.start();
+  return {
+    store,
+    dataDir,
+    reconciler,
+    counts,
+    close: async () => {
+      reconciler.stop();
+      await reconciler.idle();
+      store.close();
+    },
+  };
+}
+
+const console_log = {
+  info: (o: object, m?: string) => console.log('info', m, JSON.stringify(o)),
+  warn: (o: object, m?: string) => console.log('warn', m, JSON.stringify(o)),
+  error: (o: object, m?: string) => console.log('error', m, JSON.stringify(o)),
+};
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The daemon as a real child process (`node bin/foyer.js serve`), for crash tests. */
+export interface DaemonProcess {
+  child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `foyer serve` on the test engine with the given data dir. */
+export function spawnDaemon(
+  engine: TestEngine,
+  dataDir: string,
+  env: Record<string, string> = {},
+): DaemonProcess {
+  let output = '';
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/foyer.js'), 'serve'], {
+    env: {
+      ...process.env,
+      DOCKER_HOST: engine.host,
+      FOYER_DATA_DIR: dataDir,
+      FOYER_PORT: '0',
+      FOYER_HOST: '127.0.0.1',
+      FOYER_RESYNC_MS: '500',
+      FOYER_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c;
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c;
+  });
+  return {
+    child,
+    output: () => output,
+    kill: async (signal = 'SIGKILL') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// A real registry on loopback for pull tests: Debian's docker-registry, with its storage in a
+// temp folder, no auth, on 127.0.0.1 (which Docker treats as an insecure registry by default).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { ensureHostTools } from './host-tools.js';
+
+export interface TestRegistry {
+  /** `127.0.0.1:<port>`, the prefix of image references in this registry. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Starts a registry for this test file, stopped by an after() hook. */
+export async function startRegistry(): Promise<TestRegistry> {
+  await ensureHostTools();
+  const dir = mkdtempSync(join(tmpdir(), 'foyer-registry-'));
+  const port = await freePort();
+  const config = join(dir, 'config.yml');
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log: { level: warn }',
+      `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
+      `http: { addr: "127.0.0.1:${port}" }`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('docker-registry', ['serve', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://${address}/v2/`);
+      if (res.ok) break;
+    } catch {}
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`docker-registry did not start on ${address}: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const registry: TestRegistry = {
+    address,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  after(() => registry.stop());
+  return registry;
+}
