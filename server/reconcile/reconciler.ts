@@ -362,6 +362,8 @@ export class Reconciler extends EventEmitter {
 
   private failed(id: string, error: unknown, retryInMs: number | undefined): void {
     if (error instanceof EngineUnreachableError) this.reached(false, error);
+    // The pass limit catches plans that succeed yet never settle; failures have their backoff.
+    this.passes.delete(id);
     // An image removed behind Foyer's back fails a create; look images up afresh.
     this.forgetImages();
     const message = (error as Error)?.message ?? String(error);
