@@ -1,28 +1,37 @@
 /**
- * The daemon's long-lived parts, wired once: the store, the Docker adapter
- * and the reconciler. `foyer serve` starts it beside the HTTP server; tests
- * start it as a real child process. Nothing here decides anything: it only
+ * The daemon's long-lived parts, wired once: the store, the Docker adapter,
+ * the catalogue, the reconciler, jobs, the event hub and the audit log.
+ * `foyer serve` starts it beside the HTTP server; tests start it in-process
+ * or as a real child process. Nothing here decides anything: it only
  * connects the pieces and narrows the store to what the reconciler reads.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FoyerServices } from './app.js';
 import { readAppFolder } from './catalog/catalog.js';
+import { createCatalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
+import { EventHub } from './events.js';
+import { JobRunner } from './jobs/runner.js';
 import type { InstallRecord } from './reconcile/desired.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
+import { auditLog } from './store/audit.js';
 import { openStore, type Store } from './store/index.js';
+import { jobRepository } from './store/jobs.js';
 
 export interface DaemonOptions {
   dataDir: string;
+  /** Catalogue folders, Foyer's own first. */
+  catalogDirs?: string[];
   dockerHost?: string;
+  /** An adapter to use instead of connecting (tests wrap one to count calls). */
+  docker?: DockerAdapter;
   resyncMs?: number;
   log: Logger;
 }
 
-export interface Daemon {
-  store: Store;
-  docker: DockerAdapter;
-  reconciler: Reconciler;
+export interface Daemon extends FoyerServices {
   close(): Promise<void>;
 }
 
@@ -30,6 +39,15 @@ export interface Daemon {
 export function defaultDataDir(env = process.env): string {
   if (env.FOYER_DATA_DIR) return env.FOYER_DATA_DIR;
   return process.getuid?.() === 0 ? '/var/lib/foyer' : join(homedir(), '.local/share/foyer');
+}
+
+/** Foyer's own `catalog/`, then the folders of `FOYER_CATALOG` (separated by ":"). */
+export function defaultCatalogDirs(env = process.env): string[] {
+  const own = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'catalog');
+  // Compiled code runs from dist/server; the catalogue sits beside dist/, not inside it.
+  const root = own.includes(`${join('dist', 'catalog')}`) ? resolve(own, '../../catalog') : own;
+  const extra = (env.FOYER_CATALOG ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d));
+  return [root, ...extra];
 }
 
 /** The store's installs, as the reconciler reads them (secrets included, never leaving the daemon). */
@@ -52,28 +70,35 @@ export function installSource(store: Store): InstallSource {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = openStore(join(options.dataDir, 'foyer.db'));
   // Imported here, not at the top: dockerode's cost stays off paths that never talk to Docker.
-  const { connectDocker } = await import('./docker/dockerode-adapter.js');
-  const docker = await connectDocker(options.dockerHost);
+  const docker = options.docker ?? (await import('./docker/dockerode-adapter.js')).connectDocker(options.dockerHost);
+  const adapter = await docker;
+  const catalog = createCatalog(options.catalogDirs ?? defaultCatalogDirs());
+  for (const problem of catalog.problems()) options.log.warn({ problem }, 'catalogue entry skipped');
   const reconciler = new Reconciler({
-    docker,
+    docker: adapter,
     installs: installSource(store),
     loadApp: (appDir) => {
       const app = readAppFolder(appDir);
-      return {
-        composePath: app.composePath,
-        composeContent: app.composeContent,
-        permissions: app.manifest.permissions ?? [],
-      };
+      return { composePath: app.composePath, composeContent: app.composeContent, permissions: app.manifest.permissions ?? [] };
     },
     render: { dataDir: options.dataDir },
     log: options.log,
     resyncMs: options.resyncMs,
   });
+  const hub = new EventHub();
+  reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
+  reconciler.on('engine', (engine) => hub.publish({ type: 'engine', data: engine }));
+  const jobs = new JobRunner({ jobs: jobRepository(store.db), reconciler, hub });
   reconciler.start();
   return {
+    dataDir: options.dataDir,
     store,
-    docker,
+    docker: adapter,
     reconciler,
+    catalog,
+    hub,
+    jobs,
+    audit: auditLog(store.db),
     close: async () => {
       reconciler.stop();
       store.close();

@@ -1,45 +1,56 @@
 /**
- * `foyer serve`: the daemon. The HTTP server answers a health probe (the API
- * and the UI arrive with later issues) while the reconciler keeps the
- * installs converged. Explicit timeouts and a graceful close on
- * SIGINT/SIGTERM, as fastify/demo's server.ts does.
+ * `foyer serve`: the daemon. The HTTP API (and later the UI) on FOYER_PORT,
+ * the same app on the local unix socket `$FOYER_DATA_DIR/foyer.sock` (mode
+ * 0600) for the CLI, and the reconciler keeping installs converged. Explicit
+ * timeouts and a graceful close on SIGINT/SIGTERM (fastify/demo server.ts).
  */
-import Fastify from 'fastify';
-import { type Daemon, defaultDataDir, startDaemon } from './daemon.js';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { defaultDataDir, startDaemon } from './daemon.js';
+import { createLocalServer } from './local-socket.js';
 
-/** Builds the daemon's Fastify instance (no listening). */
-export function buildApp(daemon?: Daemon) {
-  const app = Fastify({
-    logger: { level: process.env.FOYER_LOG_LEVEL ?? 'info' },
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
-    bodyLimit: 1024 * 1024,
-  });
-  app.get('/api/health', async () => ({
-    status: 'ok',
-    engine: daemon === undefined || daemon.reconciler.reachable ? 'reachable' : 'unreachable',
-  }));
-  return app;
+/** Where the CLI finds the daemon on this machine. */
+export function socketPath(dataDir: string): string {
+  return join(dataDir, 'foyer.sock');
 }
 
-/** Runs the daemon on FOYER_PORT (default 8420) until SIGINT/SIGTERM; returns the exit code. */
+/** Runs the daemon until SIGINT/SIGTERM; returns the exit code. */
 export async function serve(): Promise<number> {
+  const started = performance.now();
   const dataDir = defaultDataDir();
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const log = pino({ level: process.env.FOYER_LOG_LEVEL ?? 'info' });
   const resyncMs = process.env.FOYER_RESYNC_MS ? Number(process.env.FOYER_RESYNC_MS) : undefined;
-  const logger = Fastify({ logger: { level: process.env.FOYER_LOG_LEVEL ?? 'info' } }).log;
-  const daemon = await startDaemon({ dataDir, resyncMs, log: logger });
-  const app = buildApp(daemon);
+  const daemon = await startDaemon({ dataDir, resyncMs, log, dockerHost: process.env.DOCKER_HOST });
+  let local: Server | undefined;
+  const app = await buildApp(daemon, {
+    logger: log,
+    serverFactory: (handler) => {
+      local = createLocalServer(handler);
+      return createServer(handler);
+    },
+  });
   const port = Number(process.env.FOYER_PORT ?? 8420);
   const host = process.env.FOYER_HOST ?? '0.0.0.0';
   await app.listen({ port, host });
-  process.stdout.write(
-    `Foyer is running at http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/\n`,
-  );
+  const sock = socketPath(dataDir);
+  rmSync(sock, { force: true });
+  await new Promise<void>((resolve) => local!.listen(sock, resolve));
+  chmodSync(sock, 0o600);
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shown = host === '0.0.0.0' ? 'localhost' : host;
+  process.stdout.write(`Foyer is running at http://${shown}:${actualPort}/ (ready in ${Math.round(performance.now() - started)} ms)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  local?.close();
   await app.close();
   await daemon.close();
+  rmSync(sock, { force: true });
   return 0;
 }

@@ -84,6 +84,8 @@ export interface BuildOptions {
   args: Record<string, string>;
   target?: string;
   labels: Record<string, string>;
+  /** Build every step again (an update: fresh security updates from the distribution). */
+  noCache?: boolean;
 }
 
 /** One event of the engine's `GET /events` stream. */
@@ -156,6 +158,14 @@ export interface DockerAdapter {
   /** Succeeds when already gone; `force` kills a running container first. */
   removeContainer(idOrName: string, force?: boolean): Promise<void>;
   renameContainer(idOrName: string, newName: string): Promise<void>;
+  /**
+   * A container's log lines (stdout and stderr), the last `tail` of them, then
+   * new ones while `follow` holds; ends when `signal` aborts or the container stops.
+   */
+  logs(
+    idOrName: string,
+    options: { tail?: number; follow?: boolean; timestamps?: boolean; signal?: AbortSignal },
+  ): AsyncGenerator<{ stream: 'stdout' | 'stderr'; text: string }>;
   /**
    * Streams engine events matching `filters` (Engine API filter JSON, e.g.
    * `{ label: ['foyer.managed=true'] }`) from `since` (nanoseconds) on. The

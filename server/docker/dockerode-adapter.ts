@@ -5,6 +5,7 @@
  * answer is mapped the same way; the idempotence the reconciler relies on
  * (gone is removed, stopped is stopped, 409 on create is "exists") lives here.
  */
+import { logLines } from './docker-logs.js';
 import type Dockerode from 'dockerode';
 import type { DockerAdapter } from './adapter.js';
 import { contextArchive, filesArchive } from './docker-archives.js';
@@ -93,6 +94,25 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
   type Labels = Record<string, string> | null;
 
   return {
+    async *logs(idOrName, o) {
+      const details = await call<{ Config?: { Tty?: boolean } }>('GET', `/containers/${enc(idOrName)}/json`);
+      const query = {
+        stdout: true,
+        stderr: true,
+        follow: o.follow === true,
+        timestamps: o.timestamps === true,
+        tail: o.tail === undefined ? 'all' : String(o.tail),
+      };
+      const body = await stream('GET', `/containers/${enc(idOrName)}/logs`, { query, signal: o.signal });
+      try {
+        yield* logLines(body, details?.Config?.Tty === true);
+      } catch (error) {
+        // An aborted follow ends the stream; that is the caller's way to stop, not a failure.
+        if (!o.signal?.aborted) throw error;
+      } finally {
+        body.destroy();
+      }
+    },
     async version() {
       const v = await call<{ Version: string; ApiVersion: string }>('GET', '/version');
       return { version: v!.Version, apiVersion: v!.ApiVersion };
@@ -140,6 +160,7 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
         // Intermediate containers go even when a step fails, so a failed build leaves nothing.
         rm: true,
         forcerm: true,
+        ...(o.noCache ? { nocache: true } : {}),
       };
       const file = contextArchive(o.context);
       // A context that cannot be read aborts the upload, which looks like an engine failure:

@@ -66,7 +66,7 @@ function planAbsent(desired: DesiredState, observed: ObservedState): Operation[]
   return ops;
 }
 
-function planImages(desired: DesiredState, observed: ObservedState): Operation[] {
+function planImages(desired: DesiredState, observed: ObservedState, refresh: boolean): Operation[] {
   const ops: Operation[] = [];
   const seen = new Set<string>();
   for (const s of desired.services) {
@@ -79,9 +79,19 @@ function planImages(desired: DesiredState, observed: ObservedState): Operation[]
         ops.push({ kind: 'BuildImage', service: s.name, options, cause: 'image not built yet' });
       else if (image.buildHash !== hash) {
         ops.push({ kind: 'BuildImage', service: s.name, options, cause: 'build context changed' });
+      } else if (refresh) {
+        const fresh = { ...options, noCache: true };
+        ops.push({
+          kind: 'BuildImage',
+          service: s.name,
+          options: fresh,
+          cause: 'update requested',
+        });
       }
     } else if (!image) {
       ops.push({ kind: 'PullImage', service: s.name, image: s.image, cause: 'image missing' });
+    } else if (refresh) {
+      ops.push({ kind: 'PullImage', service: s.name, image: s.image, cause: 'update requested' });
     }
   }
   return ops;
@@ -108,7 +118,14 @@ function planService(
     // never ran, so a finished or failed one-shot is not run again and again; a long-running
     // service whenever it is down (stopped by hand, or the engine restarted).
     needsStart = s.oneShot ? primary.state === 'created' : !isUp(primary);
-    if (!needsStart && primary.health === 'unhealthy' && supervision.restartUnhealthy.has(s.name)) {
+    if (!needsStart && supervision.restartAll) {
+      const op = { kind: 'RestartContainer', service: s.name, container: primary.name } as const;
+      ops.push({ ...op, timeout: s.stopTimeout, cause: 'restart requested' });
+    } else if (
+      !needsStart &&
+      primary.health === 'unhealthy' &&
+      supervision.restartUnhealthy.has(s.name)
+    ) {
       ops.push({
         kind: 'RestartContainer',
         service: s.name,
@@ -217,7 +234,7 @@ export function plan(
   } else {
     // Images first, alone: a container created before its image's id is known would carry a
     // hash without the digest and be recreated on the next pass.
-    const images = planImages(desired, observed);
+    const images = planImages(desired, observed, supervision.refreshImages === true);
     if (images.length > 0) return [...ops, ...images];
     const services = new Map(desired.services.map((s) => [s.name, s]));
     for (const s of desired.services) {

@@ -85,6 +85,8 @@ export class Reconciler extends EventEmitter {
   private imagesVersion = 0;
   private readonly statuses = new Map<string, InstallStatus>();
   private readonly passes = new Map<string, number>();
+  /** Restarts and updates people asked for, honoured by the next plan that runs to the end. */
+  private readonly requests = new Map<string, { restart?: boolean; refresh?: boolean }>();
   private readonly supervision: SupervisionLog;
   private readonly watch: EventWatch;
   private apiVersion?: string;
@@ -255,7 +257,20 @@ export class Reconciler extends EventEmitter {
       if (c?.health === 'unhealthy' && this.supervision.mayRestart(c.name))
         restartUnhealthy.add(s.name);
     }
-    return { restartUnhealthy };
+    const asked = this.requests.get(desired.install);
+    return { restartUnhealthy, restartAll: asked?.restart, refreshImages: asked?.refresh };
+  }
+
+  /** Asks for every running service of an install to be restarted, in dependency order. */
+  requestRestart(id: string): void {
+    this.requests.set(id, { ...this.requests.get(id), restart: true });
+    this.queue.enqueue(id);
+  }
+
+  /** Asks for an install's images to be pulled or rebuilt; changed images recreate their containers. */
+  requestUpdate(id: string): void {
+    this.requests.set(id, { ...this.requests.get(id), refresh: true });
+    this.queue.enqueue(id);
   }
 
   private plan(desired: DesiredState, snapshot: Snapshot) {
@@ -310,6 +325,7 @@ export class Reconciler extends EventEmitter {
       mkdirSync(appDataDir(this.options.render, id), { recursive: true, mode: 0o750 });
     this.options.log.info({ install: id, plan: planToString(operations) }, 'reconciling');
     await this.run(id, operations);
+    this.requests.delete(id);
     this.queue.enqueue(id);
   }
 
@@ -378,6 +394,7 @@ export class Reconciler extends EventEmitter {
     this.setStatus({
       install: id,
       state: 'failed',
+      terminal: retryInMs === undefined,
       reason:
         retryInMs === undefined
           ? message

@@ -47,6 +47,8 @@ export interface InstallStatus {
   install: string;
   state: InstallState;
   reason?: string;
+  /** Set on a failure retrying cannot fix, until the install changes. */
+  terminal?: boolean;
   services: ServiceStatus[];
 }
 
@@ -107,10 +109,10 @@ function summarise(
   run: DesiredRun,
   services: ServiceStatus[],
   error: StatusInput['error'],
-): { state: InstallState; reason?: string } {
+): { state: InstallState; reason?: string; terminal?: boolean } {
   const first = (state: ServiceState) => services.find((s) => s.state === state);
   const named = (s: ServiceStatus) => `${s.name}: ${s.reason ?? s.state}`;
-  if (error?.terminal) return { state: 'failed', reason: error.message };
+  if (error?.terminal) return { state: 'failed', reason: error.message, terminal: true };
   if (run === 'stopped') {
     const up = services.filter((s) =>
       ['running', 'starting', 'unhealthy', 'restarting'].includes(s.state),
@@ -143,6 +145,7 @@ export function deriveStatus(input: StatusInput): InstallStatus {
       install,
       state: 'failed',
       reason: error?.message ?? 'cannot be rendered',
+      terminal: true,
       services: [],
     };
   }

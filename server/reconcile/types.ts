@@ -61,6 +61,10 @@ export interface ObservedState {
 export interface Supervision {
   /** Services whose unhealthy container may be restarted now (cap not reached). */
   restartUnhealthy: ReadonlySet<string>;
+  /** A person asked for a restart: restart every running service, in dependency order. */
+  restartAll?: boolean;
+  /** A person asked for an update: pull every pulled image and rebuild every built one. */
+  refreshImages?: boolean;
 }
 
 interface Base {

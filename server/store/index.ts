@@ -1,4 +1,5 @@
 /** Foyer's store: desired state in SQLite (DESIGN.md "Store"), never inferred from Docker. */
+import type Database from 'better-sqlite3';
 import { openDatabase } from './db.js';
 import { type InstallRepository, installRepository } from './installs.js';
 import { MIGRATIONS, type Migration, migrate } from './migrations.js';
@@ -19,6 +20,8 @@ export interface Store {
   /** The database file. */
   readonly path: string;
   readonly installs: InstallRepository;
+  /** The open database, for the repositories of other domains (auth, jobs, audit). */
+  readonly db: Database.Database;
   /** Closes the connection; the store is unusable afterwards. */
   close(): void;
 }
@@ -36,7 +39,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const db = openDatabase(path);
   try {
     migrate(db, options.migrations ?? MIGRATIONS, now);
-    return { path, installs: installRepository(db, now), close: () => db.close() };
+    return { path, db, installs: installRepository(db, now), close: () => db.close() };
   } catch (error) {
     db.close();
     throw error;

@@ -34,8 +34,69 @@ CREATE TABLE installs (
 ) STRICT;
 `;
 
+// Accounts (issue 4): argon2id password hashes, optional TOTP secret; sessions and API tokens
+// are stored as SHA-256 hashes of their values, never the values themselves.
+const ACCOUNTS = `
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+  totp_secret TEXT,
+  totp_enabled INTEGER NOT NULL DEFAULT 0 CHECK (totp_enabled IN (0, 1)),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT
+) STRICT;
+`;
+
+// Jobs (long work, with progress) and the audit log of who did what (issue 4).
+const JOBS_AND_AUDIT = `
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL,
+  install_id TEXT,
+  state TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'interrupted')),
+  step TEXT,
+  error TEXT,
+  actor TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT
+) STRICT;
+CREATE INDEX jobs_created ON jobs(created_at);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  detail TEXT NOT NULL DEFAULT '{}' CHECK (json_type(detail) = 'object')
+) STRICT;
+CREATE INDEX audit_at ON audit_log(at);
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'installs', up: INSTALLS }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'installs', up: INSTALLS },
+  { version: 2, name: 'accounts', up: ACCOUNTS },
+  { version: 3, name: 'jobs and audit log', up: JOBS_AND_AUDIT },
+];
 
 const LEDGER = `
 CREATE TABLE IF NOT EXISTS schema_migrations (

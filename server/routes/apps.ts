@@ -1,0 +1,99 @@
+/** The catalogue: list, detail (settings form, permissions in plain words), icon. */
+import { readFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { CatalogEntry } from '../catalog/catalog.js';
+import { Errors } from '../errors.js';
+import { describePermission } from '../security/permissions.js';
+import { IdParams } from './schemas.js';
+
+const AppSummary = T.Object({
+  id: T.String(),
+  name: T.String(),
+  version: T.String(),
+  summary: T.Optional(T.String()),
+  categories: T.Array(T.String()),
+  requirements: T.Object({ memory: T.Optional(T.String()), disk: T.Optional(T.String()) }),
+  permissions: T.Array(T.Object({ permission: T.String(), description: T.String() })),
+  hasIcon: T.Boolean(),
+});
+
+const AppDetail = T.Composite([
+  AppSummary,
+  T.Object({
+    description: T.Optional(T.String()),
+    website: T.Optional(T.String()),
+    source: T.Optional(T.String()),
+    license: T.Optional(T.String()),
+    notes: T.Optional(T.String()),
+    architectures: T.Array(T.String()),
+    web: T.Optional(T.Object({ service: T.String(), port: T.Integer() })),
+    settings: T.Array(T.Record(T.String(), T.Unknown())),
+  }),
+]);
+
+function summary(entry: CatalogEntry) {
+  const m = entry.manifest;
+  return {
+    id: m.id,
+    name: m.name,
+    version: m.version,
+    summary: m.summary,
+    categories: m.categories ?? [],
+    requirements: { memory: m.requirements?.memory?.toString(), disk: m.requirements?.disk?.toString() },
+    permissions: (m.permissions ?? []).map((p) => ({ permission: p, description: describePermission(p) })),
+    hasIcon: m.icon !== undefined,
+  };
+}
+
+export default async function appsRoutes(app: FastifyInstance) {
+  const find = (id: string) => {
+    const entry = app.foyer.catalog.get(id);
+    if (!entry) throw new Errors.AppNotFound(id);
+    return entry;
+  };
+
+  app.get('/api/apps', { schema: { summary: 'The catalogue', response: { 200: T.Array(AppSummary) } } }, async () =>
+    app.foyer.catalog.list().map(summary),
+  );
+
+  app.get(
+    '/api/apps/:id',
+    { schema: { summary: 'One app of the catalogue', params: IdParams, response: { 200: AppDetail } } },
+    async (request) => {
+      const entry = find((request.params as { id: string }).id);
+      const m = entry.manifest;
+      return {
+        ...summary(entry),
+        description: m.description,
+        website: m.website,
+        source: m.source,
+        license: m.license,
+        notes: m.notes,
+        architectures: m.architectures ?? [],
+        web: m.web,
+        // Secret settings are generated: the form shows that they exist, never a value.
+        settings: (m.settings ?? []).map((s) => ({ ...s, default: s.type === 'password' ? undefined : s.default })),
+      };
+    },
+  );
+
+  app.get('/api/apps/:id/icon', { schema: { summary: "The app's icon (SVG)", params: IdParams } }, async (request, reply) => {
+    const entry = find((request.params as { id: string }).id);
+    const icon = entry.manifest.icon;
+    const path = icon && resolve(entry.dir, icon);
+    // The icon must stay inside the app's folder, whatever app.yaml says.
+    if (!path || !path.startsWith(`${resolve(entry.dir)}${sep}`)) throw new Errors.NotFound('this app has no icon');
+    let body: Buffer;
+    try {
+      body = readFileSync(join(path));
+    } catch {
+      throw new Errors.NotFound('this app has no icon');
+    }
+    return reply
+      .type(path.endsWith('.svg') ? 'image/svg+xml' : 'application/octet-stream')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+      .send(body);
+  });
+}

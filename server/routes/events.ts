@@ -1,0 +1,33 @@
+/**
+ * `GET /api/events`: one server-sent event stream of what changes — install
+ * status, job state and progress (per-layer pulls, build lines), engine
+ * reachability. A new client first gets every install's current status, so
+ * it never has to poll. A comment every 15 s keeps proxies from closing it.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { HubEvent } from '../events.js';
+
+export default async function eventsRoutes(app: FastifyInstance) {
+  app.get('/api/events', { schema: { summary: 'Server-sent events: status, jobs, progress' } }, (request, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: HubEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+    for (const install of app.foyer.store.installs.list()) {
+      const status = app.foyer.reconciler.status(install.id);
+      if (status) send({ type: 'status', data: status });
+    }
+    send({ type: 'engine', data: { reachable: app.foyer.reconciler.reachable } });
+    const unsubscribe = app.foyer.hub.subscribe(send);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+}

@@ -1,0 +1,39 @@
+/** Host facts for the dashboard: CPU, memory, disk of the data dir, and the Docker engine. */
+import { statfsSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+const HostReply = T.Object({
+  cpu: T.Object({ model: T.String(), cores: T.Integer(), load: T.Array(T.Number()) }),
+  memory: T.Object({ total: T.Integer(), free: T.Integer() }),
+  disk: T.Object({ path: T.String(), total: T.Integer(), free: T.Integer() }),
+  docker: T.Object({
+    reachable: T.Boolean(),
+    version: T.Optional(T.String()),
+    apiVersion: T.Optional(T.String()),
+    hint: T.Optional(T.String()),
+  }),
+});
+
+export default async function hostRoutes(app: FastifyInstance) {
+  app.get('/api/host', { schema: { summary: 'Facts about the host', response: { 200: HostReply } } }, async () => {
+    const list = cpus();
+    const fs = statfsSync(app.foyer.dataDir);
+    let docker: { reachable: boolean; version?: string; apiVersion?: string; hint?: string };
+    try {
+      docker = { reachable: true, ...(await app.foyer.docker.version()) };
+    } catch (error) {
+      docker = {
+        reachable: false,
+        hint: `${(error as Error).message} — is the engine running? Try: systemctl start docker (or start dockerd), and check DOCKER_HOST`,
+      };
+    }
+    return {
+      cpu: { model: list[0]?.model.trim() ?? 'unknown', cores: list.length, load: loadavg() },
+      memory: { total: totalmem(), free: freemem() },
+      disk: { path: app.foyer.dataDir, total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize },
+      docker,
+    };
+  });
+}

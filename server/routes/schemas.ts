@@ -1,0 +1,56 @@
+/**
+ * Response schemas shared by the routes, in TypeBox: what the OpenAPI
+ * document shows and what Fastify serialises (fields not in a schema are
+ * never sent — a second guard against leaking secrets).
+ */
+import { Type as T } from '@sinclair/typebox';
+
+export const ErrorReply = T.Object({
+  code: T.String(),
+  statusCode: T.Integer(),
+  message: T.String(),
+  problems: T.Optional(T.Array(T.Object({ path: T.String(), message: T.String() }))),
+});
+
+export const ServiceStatusReply = T.Object({
+  name: T.String(),
+  state: T.String(),
+  health: T.Optional(T.String()),
+  restarts: T.Integer(),
+  healthRestarts: T.Integer(),
+  exitCode: T.Optional(T.Integer()),
+  reason: T.Optional(T.String()),
+});
+
+export const StatusReply = T.Object({
+  state: T.String(),
+  reason: T.Optional(T.String()),
+  services: T.Array(ServiceStatusReply),
+});
+
+export const JobReply = T.Object({
+  id: T.String(),
+  kind: T.String(),
+  installId: T.Union([T.String(), T.Null()]),
+  state: T.String(),
+  step: T.Union([T.String(), T.Null()]),
+  error: T.Union([T.String(), T.Null()]),
+  actor: T.String(),
+  createdAt: T.String(),
+  updatedAt: T.String(),
+  finishedAt: T.Union([T.String(), T.Null()]),
+});
+
+export const InstallReply = T.Object({
+  id: T.String(),
+  app: T.String(),
+  /** Settings a person entered, without passwords; generated secrets are never here. */
+  settings: T.Record(T.String(), T.String()),
+  acceptedPermissions: T.Array(T.String()),
+  desired: T.String(),
+  status: T.Union([StatusReply, T.Null()]),
+  createdAt: T.String(),
+  updatedAt: T.String(),
+});
+
+export const IdParams = T.Object({ id: T.String({ maxLength: 64 }) });
