@@ -5,7 +5,11 @@
  * schema-first (TypeBox), so validation, types and the OpenAPI document agree.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyServerOptions,
+  type RawServerDefault,
+} from 'fastify';
 import authPlugin from './auth/plugin.js';
 import authRoutes from './auth/routes.js';
 import type { Catalog } from './catalog/service.js';
@@ -40,6 +44,8 @@ export interface FoyerServices {
 declare module 'fastify' {
   interface FastifyInstance {
     foyer: FoyerServices;
+    /** Every route registered, for the route audit and the docs. */
+    foyerRoutes: { method: string; url: string; public: boolean }[];
   }
   interface FastifyContextConfig {
     /** Reachable without a session or token: login, first-run setup, health. */
@@ -47,12 +53,17 @@ declare module 'fastify' {
   }
 }
 
-export type AppOptions = Pick<FastifyServerOptions, 'logger' | 'serverFactory'>;
+export type AppOptions = Pick<FastifyServerOptions, 'logger' | 'serverFactory'> & {
+  /** A pino logger to share with the rest of the daemon. */
+  loggerInstance?: FastifyBaseLogger;
+};
 
 /** Builds the app around the daemon's services; the caller listens. */
 export async function buildApp(services: FoyerServices, options: AppOptions = {}) {
   const app = Fastify<RawServerDefault>({
-    logger: options.logger ?? { level: process.env.FOYER_LOG_LEVEL ?? 'info' },
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? { level: process.env.FOYER_LOG_LEVEL ?? 'info' } }),
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
@@ -63,6 +74,14 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('foyer', services);
+  const routes: { method: string; url: string; public: boolean }[] = [];
+  app.decorate('foyerRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, url: route.url, public: route.config?.public === true });
+    }
+  });
   await app.register(errorHandler);
   await app.register(openapi);
   await app.register(authPlugin);

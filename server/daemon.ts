@@ -46,7 +46,10 @@ export function defaultCatalogDirs(env = process.env): string[] {
   const own = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'catalog');
   // Compiled code runs from dist/server; the catalogue sits beside dist/, not inside it.
   const root = own.includes(`${join('dist', 'catalog')}`) ? resolve(own, '../../catalog') : own;
-  const extra = (env.FOYER_CATALOG ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d));
+  const extra = (env.FOYER_CATALOG ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => resolve(d));
   return [root, ...extra];
 }
 
@@ -70,16 +73,23 @@ export function installSource(store: Store): InstallSource {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = openStore(join(options.dataDir, 'foyer.db'));
   // Imported here, not at the top: dockerode's cost stays off paths that never talk to Docker.
-  const docker = options.docker ?? (await import('./docker/dockerode-adapter.js')).connectDocker(options.dockerHost);
+  const docker =
+    options.docker ??
+    (await import('./docker/dockerode-adapter.js')).connectDocker(options.dockerHost);
   const adapter = await docker;
   const catalog = createCatalog(options.catalogDirs ?? defaultCatalogDirs());
-  for (const problem of catalog.problems()) options.log.warn({ problem }, 'catalogue entry skipped');
+  for (const problem of catalog.problems())
+    options.log.warn({ problem }, 'catalogue entry skipped');
   const reconciler = new Reconciler({
     docker: adapter,
     installs: installSource(store),
     loadApp: (appDir) => {
       const app = readAppFolder(appDir);
-      return { composePath: app.composePath, composeContent: app.composeContent, permissions: app.manifest.permissions ?? [] };
+      return {
+        composePath: app.composePath,
+        composeContent: app.composeContent,
+        permissions: app.manifest.permissions ?? [],
+      };
     },
     render: { dataDir: options.dataDir },
     log: options.log,

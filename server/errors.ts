@@ -13,7 +13,10 @@ export const Errors = {
   Unauthenticated: createError('FOYER_UNAUTHENTICATED', 'sign in first', 401),
   BadCredentials: createError('FOYER_BAD_CREDENTIALS', 'wrong username, password or code', 401),
   SecondFactorRequired: createError('FOYER_TOTP_REQUIRED', 'a two-factor code is required', 401),
+  TotpCodeWrong: createError('FOYER_TOTP_CODE', 'the two-factor code is wrong', 400),
   Forbidden: createError<[string]>('FOYER_FORBIDDEN', '%s', 403),
+  // 403, not 401: the caller is signed in, and a 401 would read as "your session ended".
+  WrongPassword: createError('FOYER_WRONG_PASSWORD', 'the password is wrong', 403),
   CrossOrigin: createError('FOYER_CROSS_ORIGIN', 'cross-origin request refused', 403),
   SetupCodeWrong: createError('FOYER_SETUP_CODE', 'the setup code is wrong', 403),
   NotFound: createError<[string]>('FOYER_NOT_FOUND', '%s', 404),

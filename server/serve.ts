@@ -27,7 +27,7 @@ export async function serve(): Promise<number> {
   const daemon = await startDaemon({ dataDir, resyncMs, log, dockerHost: process.env.DOCKER_HOST });
   let local: Server | undefined;
   const app = await buildApp(daemon, {
-    logger: log,
+    loggerInstance: log,
     serverFactory: (handler) => {
       local = createLocalServer(handler);
       return createServer(handler);
@@ -43,7 +43,9 @@ export async function serve(): Promise<number> {
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shown = host === '0.0.0.0' ? 'localhost' : host;
-  process.stdout.write(`Foyer is running at http://${shown}:${actualPort}/ (ready in ${Math.round(performance.now() - started)} ms)\n`);
+  process.stdout.write(
+    `Foyer is running at http://${shown}:${actualPort}/ (ready in ${Math.round(performance.now() - started)} ms)\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

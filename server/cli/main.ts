@@ -1,13 +1,80 @@
 /**
  * The `foyer` command. `foyer serve` runs the daemon; every other verb is a
  * client. Heavy modules are imported per verb, so `foyer compose config`
- * never loads Fastify and `foyer serve` never loads the CLI's helpers.
+ * never loads Fastify, `foyer serve` never loads the CLI's helpers, and the
+ * client verbs load only node:http and their own small modules.
  */
+
+type Verb = (args: string[]) => Promise<number>;
+
+interface ClientVerb {
+  usage: string;
+  load: () => Promise<Verb>;
+}
+
+/** The client verbs (DESIGN.md "Interfaces"); each talks to the daemon through client.ts. */
+const CLIENT_VERBS: Record<string, ClientVerb> = {
+  apps: { usage: 'apps [--json]', load: async () => (await import('./apps.js')).apps },
+  install: {
+    usage: 'install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait] [--json]',
+    load: async () => (await import('./installs.js')).install,
+  },
+  status: {
+    usage: 'status [<install>] [--json]',
+    load: async () => (await import('./status.js')).status,
+  },
+  start: {
+    usage: 'start <install> [--wait] [--json]',
+    load: async () => (await import('./installs.js')).action('start'),
+  },
+  stop: {
+    usage: 'stop <install> [--wait] [--json]',
+    load: async () => (await import('./installs.js')).action('stop'),
+  },
+  restart: {
+    usage: 'restart <install> [--wait] [--json]',
+    load: async () => (await import('./installs.js')).action('restart'),
+  },
+  update: {
+    usage: 'update <install> [--wait] [--json]',
+    load: async () => (await import('./installs.js')).action('update'),
+  },
+  set: {
+    usage: 'set <install> KEY=VALUE… [--wait] [--json]',
+    load: async () => (await import('./installs.js')).set,
+  },
+  uninstall: {
+    usage: 'uninstall <install> [--purge] [--yes] [--wait] [--json]',
+    load: async () => (await import('./installs.js')).uninstall,
+  },
+  logs: {
+    usage: 'logs <install> [--follow] [--tail N] [--timestamps] [--service S] [--json]',
+    load: async () => (await import('./logs.js')).logs,
+  },
+};
+
 const USAGE = `usage: foyer <command>
 
   serve                          run the daemon
+
+  apps [--json]                  the apps of the catalogue
+  install <app>                  install an app
+      [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait] [--json]
+  status [<install>] [--json]    every install's state, or one install and its services
+  start|stop|restart|update <install> [--wait] [--json]
+  set <install> KEY=VALUE…       change an install's settings [--wait] [--json]
+  uninstall <install>            remove an install; --purge also deletes its data
+      [--purge] [--yes] [--wait] [--json]
+  logs <install>                 the logs of an install's containers
+      [--follow] [--tail N] [--timestamps] [--service S] [--json]
+
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]
+
+The client verbs talk to the daemon through $FOYER_DATA_DIR/foyer.sock, or to
+FOYER_URL with the API token in FOYER_TOKEN. --wait follows the change until
+it is done. Exit codes: 0 done, 1 the daemon refused or the change failed,
+2 usage error, 3 the daemon cannot be reached.
 `;
 
 /** Runs one `foyer` invocation and returns its exit code. */
@@ -24,6 +91,20 @@ export async function main(args: string[]): Promise<number> {
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
     process.stdout.write(USAGE);
     return verb === undefined ? 2 : 0;
+  }
+  const client = Object.hasOwn(CLIENT_VERBS, verb) ? CLIENT_VERBS[verb] : undefined;
+  if (client) {
+    const usage = `usage: foyer ${client.usage}\n`;
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    const [run, { reportError }] = await Promise.all([client.load(), import('./output.js')]);
+    try {
+      return await run(rest);
+    } catch (error) {
+      return reportError(error, usage);
+    }
   }
   process.stderr.write(`foyer: unknown command "${args.join(' ')}"\n\n${USAGE}`);
   return 2;

@@ -11,7 +11,10 @@ export interface LogLine {
 }
 
 /** Splits a multiplexed (or raw, when `tty`) log stream into lines. */
-export async function* logLines(body: AsyncIterable<Buffer | string>, tty: boolean): AsyncGenerator<LogLine> {
+export async function* logLines(
+  body: AsyncIterable<Buffer | string>,
+  tty: boolean,
+): AsyncGenerator<LogLine> {
   let buffer = Buffer.alloc(0);
   const pending: Record<LogLine['stream'], string> = { stdout: '', stderr: '' };
   function* emit(stream: LogLine['stream'], text: string): Generator<LogLine> {

@@ -5,10 +5,11 @@
  * answer is mapped the same way; the idempotence the reconciler relies on
  * (gone is removed, stopped is stopped, 409 on create is "exists") lives here.
  */
-import { logLines } from './docker-logs.js';
+
 import type Dockerode from 'dockerode';
 import type { DockerAdapter } from './adapter.js';
 import { contextArchive, filesArchive } from './docker-archives.js';
+import { logLines } from './docker-logs.js';
 import {
   adapterError,
   containerDetails,
@@ -95,7 +96,10 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
 
   return {
     async *logs(idOrName, o) {
-      const details = await call<{ Config?: { Tty?: boolean } }>('GET', `/containers/${enc(idOrName)}/json`);
+      const details = await call<{ Config?: { Tty?: boolean } }>(
+        'GET',
+        `/containers/${enc(idOrName)}/json`,
+      );
       const query = {
         stdout: true,
         stderr: true,
@@ -103,7 +107,10 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
         timestamps: o.timestamps === true,
         tail: o.tail === undefined ? 'all' : String(o.tail),
       };
-      const body = await stream('GET', `/containers/${enc(idOrName)}/logs`, { query, signal: o.signal });
+      const body = await stream('GET', `/containers/${enc(idOrName)}/logs`, {
+        query,
+        signal: o.signal,
+      });
       try {
         yield* logLines(body, details?.Config?.Tty === true);
       } catch (error) {

@@ -43,11 +43,16 @@ function stepText(event: Extract<Progress, { kind: 'step' }>): string {
 }
 
 export class JobRunner {
-  private readonly active = new Map<string, { job: Job; done: (state: 'succeeded' | 'failed', error?: string) => void }>();
+  private readonly active = new Map<
+    string,
+    { job: Job; done: (state: 'succeeded' | 'failed', error?: string) => void }
+  >();
 
   constructor(private readonly options: JobRunnerOptions) {
     options.jobs.interruptRunning();
-    options.reconciler.on('status', (status: InstallStatus & { state: string }) => this.onStatus(status));
+    options.reconciler.on('status', (status: InstallStatus & { state: string }) =>
+      this.onStatus(status),
+    );
     options.reconciler.on('progress', (event: Progress) => this.onProgress(event));
   }
 
@@ -63,7 +68,11 @@ export class JobRunner {
   start(kind: JobKind, installId: string, actor: string): Job {
     const job = this.options.jobs.create({ id: randomUUID(), kind, installId, actor });
     const timer = setTimeout(
-      () => finish('failed', `gave up after ${Math.round((this.options.timeoutMs ?? 900_000) / 60_000)} min; the reconciler keeps trying`),
+      () =>
+        finish(
+          'failed',
+          `gave up after ${Math.round((this.options.timeoutMs ?? 900_000) / 60_000)} min; the reconciler keeps trying`,
+        ),
       this.options.timeoutMs ?? 900_000,
     );
     timer.unref();
@@ -90,7 +99,8 @@ export class JobRunner {
     if (status.state === 'failed' && 'terminal' in status && status.terminal) {
       return entry.done('failed', status.reason);
     }
-    if (status.state === 'crash-looping' && goal === 'running') return entry.done('failed', status.reason);
+    if (status.state === 'crash-looping' && goal === 'running')
+      return entry.done('failed', status.reason);
   }
 
   private onProgress(event: Progress): void {

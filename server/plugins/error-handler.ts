@@ -52,13 +52,11 @@ export default fp(
       },
     );
     app.setNotFoundHandler((request, reply) =>
-      reply
-        .status(404)
-        .send({
-          code: 'FOYER_NOT_FOUND',
-          statusCode: 404,
-          message: `no route ${request.method} ${request.url.split('?')[0]}`,
-        }),
+      reply.status(404).send({
+        code: 'FOYER_NOT_FOUND',
+        statusCode: 404,
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      }),
     );
   },
   { name: 'error-handler' },

@@ -41,8 +41,14 @@ function summary(entry: CatalogEntry) {
     version: m.version,
     summary: m.summary,
     categories: m.categories ?? [],
-    requirements: { memory: m.requirements?.memory?.toString(), disk: m.requirements?.disk?.toString() },
-    permissions: (m.permissions ?? []).map((p) => ({ permission: p, description: describePermission(p) })),
+    requirements: {
+      memory: m.requirements?.memory?.toString(),
+      disk: m.requirements?.disk?.toString(),
+    },
+    permissions: (m.permissions ?? []).map((p) => ({
+      permission: p,
+      description: describePermission(p),
+    })),
     hasIcon: m.icon !== undefined,
   };
 }
@@ -54,13 +60,21 @@ export default async function appsRoutes(app: FastifyInstance) {
     return entry;
   };
 
-  app.get('/api/apps', { schema: { summary: 'The catalogue', response: { 200: T.Array(AppSummary) } } }, async () =>
-    app.foyer.catalog.list().map(summary),
+  app.get(
+    '/api/apps',
+    { schema: { summary: 'The catalogue', response: { 200: T.Array(AppSummary) } } },
+    async () => app.foyer.catalog.list().map(summary),
   );
 
   app.get(
     '/api/apps/:id',
-    { schema: { summary: 'One app of the catalogue', params: IdParams, response: { 200: AppDetail } } },
+    {
+      schema: {
+        summary: 'One app of the catalogue',
+        params: IdParams,
+        response: { 200: AppDetail },
+      },
+    },
     async (request) => {
       const entry = find((request.params as { id: string }).id);
       const m = entry.manifest;
@@ -74,26 +88,34 @@ export default async function appsRoutes(app: FastifyInstance) {
         architectures: m.architectures ?? [],
         web: m.web,
         // Secret settings are generated: the form shows that they exist, never a value.
-        settings: (m.settings ?? []).map((s) => ({ ...s, default: s.type === 'password' ? undefined : s.default })),
+        settings: (m.settings ?? []).map((s) => ({
+          ...s,
+          default: s.type === 'password' ? undefined : s.default,
+        })),
       };
     },
   );
 
-  app.get('/api/apps/:id/icon', { schema: { summary: "The app's icon (SVG)", params: IdParams } }, async (request, reply) => {
-    const entry = find((request.params as { id: string }).id);
-    const icon = entry.manifest.icon;
-    const path = icon && resolve(entry.dir, icon);
-    // The icon must stay inside the app's folder, whatever app.yaml says.
-    if (!path || !path.startsWith(`${resolve(entry.dir)}${sep}`)) throw new Errors.NotFound('this app has no icon');
-    let body: Buffer;
-    try {
-      body = readFileSync(join(path));
-    } catch {
-      throw new Errors.NotFound('this app has no icon');
-    }
-    return reply
-      .type(path.endsWith('.svg') ? 'image/svg+xml' : 'application/octet-stream')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-      .send(body);
-  });
+  app.get(
+    '/api/apps/:id/icon',
+    { schema: { summary: "The app's icon (SVG)", params: IdParams } },
+    async (request, reply) => {
+      const entry = find((request.params as { id: string }).id);
+      const icon = entry.manifest.icon;
+      const path = icon && resolve(entry.dir, icon);
+      // The icon must stay inside the app's folder, whatever app.yaml says.
+      if (!path || !path.startsWith(`${resolve(entry.dir)}${sep}`))
+        throw new Errors.NotFound('this app has no icon');
+      let body: Buffer;
+      try {
+        body = readFileSync(join(path));
+      } catch {
+        throw new Errors.NotFound('this app has no icon');
+      }
+      return reply
+        .type(path.endsWith('.svg') ? 'image/svg+xml' : 'application/octet-stream')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+        .send(body);
+    },
+  );
 }

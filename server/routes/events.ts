@@ -8,26 +8,31 @@ import type { FastifyInstance } from 'fastify';
 import type { HubEvent } from '../events.js';
 
 export default async function eventsRoutes(app: FastifyInstance) {
-  app.get('/api/events', { schema: { summary: 'Server-sent events: status, jobs, progress' } }, (request, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (event: HubEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-    for (const install of app.foyer.store.installs.list()) {
-      const status = app.foyer.reconciler.status(install.id);
-      if (status) send({ type: 'status', data: status });
-    }
-    send({ type: 'engine', data: { reachable: app.foyer.reconciler.reachable } });
-    const unsubscribe = app.foyer.hub.subscribe(send);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    request.raw.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
-  });
+  app.get(
+    '/api/events',
+    { schema: { summary: 'Server-sent events: status, jobs, progress' } },
+    (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const send = (event: HubEvent) =>
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+      for (const install of app.foyer.store.installs.list()) {
+        const status = app.foyer.reconciler.status(install.id);
+        if (status) send({ type: 'status', data: status });
+      }
+      send({ type: 'engine', data: { reachable: app.foyer.reconciler.reachable } });
+      const unsubscribe = app.foyer.hub.subscribe(send);
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      request.raw.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+    },
+  );
 }

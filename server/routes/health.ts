@@ -12,6 +12,9 @@ export default async function healthRoutes(app: FastifyInstance) {
         response: { 200: T.Object({ status: T.Literal('ok'), engine: T.String() }) },
       },
     },
-    async () => ({ status: 'ok' as const, engine: app.foyer.reconciler.reachable ? 'reachable' : 'unreachable' }),
+    async () => ({
+      status: 'ok' as const,
+      engine: app.foyer.reconciler.reachable ? 'reachable' : 'unreachable',
+    }),
   );
 }

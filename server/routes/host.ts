@@ -17,23 +17,27 @@ const HostReply = T.Object({
 });
 
 export default async function hostRoutes(app: FastifyInstance) {
-  app.get('/api/host', { schema: { summary: 'Facts about the host', response: { 200: HostReply } } }, async () => {
-    const list = cpus();
-    const fs = statfsSync(app.foyer.dataDir);
-    let docker: { reachable: boolean; version?: string; apiVersion?: string; hint?: string };
-    try {
-      docker = { reachable: true, ...(await app.foyer.docker.version()) };
-    } catch (error) {
-      docker = {
-        reachable: false,
-        hint: `${(error as Error).message} — is the engine running? Try: systemctl start docker (or start dockerd), and check DOCKER_HOST`,
+  app.get(
+    '/api/host',
+    { schema: { summary: 'Facts about the host', response: { 200: HostReply } } },
+    async () => {
+      const list = cpus();
+      const fs = statfsSync(app.foyer.dataDir);
+      let docker: { reachable: boolean; version?: string; apiVersion?: string; hint?: string };
+      try {
+        docker = { reachable: true, ...(await app.foyer.docker.version()) };
+      } catch (error) {
+        docker = {
+          reachable: false,
+          hint: `${(error as Error).message} — is the engine running? Try: systemctl start docker (or start dockerd), and check DOCKER_HOST`,
+        };
+      }
+      return {
+        cpu: { model: list[0]?.model.trim() ?? 'unknown', cores: list.length, load: loadavg() },
+        memory: { total: totalmem(), free: freemem() },
+        disk: { path: app.foyer.dataDir, total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize },
+        docker,
       };
-    }
-    return {
-      cpu: { model: list[0]?.model.trim() ?? 'unknown', cores: list.length, load: loadavg() },
-      memory: { total: totalmem(), free: freemem() },
-      disk: { path: app.foyer.dataDir, total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize },
-      docker,
-    };
-  });
+    },
+  );
 }

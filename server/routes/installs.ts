@@ -17,7 +17,10 @@ import { INSTALL_ID_PATTERN, type Install } from '../store/index.js';
 import type { JobKind } from '../store/jobs.js';
 import { IdParams, InstallReply, JobReply } from './schemas.js';
 
-const SettingsBody = T.Record(T.String({ maxLength: 64 }), T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]));
+const SettingsBody = T.Record(
+  T.String({ maxLength: 64 }),
+  T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]),
+);
 
 const CreateBody = T.Object(
   {
@@ -32,7 +35,10 @@ const CreateBody = T.Object(
 const JobAccepted = T.Object({ install: InstallReply, job: JobReply });
 
 /** A problem list as a 400 the error handler passes through. */
-function invalid(error: InstanceType<typeof Errors.InvalidSettings>, problems: { path: string; message: string }[]) {
+function invalid(
+  error: InstanceType<typeof Errors.InvalidSettings>,
+  problems: { path: string; message: string }[],
+) {
   return Object.assign(error, { problems });
 }
 
@@ -42,11 +48,15 @@ export default async function installsRoutes(app: FastifyInstance) {
 
   const reply = (install: Install) => {
     const manifest = catalog.get(install.appId)?.manifest;
-    const hidden = new Set((manifest?.settings ?? []).filter((s) => s.type === 'password').map((s) => s.key));
+    const hidden = new Set(
+      (manifest?.settings ?? []).filter((s) => s.type === 'password').map((s) => s.key),
+    );
     return {
       id: install.id,
       app: install.appId,
-      settings: Object.fromEntries(Object.entries(install.settings).filter(([k]) => !hidden.has(k))),
+      settings: Object.fromEntries(
+        Object.entries(install.settings).filter(([k]) => !hidden.has(k)),
+      ),
       acceptedPermissions: install.acceptedPermissions,
       desired: install.desired,
       status: reconciler.status(install.id) ?? null,
@@ -64,42 +74,78 @@ export default async function installsRoutes(app: FastifyInstance) {
   /** Renders the app with these values, so a broken combination is refused before it is stored. */
   const checkRenders = (entry: CatalogEntry, record: InstallRecord) => {
     try {
-      renderProject(record, { ...entry, permissions: entry.manifest.permissions ?? [] }, { dataDir: app.foyer.dataDir });
+      renderProject(
+        record,
+        { ...entry, permissions: entry.manifest.permissions ?? [] },
+        { dataDir: app.foyer.dataDir },
+      );
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
-      throw invalid(new Errors.InvalidSettings(error.message.split('\n').join('; ')), error.problems);
+      throw invalid(
+        new Errors.InvalidSettings(error.message.split('\n').join('; ')),
+        error.problems,
+      );
     }
   };
 
   const startJob = (kind: JobKind, install: Install, request: FastifyRequest) => {
-    if (jobs.runningFor(install.id)) throw new Errors.Conflict(`a job is already running for "${install.id}"`);
+    if (jobs.runningFor(install.id))
+      throw new Errors.Conflict(`a job is already running for "${install.id}"`);
     const job = jobs.start(kind, install.id, actorOf(request));
     audit.record(actorOf(request), `install.${kind}`, install.id, { job: job.id });
     reconciler.enqueue(install.id);
     return { install: reply(store.installs.get(install.id) ?? install), job };
   };
 
-  app.get('/api/installs', { schema: { summary: 'Every install with its status', response: { 200: T.Array(InstallReply) } } }, async () =>
-    store.installs.list().map(reply),
+  app.get(
+    '/api/installs',
+    {
+      schema: {
+        summary: 'Every install with its status',
+        response: { 200: T.Array(InstallReply) },
+      },
+    },
+    async () => store.installs.list().map(reply),
   );
 
   app.get(
     '/api/installs/:id',
-    { schema: { summary: 'One install with its status', params: IdParams, response: { 200: InstallReply } } },
+    {
+      schema: {
+        summary: 'One install with its status',
+        params: IdParams,
+        response: { 200: InstallReply },
+      },
+    },
     async (request) => reply(find((request.params as { id: string }).id)),
   );
 
   app.post(
     '/api/installs',
-    { schema: { summary: 'Install an app (a job)', body: CreateBody, response: { 202: JobAccepted } } },
+    {
+      schema: {
+        summary: 'Install an app (a job)',
+        body: CreateBody,
+        response: { 202: JobAccepted },
+      },
+    },
     async (request, res) => {
-      const body = request.body as { app: string; id?: string; settings?: Record<string, unknown>; acceptPermissions?: string[] };
+      const body = request.body as {
+        app: string;
+        id?: string;
+        settings?: Record<string, unknown>;
+        acceptPermissions?: string[];
+      };
       const entry = catalog.get(body.app);
       if (!entry) throw new Errors.AppNotFound(body.app);
       const id = body.id ?? entry.manifest.id;
       if (!INSTALL_ID_PATTERN.test(id)) {
         throw invalid(new Errors.InvalidId('id: use 1 to 40 lowercase letters, digits and "-"'), [
-          { path: 'id', message: 'use 1 to 40 lowercase letters, digits and "-", starting with a letter or digit' },
+          {
+            path: 'id',
+            message:
+              'use 1 to 40 lowercase letters, digits and "-", starting with a letter or digit',
+          },
         ]);
       }
       if (store.installs.get(id)) throw new Errors.Conflict(`an install "${id}" exists already`);
@@ -109,14 +155,28 @@ export default async function installsRoutes(app: FastifyInstance) {
       const extra = accepted.filter((p) => !declared.includes(p));
       if (missing.length > 0 || extra.length > 0) {
         const problems = [
-          ...missing.map((p) => ({ path: 'acceptPermissions', message: `the app needs "${p}"; accept it to install` })),
-          ...extra.map((p) => ({ path: 'acceptPermissions', message: `the app does not ask for "${p}"` })),
+          ...missing.map((p) => ({
+            path: 'acceptPermissions',
+            message: `the app needs "${p}"; accept it to install`,
+          })),
+          ...extra.map((p) => ({
+            path: 'acceptPermissions',
+            message: `the app does not ask for "${p}"`,
+          })),
         ];
-        throw invalid(new Errors.PermissionsNotAccepted(problems.map((p) => p.message).join('; ')), problems);
+        throw invalid(
+          new Errors.PermissionsNotAccepted(problems.map((p) => p.message).join('; ')),
+          problems,
+        );
       }
       const resolved = resolveSettings(entry.manifest, body.settings ?? {});
       if (resolved.problems.length > 0) {
-        throw invalid(new Errors.InvalidSettings(resolved.problems.map((p) => `${p.path}: ${p.message}`).join('; ')), resolved.problems);
+        throw invalid(
+          new Errors.InvalidSettings(
+            resolved.problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+          ),
+          resolved.problems,
+        );
       }
       checkRenders(entry, {
         id,
@@ -156,20 +216,41 @@ export default async function installsRoutes(app: FastifyInstance) {
       const entry = catalog.get(install.appId);
       if (!entry) throw new Errors.AppNotFound(install.appId);
       const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
-      const resolved = resolveSettings(entry.manifest, (request.body as { settings: Record<string, unknown> }).settings, previous);
+      const resolved = resolveSettings(
+        entry.manifest,
+        (request.body as { settings: Record<string, unknown> }).settings,
+        previous,
+      );
       if (resolved.problems.length > 0) {
-        throw invalid(new Errors.InvalidSettings(resolved.problems.map((p) => `${p.path}: ${p.message}`).join('; ')), resolved.problems);
+        throw invalid(
+          new Errors.InvalidSettings(
+            resolved.problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+          ),
+          resolved.problems,
+        );
       }
       checkRenders(entry, { ...install, settings: resolved.settings, secrets: resolved.secrets });
-      const updated = store.installs.update(install.id, { settings: resolved.settings, secrets: resolved.secrets });
+      const updated = store.installs.update(install.id, {
+        settings: resolved.settings,
+        secrets: resolved.secrets,
+      });
       return res.status(202).send(startJob('reconfigure', updated, request));
     },
   );
 
-  const action = (verb: 'start' | 'stop' | 'restart' | 'update', apply: (install: Install) => Install) =>
+  const action = (
+    verb: 'start' | 'stop' | 'restart' | 'update',
+    apply: (install: Install) => Install,
+  ) =>
     app.post(
       `/api/installs/:id/${verb}`,
-      { schema: { summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} an install (a job)`, params: IdParams, response: { 202: JobAccepted } } },
+      {
+        schema: {
+          summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} an install (a job)`,
+          params: IdParams,
+          response: { 202: JobAccepted },
+        },
+      },
       async (request, res) => {
         const install = apply(find((request.params as { id: string }).id));
         return res.status(202).send(startJob(verb, install, request));

@@ -23,7 +23,10 @@ export default async function jobsRoutes(app: FastifyInstance) {
     {
       schema: {
         summary: 'Jobs, newest first',
-        querystring: T.Object({ install: T.Optional(T.String({ maxLength: 64 })), limit: T.Optional(T.Integer({ minimum: 1, maximum: 500 })) }),
+        querystring: T.Object({
+          install: T.Optional(T.String({ maxLength: 64 })),
+          limit: T.Optional(T.Integer({ minimum: 1, maximum: 500 })),
+        }),
         response: { 200: T.Array(JobReply) },
       },
     },
@@ -33,12 +36,16 @@ export default async function jobsRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get('/api/jobs/:id', { schema: { summary: 'One job', params: IdParams, response: { 200: JobReply } } }, async (request) => {
-    const id = (request.params as { id: string }).id;
-    const job = jobs.get(id);
-    if (!job) throw new Errors.JobNotFound(id);
-    return job;
-  });
+  app.get(
+    '/api/jobs/:id',
+    { schema: { summary: 'One job', params: IdParams, response: { 200: JobReply } } },
+    async (request) => {
+      const id = (request.params as { id: string }).id;
+      const job = jobs.get(id);
+      if (!job) throw new Errors.JobNotFound(id);
+      return job;
+    },
+  );
 
   app.get(
     '/api/audit',
@@ -46,7 +53,10 @@ export default async function jobsRoutes(app: FastifyInstance) {
       preHandler: app.requireAdmin,
       schema: {
         summary: 'The audit log, newest first (admins)',
-        querystring: T.Object({ limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })), before: T.Optional(T.Integer()) }),
+        querystring: T.Object({
+          limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })),
+          before: T.Optional(T.Integer()),
+        }),
         response: { 200: T.Array(AuditReply) },
       },
     },

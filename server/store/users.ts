@@ -6,7 +6,7 @@
  * cannot leak it by accident.
  */
 import { randomBytes } from 'node:crypto';
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import type Database from 'better-sqlite3';
 
 /** What a user may do: admins manage users and the box, members use it. */
@@ -64,9 +64,13 @@ interface UserRow {
 
 const COLUMNS = 'id, username, role, totp_enabled, created_at, updated_at';
 
+// `Algorithm` is an ambient const enum, which verbatimModuleSyntax cannot read at run time;
+// 2 is its Argon2id member (RFC 9106's recommended variant).
+const ARGON2ID: Algorithm = 2;
+
 /** Hashes a password with argon2id at the library's defaults (19 MiB, 2 passes). */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, { algorithm: Algorithm.Argon2id });
+  return hash(password, { algorithm: ARGON2ID });
 }
 
 /** The users repository over an open, migrated database. */

@@ -1,0 +1,280 @@
+/**
+ * First-run setup, sign-in and the signed-in user's own account: password
+ * and two-factor (TOTP). Failed guesses are counted per client address and
+ * per account *before* the slow argon2 check, so neither one address nor many
+ * addresses against one account can guess faster than the limits allow.
+ * API tokens and user management live in ./manage-routes.ts.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Errors } from '../errors.js';
+import manageRoutes from './manage-routes.js';
+import { accountOf, actorOf, clientAddress, SESSION_COOKIE, startSession } from './plugin.js';
+import { FailureLimiter } from './rate-limit.js';
+import * as S from './schemas.js';
+import { checkSetupCode, ensureSetupCode, removeSetupCode } from './setup-code.js';
+import { generateSecret, matchTotp, otpauthUri } from './totp.js';
+
+const WINDOW_MS = 15 * 60 * 1000;
+const PUBLIC = { public: true };
+
+const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { users, sessions } = app.auth;
+  const { audit, dataDir } = app.foyer;
+  const byAddress = new FailureLimiter(10, WINDOW_MS);
+  const byAccount = new FailureLimiter(5, WINDOW_MS);
+  // The last step whose code each user spent, so a code seen over a shoulder or in a proxy log
+  // cannot be replayed within its 90-second window (RFC 6238 §5.2).
+  const spentTotpStep = new Map<number, number>();
+
+  // A fresh daemon prints the code, so whoever installed it can claim it.
+  ensureSetupCode(dataDir, users.count() > 0, app.log);
+
+  /** Counts an attempt against the address (and account); throws 429 while either is over its limit. */
+  const countAttempt = (request: FastifyRequest, reply: FastifyReply, username?: string) => {
+    const keys: [FailureLimiter, string][] = [[byAddress, clientAddress(request)]];
+    if (username !== undefined) keys.push([byAccount, username.toLowerCase()]);
+    const wait = Math.max(...keys.map(([limiter, key]) => limiter.retryAfter(key)));
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new Errors.TooManyRequests(`too many failed attempts; try again in ${wait} seconds`);
+    }
+    for (const [limiter, key] of keys) limiter.hit(key);
+    return {
+      forgive: () => {
+        for (const [limiter, key] of keys) limiter.forgive(key);
+      },
+    };
+  };
+
+  const spendTotp = (userId: number, code: string): boolean => {
+    const secret = users.totpSecret(userId);
+    const step = secret === undefined ? undefined : matchTotp(secret, code, Date.now());
+    if (step === undefined || step <= (spentTotpStep.get(userId) ?? -1)) return false;
+    spentTotpStep.set(userId, step);
+    return true;
+  };
+
+  /** Checks the signed-in user's password again before a sensitive change; 403 when wrong. */
+  const confirmPassword = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    password: string,
+  ) => {
+    const actor = accountOf(request);
+    const attempt = countAttempt(request, reply, actor.username);
+    if (!(await users.verifyPassword(actor.username, password))) {
+      audit.record(actor.username, 'auth.password.confirm-failed', actor.username);
+      throw new Errors.WrongPassword();
+    }
+    attempt.forgive();
+    return actor;
+  };
+
+  app.get(
+    '/api/setup',
+    {
+      config: PUBLIC,
+      schema: {
+        summary: 'Whether first-run setup is still needed',
+        response: { 200: T.Object({ needed: T.Boolean() }) },
+      },
+    },
+    async () => ({ needed: users.count() === 0 }),
+  );
+
+  app.post(
+    '/api/setup',
+    {
+      config: PUBLIC,
+      schema: {
+        summary: 'Create the first admin with the setup code',
+        body: T.Object(
+          { code: T.String({ maxLength: 64 }), username: S.Username, password: S.NewPassword },
+          { additionalProperties: false },
+        ),
+        response: { 201: S.UserEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const { code, username, password } = request.body;
+      const address = clientAddress(request);
+      if (users.count() > 0) throw new Errors.AlreadySetUp();
+      const attempt = countAttempt(request, reply);
+      if (!checkSetupCode(dataDir, code)) {
+        audit.record('anonymous', 'setup.failed', undefined, { address });
+        throw new Errors.SetupCodeWrong();
+      }
+      attempt.forgive();
+      // The count above is a fast answer; this transaction is the guarantee against a race.
+      const user = await users.createFirstAdmin(username, password);
+      if (!user) throw new Errors.AlreadySetUp();
+      removeSetupCode(dataDir);
+      audit.record(user.username, 'setup', user.username, { address });
+      startSession(app, request, reply, user.id);
+      return reply.code(201).send({ user });
+    },
+  );
+
+  app.post(
+    '/api/auth/login',
+    {
+      config: PUBLIC,
+      schema: {
+        summary: 'Sign in; sets the session cookie',
+        body: T.Object(
+          {
+            username: T.String({ minLength: 1, maxLength: 64 }),
+            password: S.GivenPassword,
+            totp: T.Optional(T.String({ maxLength: 16 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: S.UserEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const { username, password } = request.body;
+      const totp = request.body.totp?.replace(/\s/g, '') || undefined;
+      const address = clientAddress(request);
+      const attempt = countAttempt(request, reply, username);
+      const failed = (reason: string) => {
+        audit.record('anonymous', 'auth.login.failed', username, { address, reason });
+        return new Errors.BadCredentials();
+      };
+      const user = await users.verifyPassword(username, password);
+      if (!user) throw failed('password');
+      if (user.totpEnabled) {
+        if (totp === undefined) {
+          // Not a failure: the password was right and the client now asks for the code.
+          attempt.forgive();
+          throw new Errors.SecondFactorRequired();
+        }
+        if (!spendTotp(user.id, totp)) throw failed('totp');
+      }
+      attempt.forgive();
+      byAccount.reset(user.username.toLowerCase());
+      startSession(app, request, reply, user.id);
+      audit.record(user.username, 'auth.login', user.username, { address });
+      return { user };
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { schema: { summary: 'End this session', response: { 204: S.NoContent } } },
+    async (request, reply) => {
+      const rawId = request.cookies[SESSION_COOKIE];
+      if (actorOf(request).kind === 'session' && rawId !== undefined) sessions.delete(rawId);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/me',
+    {
+      schema: {
+        summary: 'Who is signed in',
+        response: {
+          200: T.Object({ actor: S.ActorReply, user: T.Union([S.UserReply, T.Null()]) }),
+        },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      return { actor, user: actor.userId === null ? null : (users.get(actor.userId) ?? null) };
+    },
+  );
+
+  app.post(
+    '/api/auth/password',
+    {
+      schema: {
+        summary: "Change one's password; ends one's other sessions",
+        body: T.Object(
+          { current: S.GivenPassword, next: S.NewPassword },
+          { additionalProperties: false },
+        ),
+        response: { 204: S.NoContent },
+      },
+    },
+    async (request, reply) => {
+      const actor = await confirmPassword(request, reply, request.body.current);
+      await users.updatePassword(actor.userId, request.body.next);
+      // Whoever else held a session may have known the old password; this session stays.
+      const keep = actor.kind === 'session' ? request.cookies[SESSION_COOKIE] : undefined;
+      sessions.deleteAllOf(actor.userId, keep);
+      audit.record(actor.username, 'auth.password.changed', actor.username);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/totp/setup',
+    {
+      schema: {
+        summary: 'Start two-factor set-up: a new secret, not yet enabled',
+        response: { 200: T.Object({ secret: T.String(), uri: T.String() }) },
+      },
+    },
+    async (request) => {
+      const actor = accountOf(request);
+      if (users.get(actor.userId)?.totpEnabled) {
+        throw new Errors.Conflict('two-factor sign-in is already on; turn it off first');
+      }
+      const secret = generateSecret();
+      users.setTotpSecret(actor.userId, secret);
+      audit.record(actor.username, 'auth.totp.setup', actor.username);
+      return { secret, uri: otpauthUri(secret, actor.username) };
+    },
+  );
+
+  app.post(
+    '/api/auth/totp/enable',
+    {
+      schema: {
+        summary: 'Turn two-factor sign-in on with a code from the new secret',
+        body: T.Object({ code: S.TotpCode }, { additionalProperties: false }),
+        response: { 200: S.UserEnvelope },
+      },
+    },
+    async (request) => {
+      const actor = accountOf(request);
+      const user = users.get(actor.userId);
+      if (user?.totpEnabled) throw new Errors.Conflict('two-factor sign-in is already on');
+      if (users.totpSecret(actor.userId) === undefined) {
+        throw new Errors.Conflict(
+          'no two-factor set-up is pending; POST /api/auth/totp/setup first',
+        );
+      }
+      if (!spendTotp(actor.userId, request.body.code)) throw new Errors.TotpCodeWrong();
+      users.setTotpEnabled(actor.userId, true);
+      audit.record(actor.username, 'auth.totp.enabled', actor.username);
+      return { user: users.get(actor.userId)! };
+    },
+  );
+
+  app.post(
+    '/api/auth/totp/disable',
+    {
+      schema: {
+        summary: 'Turn two-factor sign-in off; needs the password',
+        body: T.Object({ password: S.GivenPassword }, { additionalProperties: false }),
+        response: { 200: S.UserEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const actor = await confirmPassword(request, reply, request.body.password);
+      users.setTotpSecret(actor.userId, null);
+      spentTotpStep.delete(actor.userId);
+      audit.record(actor.username, 'auth.totp.disabled', actor.username);
+      return { user: users.get(actor.userId)! };
+    },
+  );
+
+  await app.register(manageRoutes);
+};
+
+export default authRoutes;

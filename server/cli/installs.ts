@@ -1,0 +1,180 @@
+/**
+ * The verbs that change an install: install, set (reconfigure), start,
+ * stop, restart, update, uninstall. Each sends one request and gets a job;
+ * `--wait` follows the job to its end (wait.ts), otherwise the job's id is
+ * printed and the daemon carries on alone.
+ */
+import { parseArgs } from 'node:util';
+import { type AppSummary, type JobAccepted, seg } from './api.js';
+import { ApiError, DaemonClient } from './client.js';
+import { EXIT, err, FailedError, json, out, plain, UsageError } from './output.js';
+import { canAsk, confirm } from './prompt.js';
+import { failure, startAndWait, successText } from './wait.js';
+
+const CHANGE_OPTIONS = { wait: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+
+interface ChangeFlags {
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** `KEY=VALUE` arguments as a settings object; the daemon checks the keys and values. */
+export function parseSettings(pairs: string[]): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`a setting is KEY=VALUE, not "${pair}"`);
+    settings[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return settings;
+}
+
+function onePositional(positionals: string[], what: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  return positionals[0]!;
+}
+
+/** Sends a change and reports it: the job started, or with --wait how it ended. */
+async function change(
+  client: DaemonClient,
+  title: string,
+  send: () => Promise<JobAccepted>,
+  flags: ChangeFlags,
+): Promise<number> {
+  if (!flags.wait) {
+    const accepted = await send();
+    if (flags.json) out(json(accepted));
+    else
+      out(
+        `${title} (job ${accepted.job.id}). Follow it with: foyer status ${accepted.install.id}\n`,
+      );
+    return EXIT.ok;
+  }
+  const { accepted, job } = await startAndWait(client, send, {
+    title,
+    // With --json, stdout carries only the JSON document.
+    stream: flags.json ? process.stderr : process.stdout,
+  });
+  const id = accepted.install.id;
+  if (flags.json) {
+    const install = await client.get(`/api/installs/${seg(id)}`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.statusCode === 404) return null;
+      throw error;
+    });
+    out(json({ install, job }));
+  }
+  if (job.state !== 'succeeded') throw failure(job, id);
+  if (!flags.json) out(`${successText(job, id)}\n`);
+  return EXIT.ok;
+}
+
+/** The app's permissions in plain words, accepted by flag or by a person at the terminal. */
+async function acceptPermissions(
+  app: AppSummary,
+  accepted: boolean | undefined,
+): Promise<string[]> {
+  const list = app.permissions.map((p) => p.permission);
+  if (list.length === 0 || accepted) return list;
+  const lines = app.permissions.map(
+    (p) => `  - ${plain(p.description)} (${plain(p.permission)})\n`,
+  );
+  const text = `${plain(app.name)} (${app.id}) asks for power over this machine:\n${lines.join('')}`;
+  if (canAsk()) {
+    err(text);
+    if (await confirm('Accept these permissions and install?')) return list;
+    throw new FailedError('not installed: the permissions were not accepted');
+  }
+  throw new FailedError(
+    `${text}Not installed: run again with --accept-permissions to accept them.`,
+  );
+}
+
+/** `foyer install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait] [--json]` */
+export async function install(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...CHANGE_OPTIONS,
+      id: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'accept-permissions': { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  const appId = onePositional(positionals, 'the app to install (see: foyer apps)');
+  const settings = parseSettings(values.set ?? []);
+  const client = new DaemonClient();
+  const app = await client.get<AppSummary>(`/api/apps/${seg(appId)}`);
+  const accepted = await acceptPermissions(app, values['accept-permissions']);
+  const body = {
+    app: appId,
+    ...(values.id === undefined ? {} : { id: values.id }),
+    ...(Object.keys(settings).length > 0 ? { settings } : {}),
+    ...(accepted.length > 0 ? { acceptPermissions: accepted } : {}),
+  };
+  const send = () => client.json<JobAccepted>('POST', '/api/installs', body);
+  return change(client, `Installing ${values.id ?? appId}`, send, values);
+}
+
+/** `foyer set <install> KEY=VALUE… [--wait] [--json]`: reconfigure. */
+export async function set(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: CHANGE_OPTIONS,
+    allowPositionals: true,
+  });
+  const [id, ...pairs] = positionals;
+  if (id === undefined) throw new UsageError('missing the install (see: foyer status)');
+  if (pairs.length === 0) throw new UsageError('missing the settings to change, as KEY=VALUE');
+  const settings = parseSettings(pairs);
+  const client = new DaemonClient();
+  const send = () => client.json<JobAccepted>('PATCH', `/api/installs/${seg(id)}`, { settings });
+  return change(client, `Reconfiguring ${id}`, send, values);
+}
+
+const ACTION_TITLES = {
+  start: 'Starting',
+  stop: 'Stopping',
+  restart: 'Restarting',
+  update: 'Updating',
+} as const;
+
+/** `foyer start|stop|restart|update <install> [--wait] [--json]` */
+export function action(verb: keyof typeof ACTION_TITLES) {
+  return async (args: string[]): Promise<number> => {
+    const { values, positionals } = parseArgs({
+      args,
+      options: CHANGE_OPTIONS,
+      allowPositionals: true,
+    });
+    const id = onePositional(positionals, 'the install (see: foyer status)');
+    const client = new DaemonClient();
+    const send = () => client.json<JobAccepted>('POST', `/api/installs/${seg(id)}/${verb}`);
+    return change(client, `${ACTION_TITLES[verb]} ${id}`, send, values);
+  };
+}
+
+/** `foyer uninstall <install> [--purge] [--yes] [--wait] [--json]` */
+export async function uninstall(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...CHANGE_OPTIONS,
+      purge: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    },
+    allowPositionals: true,
+  });
+  const id = onePositional(positionals, 'the install (see: foyer status)');
+  // Purge deletes data for good: a person at the terminal is asked once.
+  if (values.purge && !values.yes && canAsk()) {
+    if (!(await confirm(`Uninstall ${id} and delete its data for good?`))) {
+      throw new FailedError(`${id} was left as it is`);
+    }
+  }
+  const client = new DaemonClient();
+  const query = values.purge ? '?purge=true' : '';
+  const send = () => client.json<JobAccepted>('DELETE', `/api/installs/${seg(id)}${query}`);
+  return change(client, `Uninstalling ${id}`, send, values);
+}

@@ -1,0 +1,70 @@
+/** `foyer status [<install>] [--json]`: every install's state, or one install with its services. */
+import { parseArgs } from 'node:util';
+import { type Install, seg } from './api.js';
+import { DaemonClient } from './client.js';
+import { columns, EXIT, json, out, table, UsageError } from './output.js';
+
+/** Before the reconciler has looked at an install, it has no status yet. */
+const UNKNOWN = 'pending';
+
+export async function status(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const client = new DaemonClient();
+  const id = positionals[0];
+  if (id === undefined) {
+    const installs = await client.get<Install[]>('/api/installs');
+    if (values.json) out(json(installs));
+    else if (installs.length === 0)
+      out('Nothing is installed. See the catalogue with: foyer apps\n');
+    else out(installsTable(installs));
+    return EXIT.ok;
+  }
+  const install = await client.get<Install>(`/api/installs/${seg(id)}`);
+  out(values.json ? json(install) : installText(install));
+  return EXIT.ok;
+}
+
+function installsTable(installs: Install[]): string {
+  const rows = installs.map((install) => [
+    install.id,
+    install.app,
+    install.status?.state ?? UNKNOWN,
+    install.status?.reason ?? '',
+  ]);
+  return table(['INSTALL', 'APP', 'STATE', 'REASON'], rows);
+}
+
+/** One install: its state, what it should be, its settings and a table of its services. */
+function installText(install: Install): string {
+  const fields: [string, string][] = [
+    ['install', install.id],
+    ['app', install.app],
+    ['state', install.status?.state ?? UNKNOWN],
+    ['desired', install.desired],
+  ];
+  if (install.status?.reason) fields.push(['reason', install.status.reason]);
+  const settings = Object.entries(install.settings);
+  if (settings.length > 0)
+    fields.push(['settings', settings.map(([k, v]) => `${k}=${v}`).join(' ')]);
+  if (install.acceptedPermissions.length > 0)
+    fields.push(['permissions', install.acceptedPermissions.join(', ')]);
+  let text = columns(fields.map(([k, v]) => [`${k}:`, v]));
+  const services = install.status?.services ?? [];
+  if (services.length > 0) {
+    const rows = services.map((s) => [
+      s.name,
+      s.state,
+      s.health ?? '',
+      String(s.restarts + s.healthRestarts),
+      s.exitCode === undefined ? '' : String(s.exitCode),
+      s.reason ?? '',
+    ]);
+    text += `\n${table(['SERVICE', 'STATE', 'HEALTH', 'RESTARTS', 'EXIT', 'REASON'], rows)}`;
+  }
+  return text;
+}
