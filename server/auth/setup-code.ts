@@ -19,7 +19,7 @@ const GROUP_LENGTH = 4;
 
 /** Where the code is written; a pino or Fastify logger will do. */
 export interface SetupCodeLog {
-  info(message: string): void;
+  warn(message: string): void;
 }
 
 /** Path of the setup-code file in `dataDir`. */
@@ -54,7 +54,8 @@ export function ensureSetupCode(
     code = generateSetupCode();
     writeAtomically(path, `${code}\n`);
   }
-  log.info(`First-run setup code: ${code} (also in ${path})`);
+  // Warn level: the one line a person must see at first start, whatever the log level.
+  log.warn(`First-run setup code: ${code} (also in ${path})`);
   return code;
 }
 

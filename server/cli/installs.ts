@@ -79,7 +79,7 @@ async function acceptPermissions(
   const lines = app.permissions.map(
     (p) => `  - ${plain(p.description)} (${plain(p.permission)})\n`,
   );
-  const text = `${plain(app.name)} (${app.id}) asks for power over this machine:\n${lines.join('')}`;
+  const text = `The app "${plain(app.name)}" (${app.id}) needs these powers over this machine:\n${lines.join('')}`;
   if (canAsk()) {
     err(text);
     if (await confirm('Accept these permissions and install?')) return list;

@@ -58,9 +58,12 @@ export function err(text: string): void {
 /** Writes an error the way people and scripts read it and returns its exit code. */
 export function reportError(error: unknown, usage?: string): number {
   if (error instanceof ApiError) {
-    err(`foyer: ${plain(error.code)}: ${plain(error.message)}\n`);
-    for (const problem of error.problems)
-      err(`  ${plain(problem.path)}: ${plain(problem.message)}\n`);
+    const problems = error.problems.map((p) => `${plain(p.path)}: ${plain(p.message)}`);
+    // The daemon's message is often its problems joined by "; ": say them once, a line each.
+    const repeats = problems.length > 0 && plain(error.message) === problems.join('; ');
+    const message = repeats ? 'the daemon refused the request:' : plain(error.message);
+    err(`foyer: ${plain(error.code)}: ${message}\n`);
+    for (const problem of problems) err(`${problem}\n`);
     return EXIT.failed;
   }
   if (error instanceof UnreachableError) {

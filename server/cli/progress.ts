@@ -86,8 +86,11 @@ export class TerminalProgress implements ProgressDisplay {
   }
 
   progress(event: ProgressEvent): void {
-    if (event.kind === 'step') this.onStep(event);
-    else this.onImage(event);
+    // Steps are few and worth showing at once; image progress comes in bursts and waits for the timer.
+    if (event.kind === 'step') {
+      this.onStep(event);
+      this.draw();
+    } else this.onImage(event);
   }
 
   status(event: StatusEvent): void {
@@ -103,16 +106,16 @@ export class TerminalProgress implements ProgressDisplay {
   }
 
   private onStep(event: StepEvent): void {
-    if (event.phase === 'done') {
-      this.pending.push(`  ✓ ${stepText(event)}`);
-      if (this.step?.index === event.index) this.step = undefined;
-      return;
-    }
-    this.step = event;
     // Layers and build output belong to the step that pulls or builds.
     this.layers.clear();
     this.pullStatus = undefined;
     this.buildLine = undefined;
+    if (event.phase === 'start') {
+      this.step = event;
+      return;
+    }
+    this.pending.push(`  ✓ ${stepText(event)}`);
+    if (this.step?.index === event.index) this.step = undefined;
   }
 
   private onImage(event: ImageEvent): void {
@@ -152,7 +155,7 @@ export class TerminalProgress implements ProgressDisplay {
   /** Moves up over the last drawing, clears it, prints new permanent lines and the live region. */
   private draw(final = false): void {
     if (this.stopped) return;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
     let text = this.drawn > 0 ? `\x1b[${this.drawn}A\r\x1b[J` : '';
     for (const line of this.pending) text += `${fit(line, width)}\n`;
     this.pending = [];

@@ -6,7 +6,7 @@
  * cannot leak it by accident.
  */
 import { randomBytes } from 'node:crypto';
-import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
 import type Database from 'better-sqlite3';
 
 /** What a user may do: admins manage users and the box, members use it. */
@@ -69,8 +69,18 @@ const COLUMNS = 'id, username, role, totp_enabled, created_at, updated_at';
 const ARGON2ID: Algorithm = 2;
 
 /** Hashes a password with argon2id at the library's defaults (19 MiB, 2 passes). */
-export function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await argon2();
   return hash(password, { algorithm: ARGON2ID });
+}
+
+/** The native argon2 module, loaded on first use: ~5 MiB the daemon only needs at a login. */
+function argon2() {
+  return import('@node-rs/argon2');
+}
+
+async function verify(hashed: string, password: string): Promise<boolean> {
+  return (await argon2()).verify(hashed, password);
 }
 
 /** The users repository over an open, migrated database. */
@@ -118,8 +128,8 @@ export function usersRepository(
   );
   // A hash of a random password, verified against when the username is unknown, so the answer
   // takes one argon2 verification either way and its timing does not tell usernames apart.
-  // Made up front so the first unknown username does not pay for a hash as well.
-  const dummyHash = hashPassword(randomBytes(32).toString('base64url'));
+  // Made at the first login for an unknown name, not at start (argon2 loads lazily).
+  let dummyHash: Promise<string> | undefined;
 
   return {
     get,
@@ -136,6 +146,7 @@ export function usersRepository(
     async verifyPassword(username, password) {
       const row = selectHash.get(username);
       if (!row) {
+        dummyHash ??= hashPassword(randomBytes(32).toString('base64url'));
         await verify(await dummyHash, password);
         return undefined;
       }

@@ -270,3 +270,76 @@ describe('secrets', () => {
       assert.ok(!line.includes('correct horse battery'), 'a log line holds a password');
   });
 });
+
+describe('the event stream and jobs', () => {
+  test('one SSE stream carries status changes, job state and step progress of an install', async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const abort = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/api/events`, {
+      headers: { cookie },
+      signal: abort.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const seen: { event: string; data: Record<string, unknown> }[] = [];
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event && data) seen.push({ event, data: JSON.parse(data) });
+          }
+        }
+      } catch {}
+    })();
+    const created = await asAdmin('POST', '/api/installs', { app: 'trio', id: 'streamed' });
+    assert.equal(created.statusCode, 202, created.body);
+    const jobId = created.json().job.id as string;
+    await eventually(
+      'the job succeeded on the stream',
+      () =>
+        seen.some((e) => e.event === 'job' && e.data.id === jobId && e.data.state === 'succeeded'),
+      90_000,
+    );
+    abort.abort();
+    await reading;
+    assert.ok(
+      seen.some(
+        (e) => e.event === 'status' && e.data.install === 'streamed' && e.data.state === 'running',
+      ),
+      'status running',
+    );
+    const steps = seen.filter(
+      (e) => e.event === 'progress' && e.data.install === 'streamed' && e.data.kind === 'step',
+    );
+    assert.ok(
+      steps.some((e) => (e.data.operation as { kind: string }).kind === 'CreateContainer'),
+      'step progress',
+    );
+    assert.ok(
+      steps.every((e) => e.data.job === jobId),
+      'progress names its job',
+    );
+    const job = (await asAdmin('GET', `/api/jobs/${jobId}`)).json();
+    assert.equal(job.state, 'succeeded');
+    assert.match(job.step, /^\d+\/\d+ /);
+    const audit = (await asAdmin('GET', '/api/audit')).json() as {
+      action: string;
+      target: string;
+      actor: string;
+    }[];
+    assert.ok(
+      audit.some(
+        (a) => a.action === 'install.install' && a.target === 'streamed' && a.actor === 'admin',
+      ),
+    );
+  });
+});

@@ -195,7 +195,7 @@ describe('first-run setup', () => {
   test('a restart keeps the code; once there are users the file goes', (t) => {
     const dataDir = mkdtempSync(join(root, 'code-'));
     const lines: string[] = [];
-    const log = { info: (line: string) => void lines.push(line) };
+    const log = { warn: (line: string) => void lines.push(line) };
     const code = ensureSetupCode(dataDir, false, log);
     assert.ok(code);
     assert.equal(ensureSetupCode(dataDir, false, log), code);

@@ -116,7 +116,7 @@ describe('foyer compose config', () => {
 });
 
 describe('foyer serve', () => {
-  test('answers its health route and stops cleanly on SIGTERM', async () => {
+  test('serves without a Docker engine, reports it unreachable, prints the setup code, stops on SIGTERM', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [bin, 'serve'], {
       env: {
@@ -140,6 +140,16 @@ describe('foyer serve', () => {
     const response = await fetch(`http://127.0.0.1:${port}/api/health`);
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as { status: string }).status, 'ok');
+    // The Docker engine is not there: the daemon serves anyway and says so.
+    let engine = '';
+    for (let i = 0; i < 50 && engine !== 'unreachable'; i++) {
+      engine = (
+        (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { engine: string }
+      ).engine;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(engine, 'unreachable');
+    assert.match(output, /First-run setup code: /);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);

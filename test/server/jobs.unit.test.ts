@@ -1,0 +1,61 @@
+/** Jobs survive a daemon restart: one cut off by a crash is marked interrupted, never left running. */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EventHub } from '../../server/events.js';
+import { JobRunner } from '../../server/jobs/runner.js';
+import type { Reconciler } from '../../server/reconcile/reconciler.js';
+import { openStore } from '../../server/store/index.js';
+import { jobRepository } from '../../server/store/jobs.js';
+
+/** Just enough of a reconciler for the runner: status events and a status lookup. */
+function fakeReconciler() {
+  const emitter = new EventEmitter();
+  return Object.assign(emitter, { status: () => undefined }) as unknown as Reconciler &
+    EventEmitter;
+}
+
+test('a running job found at start is marked interrupted; a new job follows status to its goal', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'foyer-jobs-')), 'foyer.db');
+  let store = openStore(path);
+  let jobs = jobRepository(store.db);
+  const cut = jobs.create({ id: 'j1', kind: 'install', installId: 'web', actor: 'admin' });
+  assert.equal(cut.state, 'running');
+  store.close();
+
+  // The daemon starts again.
+  store = openStore(path);
+  jobs = jobRepository(store.db);
+  const reconciler = fakeReconciler();
+  const hub = new EventHub();
+  const published: unknown[] = [];
+  hub.subscribe((e) => published.push(e));
+  const runner = new JobRunner({ jobs, reconciler, hub });
+  const after = jobs.get('j1');
+  assert.equal(after?.state, 'interrupted');
+  assert.match(after?.error ?? '', /carries on from the desired state/);
+
+  const job = runner.start('stop', 'web', 'admin');
+  assert.equal(runner.runningFor('web')?.id, job.id);
+  reconciler.emit('status', { install: 'web', state: 'stopping', services: [] });
+  assert.equal(jobs.get(job.id)?.state, 'running');
+  reconciler.emit('status', { install: 'web', state: 'stopped', services: [] });
+  assert.equal(jobs.get(job.id)?.state, 'succeeded');
+  assert.equal(runner.runningFor('web'), undefined);
+
+  const failing = runner.start('install', 'web', 'admin');
+  reconciler.emit('status', {
+    install: 'web',
+    state: 'failed',
+    reason: 'needs the permission "x"',
+    terminal: true,
+    services: [],
+  });
+  assert.equal(jobs.get(failing.id)?.state, 'failed');
+  assert.equal(jobs.get(failing.id)?.error, 'needs the permission "x"');
+  assert.ok(published.some((e) => (e as { type: string }).type === 'job'));
+  store.close();
+});
