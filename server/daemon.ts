@@ -29,6 +29,8 @@ export interface DaemonOptions {
   docker?: DockerAdapter;
   resyncMs?: number;
   log: Logger;
+  /** Start reconciling at once (default); `foyer serve` starts it after listening. */
+  start?: boolean;
 }
 
 export interface Daemon extends FoyerServices {
@@ -43,9 +45,8 @@ export function defaultDataDir(env = process.env): string {
 
 /** Foyer's own `catalog/`, then the folders of `FOYER_CATALOG` (separated by ":"). */
 export function defaultCatalogDirs(env = process.env): string[] {
-  const own = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'catalog');
-  // Compiled code runs from dist/server; the catalogue sits beside dist/, not inside it.
-  const root = own.includes(`${join('dist', 'catalog')}`) ? resolve(own, '../../catalog') : own;
+  // This module runs two folders below the package root: dist/server/ or dist/bundle/.
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'catalog');
   const extra = (env.FOYER_CATALOG ?? '')
     .split(delimiter)
     .filter(Boolean)
@@ -99,7 +100,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
   reconciler.on('engine', (engine) => hub.publish({ type: 'engine', data: engine }));
   const jobs = new JobRunner({ jobs: jobRepository(store.db), reconciler, hub });
-  reconciler.start();
+  if (options.start !== false) reconciler.start();
   return {
     dataDir: options.dataDir,
     store,
