@@ -95,12 +95,12 @@ export class JobRunner {
     const entry = this.active.get(status.install);
     if (!entry) return;
     const goal = GOALS[entry.job.kind];
-    if (status.state === goal) return entry.done('succeeded');
-    if (status.state === 'failed' && 'terminal' in status && status.terminal) {
-      return entry.done('failed', status.reason);
+    if (status.state === goal) entry.done('succeeded');
+    else if (status.state === 'failed' && 'terminal' in status && status.terminal) {
+      entry.done('failed', status.reason);
+    } else if (status.state === 'crash-looping' && goal === 'running') {
+      entry.done('failed', status.reason);
     }
-    if (status.state === 'crash-looping' && goal === 'running')
-      return entry.done('failed', status.reason);
   }
 
   private onProgress(event: Progress): void {

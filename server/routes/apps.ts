@@ -104,7 +104,7 @@ export default async function appsRoutes(app: FastifyInstance) {
       const icon = entry.manifest.icon;
       const path = icon && resolve(entry.dir, icon);
       // The icon must stay inside the app's folder, whatever app.yaml says.
-      if (!path || !path.startsWith(`${resolve(entry.dir)}${sep}`))
+      if (!path?.startsWith(`${resolve(entry.dir)}${sep}`))
         throw new Errors.NotFound('this app has no icon');
       let body: Buffer;
       try {
