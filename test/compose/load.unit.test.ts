@@ -14,22 +14,10 @@ import {
   type Problem,
   toComposeConfig,
 } from '../../compose/index.js';
+import { yaml } from '../support/yaml.js';
 
 const DIR = '/srv/app';
 const FILE = `${DIR}/compose.yaml`;
-
-/** Strips the indentation common to every line, so YAML can sit indented in the tests. */
-function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
-  const text = strings.reduce((out, part, i) => out + String(values[i - 1]) + part);
-  const lines = text
-    .replace(/^\n/, '')
-    .replace(/\n[ \t]*$/, '\n')
-    .split('\n');
-  const indent = Math.min(
-    ...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length),
-  );
-  return lines.map((l) => l.slice(indent)).join('\n');
-}
 
 function load(text: string, options: Partial<LoadOptions> = {}) {
   return loadProject({ files: [{ path: FILE, content: text }], environment: {}, ...options });

@@ -13,21 +13,9 @@ import {
   type Service,
   toComposeConfig,
 } from '../../compose/index.js';
+import { yaml } from '../support/yaml.js';
 
 const DIR = '/srv/app';
-
-/** Strips the indentation common to every line, so YAML can sit indented in the tests. */
-function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
-  const text = strings.reduce((out, part, i) => out + String(values[i - 1]) + part);
-  const lines = text
-    .replace(/^\n/, '')
-    .replace(/\n[ \t]*$/, '\n')
-    .split('\n');
-  const indent = Math.min(
-    ...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length),
-  );
-  return lines.map((l) => l.slice(indent)).join('\n');
-}
 
 function load(text: string, options: Partial<LoadOptions> = {}) {
   return loadProject({
