@@ -95,13 +95,17 @@ function unreachable(target: Target, error: NodeJS.ErrnoException): UnreachableE
   );
 }
 
-/** A request to the daemon. `stream` leaves the body to the caller (logs, events). */
+/** A request to the daemon; a `stream` may stay quiet for long once it has answered. */
 interface RequestSpec {
   method: string;
   path: string;
   body?: unknown;
-  accept?: string;
+  accept: string;
+  stream?: boolean;
 }
+
+/** How long the daemon may stay silent before a request gives up. */
+const ANSWER_TIMEOUT_MS = 30_000;
 
 export class DaemonClient {
   constructor(readonly target: Target = targetFromEnv()) {}
@@ -110,7 +114,7 @@ export class DaemonClient {
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.open({ method, path, body, accept: 'application/json' });
     const text = await readAll(res);
-    return parseJson(res, text) as T;
+    return parseJson(this.target, res, text) as T;
   }
 
   get<T>(path: string): Promise<T> {
@@ -122,14 +126,14 @@ export class DaemonClient {
    * answer is read whole and thrown as ApiError. `signal` ends it early.
    */
   async stream(path: string, accept: string, signal?: AbortSignal): Promise<IncomingMessage> {
-    const res = await this.open({ method: 'GET', path, accept }, signal);
-    if ((res.statusCode ?? 500) >= 400) parseJson(res, await readAll(res));
+    const res = await this.open({ method: 'GET', path, accept, stream: true }, signal);
+    if ((res.statusCode ?? 500) >= 400) parseJson(this.target, res, await readAll(res));
     return res;
   }
 
   private async open(spec: RequestSpec, signal?: AbortSignal): Promise<IncomingMessage> {
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    const headers: Record<string, string> = { accept: spec.accept ?? '*/*' };
+    const headers: Record<string, string> = { accept: spec.accept };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));
@@ -141,7 +145,8 @@ export class DaemonClient {
       const base = target.url.pathname.replace(/\/+$/, '');
       options = {
         protocol: target.url.protocol,
-        hostname: target.url.hostname,
+        // `[::1]` in a URL is `::1` to node:http.
+        hostname: target.url.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: target.url.port || undefined,
         path: `${base}${spec.path}`,
       };
@@ -162,7 +167,16 @@ export class DaemonClient {
         agent: false,
         signal,
       });
-      req.on('response', resolve);
+      req.setTimeout(ANSWER_TIMEOUT_MS, () => {
+        const error: NodeJS.ErrnoException = new Error('no answer');
+        error.code = `no answer in ${ANSWER_TIMEOUT_MS / 1000} s`;
+        req.destroy(error);
+      });
+      req.on('response', (res) => {
+        // Logs and events may be quiet for minutes; only the answer itself is timed.
+        if (spec.stream) req.setTimeout(0);
+        resolve(res);
+      });
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error.name === 'AbortError') reject(error);
         else reject(unreachable(target, error));
@@ -185,7 +199,7 @@ function readAll(res: IncomingMessage): Promise<string> {
 }
 
 /** The answer's JSON; an error answer becomes ApiError, a 401 over HTTP says how to sign in. */
-function parseJson(res: IncomingMessage, text: string): unknown {
+function parseJson(target: Target, res: IncomingMessage, text: string): unknown {
   const status = res.statusCode ?? 500;
   let body: unknown;
   try {
@@ -202,8 +216,8 @@ function parseJson(res: IncomingMessage, text: string): unknown {
   if (status < 400) return body;
   const error = (body ?? {}) as { code?: string; message?: string; problems?: Problem[] };
   let message = error.message ?? res.statusMessage ?? 'error';
-  if (status === 401) {
-    message += process.env.FOYER_TOKEN
+  if (status === 401 && target.url) {
+    message += target.token
       ? ' (FOYER_TOKEN was refused: is it a current API token of this daemon?)'
       : ' (set FOYER_TOKEN to an API token to use the daemon over HTTP)';
   }
