@@ -68,6 +68,8 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 10_000,
+    // Event streams and followed logs never end on their own: close them on shutdown.
+    forceCloseConnections: true,
     bodyLimit: 256 * 1024,
     // X-Forwarded-For and Host are the client's words, not facts: never trusted.
     trustProxy: false,

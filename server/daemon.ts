@@ -5,7 +5,6 @@
  * or as a real child process. Nothing here decides anything: it only
  * connects the pieces and narrows the store to what the reconciler reads.
  */
-import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FoyerServices } from './app.js';
@@ -14,6 +13,7 @@ import { createCatalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
+import { instanceId } from './paths.js';
 import type { InstallRecord } from './reconcile/desired.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
 import { auditLog } from './store/audit.js';
@@ -33,14 +33,10 @@ export interface DaemonOptions {
   start?: boolean;
 }
 
+export { defaultDataDir } from './paths.js';
+
 export interface Daemon extends FoyerServices {
   close(): Promise<void>;
-}
-
-/** `FOYER_DATA_DIR`, else `/var/lib/foyer` as root, else `~/.local/share/foyer` (DESIGN: interfaces). */
-export function defaultDataDir(env = process.env): string {
-  if (env.FOYER_DATA_DIR) return env.FOYER_DATA_DIR;
-  return process.getuid?.() === 0 ? '/var/lib/foyer' : join(homedir(), '.local/share/foyer');
 }
 
 /** Foyer's own `catalog/`, then the folders of `FOYER_CATALOG` (separated by ":"). */
@@ -92,7 +88,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         permissions: app.manifest.permissions ?? [],
       };
     },
-    render: { dataDir: options.dataDir },
+    render: { dataDir: options.dataDir, instance: instanceId(options.dataDir) },
     log: options.log,
     resyncMs: options.resyncMs,
   });

@@ -10,13 +10,9 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { defaultDataDir, startDaemon } from './daemon.js';
+import { startDaemon } from './daemon.js';
 import { createLocalServer } from './local-socket.js';
-
-/** Where the CLI finds the daemon on this machine. */
-export function socketPath(dataDir: string): string {
-  return join(dataDir, 'foyer.sock');
-}
+import { defaultDataDir, socketPath } from './paths.js';
 
 /** Runs the daemon until SIGINT/SIGTERM; returns the exit code. */
 export async function serve(): Promise<number> {

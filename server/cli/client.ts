@@ -8,6 +8,7 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultDataDir, socketPath } from '../paths.js';
 
 /** A problem the daemon names by path, as in its error replies. */
 export interface Problem {
@@ -39,15 +40,8 @@ export interface Target {
   token?: string;
 }
 
-/**
- * The daemon's data dir, as `defaultDataDir()` in server/daemon.ts decides it
- * (a unit test keeps the two equal). Not imported from there: daemon.ts loads
- * the store and the reconciler, which the client never needs.
- */
-export function clientDataDir(env = process.env): string {
-  if (env.FOYER_DATA_DIR) return env.FOYER_DATA_DIR;
-  return process.getuid?.() === 0 ? '/var/lib/foyer' : join(homedir(), '.local/share/foyer');
-}
+/** The daemon's data dir (server/paths.ts, shared with the daemon). */
+export const clientDataDir = defaultDataDir;
 
 /** The socket in the data dir, or FOYER_URL (with FOYER_TOKEN) when it is set. */
 export function targetFromEnv(env = process.env): Target {
@@ -65,7 +59,7 @@ export function targetFromEnv(env = process.env): Target {
     }
     return { url, token: env.FOYER_TOKEN || undefined };
   }
-  return { socketPath: join(clientDataDir(env), 'foyer.sock') };
+  return { socketPath: socketPath(clientDataDir(env)) };
 }
 
 /** What `where` says in messages: the socket path or the URL. */

@@ -33,6 +33,8 @@ export interface JobRunnerOptions {
   hub: EventHub;
   /** How long a job follows its install before giving up (default 15 min). */
   timeoutMs?: number;
+  /** How long a `running` goal must hold before the job succeeds (default 2 s). */
+  stableMs?: number;
 }
 
 /** Describes one step of a plan for people: "3/10 CreateContainer web". */
@@ -42,11 +44,18 @@ function stepText(event: Extract<Progress, { kind: 'step' }>): string {
   return `${event.index}/${event.total} ${op.kind}${service}`;
 }
 
+interface ActiveJob {
+  job: Job;
+  /** The install's generation when the job started; older settles do not count. */
+  generation: number;
+  settled: boolean;
+  /** Runs out when the goal state has held long enough. */
+  stable?: NodeJS.Timeout;
+  done: (state: 'succeeded' | 'failed', error?: string) => void;
+}
+
 export class JobRunner {
-  private readonly active = new Map<
-    string,
-    { job: Job; done: (state: 'succeeded' | 'failed', error?: string) => void }
-  >();
+  private readonly active = new Map<string, ActiveJob>();
 
   constructor(private readonly options: JobRunnerOptions) {
     options.jobs.interruptRunning();
@@ -54,6 +63,9 @@ export class JobRunner {
       this.onStatus(status),
     );
     options.reconciler.on('progress', (event: Progress) => this.onProgress(event));
+    options.reconciler.on('settled', (event: { install: string; generation: number }) =>
+      this.onSettled(event),
+    );
   }
 
   /** The running job of an install, if any. */
@@ -63,43 +75,62 @@ export class JobRunner {
 
   /**
    * Starts following an install towards the goal of `kind`; the caller has
-   * already changed the desired state. Resolves the job record at once.
+   * already changed the desired state, at `generation`. The job succeeds only
+   * after the reconciler settled that generation (so a restart of a running
+   * install does not succeed before it happened), and a `running` goal must
+   * hold for `stableMs` (so an app that crashes at once is not "installed").
    */
-  start(kind: JobKind, installId: string, actor: string): Job {
+  start(kind: JobKind, installId: string, actor: string, generation: number): Job {
     const job = this.options.jobs.create({ id: randomUUID(), kind, installId, actor });
+    const timeoutMs = this.options.timeoutMs ?? 900_000;
     const timer = setTimeout(
       () =>
         finish(
           'failed',
-          `gave up after ${Math.round((this.options.timeoutMs ?? 900_000) / 60_000)} min; the reconciler keeps trying`,
+          `gave up after ${Math.round(timeoutMs / 60_000)} min; the reconciler keeps trying`,
         ),
-      this.options.timeoutMs ?? 900_000,
+      timeoutMs,
     );
     timer.unref();
     const finish = (state: 'succeeded' | 'failed', error?: string) => {
-      if (this.active.get(installId)?.job.id !== job.id) return;
+      const entry = this.active.get(installId);
+      if (entry?.job.id !== job.id) return;
       clearTimeout(timer);
+      clearTimeout(entry.stable);
       this.active.delete(installId);
       const done = this.options.jobs.finish(job.id, state, error);
       this.options.hub.publish({ type: 'job', data: done });
     };
-    this.active.set(installId, { job, done: finish });
+    this.active.set(installId, { job, generation, settled: false, done: finish });
     this.options.hub.publish({ type: 'job', data: job });
-    // The install may already be where the job wants it (a start of a running install).
-    const current = this.options.reconciler.status(installId);
-    if (current) this.onStatus(current);
     return job;
+  }
+
+  private onSettled(event: { install: string; generation: number }): void {
+    const entry = this.active.get(event.install);
+    if (!entry || event.generation < entry.generation) return;
+    entry.settled = true;
+    const status = this.options.reconciler.status(event.install);
+    if (status) this.onStatus(status);
   }
 
   private onStatus(status: InstallStatus | { install: string; state: 'removed' }): void {
     const entry = this.active.get(status.install);
     if (!entry) return;
     const goal = GOALS[entry.job.kind];
-    if (status.state === goal) entry.done('succeeded');
-    else if (status.state === 'failed' && 'terminal' in status && status.terminal) {
+    if (status.state === 'failed' && 'terminal' in status && status.terminal) {
       entry.done('failed', status.reason);
     } else if (status.state === 'crash-looping' && goal === 'running') {
       entry.done('failed', status.reason);
+    } else if (status.state === 'removed' && goal === 'removed') {
+      entry.done('succeeded');
+    } else if (status.state !== goal) {
+      clearTimeout(entry.stable);
+      entry.stable = undefined;
+    } else if (entry.settled && !entry.stable) {
+      const stableMs = goal === 'running' ? (this.options.stableMs ?? 2000) : 0;
+      entry.stable = setTimeout(() => entry.done('succeeded'), stableMs);
+      entry.stable.unref();
     }
   }
 

@@ -45,6 +45,8 @@ export interface AppSource {
 export interface RenderContext {
   /** Foyer's data dir; each install's files live in `<dataDir>/apps/<install>`. */
   dataDir: string;
+  /** This Foyer's instance id (`foyer.instance` on every object); see paths.ts. */
+  instance?: string;
   domain?: string;
 }
 
@@ -54,8 +56,18 @@ export function appDataDir(ctx: RenderContext, install: string): string {
 }
 
 /** Labels every object of an install carries (DESIGN: ownership by labels). */
-export function ownershipLabels(install: InstallRecord): Record<string, string> {
-  return { 'foyer.managed': 'true', 'foyer.install': install.id, 'foyer.app': install.appId };
+export function ownershipLabels(install: InstallRecord, instance?: string): Record<string, string> {
+  const labels = {
+    'foyer.managed': 'true',
+    'foyer.install': install.id,
+    'foyer.app': install.appId,
+  };
+  return instance ? { ...labels, 'foyer.instance': instance } : labels;
+}
+
+/** The label filter that selects this Foyer's objects and no other's. */
+export function instanceFilter(instance?: string): string {
+  return instance ? `foyer.instance=${instance}` : 'foyer.managed=true';
 }
 
 /** The real path of `path`, following symlinks as far as the path exists (the permission gate). */
@@ -124,14 +136,14 @@ export function desiredState(
   install: InstallRecord,
   project: Project,
   images: ObservedState['images'],
-  options: { apiVersion?: string; buildHashes?: Record<string, string> } = {},
+  options: { apiVersion?: string; buildHashes?: Record<string, string>; instance?: string } = {},
 ): DesiredState {
   const imageIds: Record<string, string> = {};
   for (const service of Object.values(project.services)) {
     const id = images[imageReference(project, service)]?.id;
     if (id) imageIds[service.name] = id;
   }
-  const labels = ownershipLabels(install);
+  const labels = ownershipLabels(install, options.instance);
   const bodies = translateProject(project, {
     labels,
     defaultRestart: 'unless-stopped',

@@ -24,6 +24,8 @@ export class EventWatch {
     private readonly docker: DockerAdapter,
     private readonly onEvent: (event: EngineEvent) => void,
     private readonly log: Log,
+    /** The label that selects this Foyer's containers. */
+    private readonly mine = 'foyer.managed=true',
   ) {}
 
   /** Opens the subscription; it reopens by itself until stop(). */
@@ -44,7 +46,7 @@ export class EventWatch {
     this.subscription = this.docker.events(
       {
         ...(this.lastTimeNano !== undefined ? { since: this.lastTimeNano } : {}),
-        filters: { type: ['container'], label: ['foyer.managed=true'] },
+        filters: { type: ['container'], label: [this.mine] },
       },
       (event) => {
         this.failures = 0;

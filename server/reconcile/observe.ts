@@ -10,8 +10,12 @@ import type { ObservedState } from './types.js';
 export type Snapshot = Omit<ObservedState, 'images'>;
 
 /** Everything of one install. */
-export async function observeInstall(docker: DockerAdapter, install: string): Promise<Snapshot> {
-  const labels = [`foyer.install=${install}`];
+export async function observeInstall(
+  docker: DockerAdapter,
+  install: string,
+  mine: string,
+): Promise<Snapshot> {
+  const labels = [mine, `foyer.install=${install}`];
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers(labels),
     docker.listNetworks(labels),
@@ -21,8 +25,11 @@ export async function observeInstall(docker: DockerAdapter, install: string): Pr
 }
 
 /** Everything Foyer manages, grouped by install id. */
-export async function observeAll(docker: DockerAdapter): Promise<Map<string, Snapshot>> {
-  const labels = ['foyer.managed=true'];
+export async function observeAll(
+  docker: DockerAdapter,
+  mine: string,
+): Promise<Map<string, Snapshot>> {
+  const labels = [mine];
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers(labels),
     docker.listNetworks(labels),

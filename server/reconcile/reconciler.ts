@@ -21,6 +21,7 @@ import {
   appDataDir,
   desiredState,
   type InstallRecord,
+  instanceFilter,
   type RenderContext,
   renderProject,
 } from './desired.js';
@@ -100,7 +101,12 @@ export class Reconciler extends EventEmitter {
       work: (id) => this.reconcile(id),
       onError: (id, error, retryInMs) => this.failed(id, error, retryInMs),
     });
-    this.watch = new EventWatch(options.docker, (event) => this.onEngineEvent(event), options.log);
+    this.watch = new EventWatch(
+      options.docker,
+      (event) => this.onEngineEvent(event),
+      options.log,
+      instanceFilter(options.render.instance),
+    );
   }
 
   /** Starts watching events and resyncing; the first resync runs at once. */
@@ -145,7 +151,10 @@ export class Reconciler extends EventEmitter {
   async resync(): Promise<void> {
     let snapshots: Map<string, Snapshot>;
     try {
-      snapshots = await observeAll(this.options.docker);
+      snapshots = await observeAll(
+        this.options.docker,
+        instanceFilter(this.options.render.instance),
+      );
       this.reached(true);
     } catch (error) {
       if (error instanceof EngineUnreachableError) return this.reached(false, error);
@@ -227,7 +236,11 @@ export class Reconciler extends EventEmitter {
     const key = `${this.imagesVersion}/${this.apiVersion}/${install.desired}/${install.purge}`;
     if (rendered.desired?.key !== key) {
       const images = Object.fromEntries(this.images);
-      const options = { apiVersion: this.apiVersion, buildHashes: rendered.buildHashes };
+      const options = {
+        apiVersion: this.apiVersion,
+        buildHashes: rendered.buildHashes,
+        instance: this.options.render.instance,
+      };
       const state = desiredState(install, rendered.project, images, options);
       // Build hashes read the context folder: once per generation is enough.
       for (const s of state.services) if (s.build) rendered.buildHashes[s.name] = s.build.hash;
@@ -298,13 +311,20 @@ export class Reconciler extends EventEmitter {
     let desired = this.desiredFor(id, install);
     await this.learnImages(desired);
     desired = this.desiredFor(id, install);
-    const snapshot = await observeInstall(this.options.docker, id);
+    const snapshot = await observeInstall(
+      this.options.docker,
+      id,
+      instanceFilter(this.options.render.instance),
+    );
     this.reached(true);
     const operations = this.plan(desired, snapshot);
     this.errors.delete(id);
     this.updateStatus(id, install, desired, snapshot);
     if (operations.length === 0) {
       this.passes.delete(id);
+      this.requests.delete(id);
+      // Jobs wait for this: the engine matches the install as of this generation.
+      this.emit('settled', { install: id, generation: install?.generation ?? 0 });
       if (
         install?.desired === 'absent' ||
         (!install && snapshot.containers.length + snapshot.networks.length === 0)

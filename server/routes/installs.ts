@@ -91,7 +91,7 @@ export default async function installsRoutes(app: FastifyInstance) {
   const startJob = (kind: JobKind, install: Install, request: FastifyRequest) => {
     if (jobs.runningFor(install.id))
       throw new Errors.Conflict(`a job is already running for "${install.id}"`);
-    const job = jobs.start(kind, install.id, actorOf(request));
+    const job = jobs.start(kind, install.id, actorOf(request), install.generation);
     audit.record(actorOf(request), `install.${kind}`, install.id, { job: job.id });
     reconciler.enqueue(install.id);
     return { install: reply(store.installs.get(install.id) ?? install), job };
@@ -258,13 +258,17 @@ export default async function installsRoutes(app: FastifyInstance) {
     );
   action('start', (i) => store.installs.setDesired(i.id, 'running'));
   action('stop', (i) => store.installs.setDesired(i.id, 'stopped'));
+  // A restart or update changes no setting, but bumps the generation so its job waits for a
+  // reconcile that saw the request, not one already under way.
   action('restart', (i) => {
+    const bumped = store.installs.update(i.id, {});
     reconciler.requestRestart(i.id);
-    return i;
+    return bumped;
   });
   action('update', (i) => {
+    const bumped = store.installs.update(i.id, {});
     reconciler.requestUpdate(i.id);
-    return i;
+    return bumped;
   });
 
   app.delete(

@@ -231,24 +231,21 @@ describe('foyer client verbs against foyer serve', { timeout: 5 * 60_000 }, () =
     );
   });
 
-  test('set --wait returns once the container runs with the new setting', {
-    // The daemon's JobRunner checks the install's current status when a job starts; a running
-    // install already meets the goal of reconfigure/restart/update, so those jobs succeed
-    // before the reconciler has acted. Drop the todo once that is fixed in server/jobs.
-    todo: 'reconfigure jobs of a running install succeed before the recreate',
-  }, async () => {
-    try {
-      const run = await foyer('set', id, 'GREETING=yo', '--wait');
-      assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, new RegExp(`^Reconfigured ${id}$`, 'm'));
-      assert.equal(await greeting(), 'GREETING=yo');
-    } finally {
-      // The next tests start from a settled install whatever happened here.
-      await eventually('the recreated container to run', async () => {
-        const status = (await installs()).find((i) => i.id === id)?.status?.state;
-        return status === 'running' && (await greeting()) === 'GREETING=yo';
-      });
-    }
+  test('set --wait returns once the container runs with the new setting', async () => {
+    const run = await foyer('set', id, 'GREETING=yo', '--wait');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^Reconfigured ${id}$`, 'm'));
+    assert.equal(await greeting(), 'GREETING=yo');
+    assert.equal((await installs()).find((i) => i.id === id)?.status?.state, 'running');
+  });
+
+  test('install --wait of an app that crashes at once fails with the reason', async () => {
+    const crash = `${id}-crash`;
+    const run = await foyer('install', 'crasher', '--id', crash, '--wait');
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, /exit code 3/);
+    const removal = await foyer('uninstall', crash, '--purge', '--wait');
+    assert.equal(removal.code, 0, removal.stderr);
   });
 
   test('stop --wait stops it; start --wait runs it again', async () => {

@@ -18,7 +18,7 @@ function fakeReconciler() {
     EventEmitter;
 }
 
-test('a running job found at start is marked interrupted; a new job follows status to its goal', () => {
+test('a running job found at start is marked interrupted; a new job follows status to its goal', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'foyer-jobs-')), 'foyer.db');
   let store = openStore(path);
   let jobs = jobRepository(store.db);
@@ -33,20 +33,31 @@ test('a running job found at start is marked interrupted; a new job follows stat
   const hub = new EventHub();
   const published: unknown[] = [];
   hub.subscribe((e) => published.push(e));
-  const runner = new JobRunner({ jobs, reconciler, hub });
+  const runner = new JobRunner({ jobs, reconciler, hub, stableMs: 0 });
   const after = jobs.get('j1');
   assert.equal(after?.state, 'interrupted');
   assert.match(after?.error ?? '', /carries on from the desired state/);
 
-  const job = runner.start('stop', 'web', 'admin');
+  const job = runner.start('stop', 'web', 'admin', 5);
   assert.equal(runner.runningFor('web')?.id, job.id);
   reconciler.emit('status', { install: 'web', state: 'stopping', services: [] });
   assert.equal(jobs.get(job.id)?.state, 'running');
   reconciler.emit('status', { install: 'web', state: 'stopped', services: [] });
+  assert.equal(
+    jobs.get(job.id)?.state,
+    'running',
+    'not before the reconciler settled generation 5',
+  );
+  reconciler.emit('settled', { install: 'web', generation: 4 });
+  reconciler.emit('status', { install: 'web', state: 'stopped', services: [] });
+  assert.equal(jobs.get(job.id)?.state, 'running', 'an older generation does not count');
+  reconciler.emit('settled', { install: 'web', generation: 5 });
+  reconciler.emit('status', { install: 'web', state: 'stopped', services: [] });
+  await new Promise((r) => setTimeout(r, 10));
   assert.equal(jobs.get(job.id)?.state, 'succeeded');
   assert.equal(runner.runningFor('web'), undefined);
 
-  const failing = runner.start('install', 'web', 'admin');
+  const failing = runner.start('install', 'web', 'admin', 6);
   reconciler.emit('status', {
     install: 'web',
     state: 'failed',

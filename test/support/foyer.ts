@@ -9,6 +9,7 @@ import { readAppFolder } from '../../server/catalog/catalog.js';
 import { installSource } from '../../server/daemon.js';
 import { countingAdapter } from '../../server/docker/counting-adapter.js';
 import { connectDocker } from '../../server/docker/dockerode-adapter.js';
+import { instanceId } from '../../server/paths.js';
 import { Reconciler, type ReconcilerOptions } from '../../server/reconcile/reconciler.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import type { TestEngine } from './engine.js';
@@ -62,7 +63,7 @@ export async function startTestFoyer(
         permissions: app.manifest.permissions ?? [],
       };
     },
-    render: { dataDir },
+    render: { dataDir, instance: instanceId(dataDir) },
     log: process.env.FOYER_TEST_LOG ? console_log : quiet,
     resyncMs: 1000,
     waitTimeoutMs: 30_000,
