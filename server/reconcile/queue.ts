@@ -45,10 +45,15 @@ export class WorkQueue {
 
   constructor(private readonly options: QueueOptions) {}
 
-  /** Asks for `id` to be worked on; cancels a pending retry, since this is fresher news. */
-  enqueue(id: string): void {
+  /**
+   * Asks for `id` to be worked on; cancels a pending retry, since a change is
+   * fresher news. `retryFirst` (a periodic resync, which brings no news) leaves
+   * a pending retry to its backoff instead.
+   */
+  enqueue(id: string, options: { retryFirst?: boolean } = {}): void {
     if (this.stopped) return;
     const timer = this.timers.get(id);
+    if (timer && options.retryFirst) return;
     if (timer) {
       clearTimeout(timer);
       this.timers.delete(id);

@@ -177,7 +177,7 @@ export class Reconciler extends EventEmitter {
         this.plan(desired, snapshot).length > 0 ||
         install?.desired === 'absent'
       ) {
-        this.queue.enqueue(id);
+        this.queue.enqueue(id, { retryFirst: true });
       }
     }
   }
@@ -457,6 +457,13 @@ export class Reconciler extends EventEmitter {
         event.attributes.name ?? event.id,
         Number(event.attributes.exitCode ?? -1),
       );
+      // Docker 20.10 sends "die" before its container list shows the exit (the list reads a copy
+      // updated after cleanup), so a pass started now may still see "running". An inspect waits
+      // for the container's lock, held until that copy is updated: look again once it answers.
+      void this.options.docker
+        .inspectContainer(event.id)
+        .catch(() => undefined)
+        .then(() => this.queue.enqueue(id));
     }
     this.queue.enqueue(id);
   }
