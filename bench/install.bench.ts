@@ -25,14 +25,9 @@ import { desiredState, type InstallRecord, renderProject } from '../server/recon
 import type { ExecutionEvent } from '../server/reconcile/execute.js';
 import type { InstallStatus } from '../server/reconcile/status.js';
 import type { DesiredState } from '../server/reconcile/types.js';
+import { openBenchEngine } from '../test/support/bench-engine.js';
 import { addInstall, startTestFoyer, TEST_CATALOG, type TestFoyer } from '../test/support/foyer.js';
-import {
-  BUSYBOX_IMAGE,
-  engineAt,
-  ensureTestImages,
-  startPrivateEngine,
-  type TestEngine,
-} from '../test/support/index.js';
+import { BUSYBOX_IMAGE } from '../test/support/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
@@ -40,23 +35,6 @@ const FAST_POLL_MS = 25;
 const TRACE = process.env.BENCH_TRACE === '1';
 const TIMEOUT_MS = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The engine for the run, and how to stop it if it was started here. */
-async function openEngine(): Promise<{ engine: TestEngine; stop: () => Promise<void> }> {
-  const host = process.env.FOYER_TEST_DOCKER_HOST;
-  if (host) {
-    const engine = engineAt(host);
-    await ensureTestImages(engine);
-    return { engine, stop: async () => {} };
-  }
-  const privateEngine = await startPrivateEngine();
-  const engine = engineAt(privateEngine.host);
-  await ensureTestImages(engine).catch(async (error) => {
-    await privateEngine.stop();
-    throw error;
-  });
-  return { engine, stop: () => privateEngine.stop() };
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + TIMEOUT_MS;
@@ -178,7 +156,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-const { engine, stop } = await openEngine();
+const { engine, stop } = await openBenchEngine();
 let foyer: TestFoyer | undefined;
 try {
   const docker = await connectDocker(engine.host);

@@ -20,36 +20,14 @@ import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { InstallStatus } from '../server/reconcile/status.js';
+import { openBenchEngine } from '../test/support/bench-engine.js';
 import { addInstall, startTestFoyer, type TestFoyer } from '../test/support/foyer.js';
-import {
-  engineAt,
-  ensureTestImages,
-  startPrivateEngine,
-  type TestEngine,
-} from '../test/support/index.js';
 
 const KILLS = Number(process.env.BENCH_KILLS ?? 10);
 const SERVICES = ['one', 'two', 'three'];
 const RESYNC_MS = Number(process.env.BENCH_RESYNC_MS ?? 30_000);
 const TIMEOUT_MS = 2 * RESYNC_MS + 10_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The engine for the run, and how to stop it if it was started here. */
-async function openEngine(): Promise<{ engine: TestEngine; stop: () => Promise<void> }> {
-  const host = process.env.FOYER_TEST_DOCKER_HOST;
-  if (host) {
-    const engine = engineAt(host);
-    await ensureTestImages(engine);
-    return { engine, stop: async () => {} };
-  }
-  const privateEngine = await startPrivateEngine();
-  const engine = engineAt(privateEngine.host);
-  await ensureTestImages(engine).catch(async (error) => {
-    await privateEngine.stop();
-    throw error;
-  });
-  return { engine, stop: () => privateEngine.stop() };
-}
 
 async function until(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + TIMEOUT_MS;
@@ -75,7 +53,7 @@ function kill(socketPath: string, name: string): Promise<void> {
   });
 }
 
-const { engine, stop } = await openEngine();
+const { engine, stop } = await openBenchEngine();
 let foyer: TestFoyer | undefined;
 const ids: string[] = [];
 try {

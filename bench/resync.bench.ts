@@ -17,34 +17,12 @@ import { performance } from 'node:perf_hooks';
 import { connectDocker } from '../server/docker/dockerode-adapter.js';
 import { instanceId } from '../server/paths.js';
 import { observeAll } from '../server/reconcile/observe.js';
+import { openBenchEngine } from '../test/support/bench-engine.js';
 import { addInstall, startTestFoyer, type TestFoyer } from '../test/support/foyer.js';
-import {
-  engineAt,
-  ensureTestImages,
-  startPrivateEngine,
-  type TestEngine,
-} from '../test/support/index.js';
 
 const INSTALLS = Number(process.env.BENCH_INSTALLS ?? 50);
 const PASSES = Number(process.env.BENCH_PASSES ?? 200);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The engine for the run, and how to stop it if it was started here. */
-async function openEngine(): Promise<{ engine: TestEngine; stop: () => Promise<void> }> {
-  const host = process.env.FOYER_TEST_DOCKER_HOST;
-  if (host) {
-    const engine = engineAt(host);
-    await ensureTestImages(engine);
-    return { engine, stop: async () => {} };
-  }
-  const privateEngine = await startPrivateEngine();
-  const engine = engineAt(privateEngine.host);
-  await ensureTestImages(engine).catch(async (error) => {
-    await privateEngine.stop();
-    throw error;
-  });
-  return { engine, stop: () => privateEngine.stop() };
-}
 
 async function until(what: string, check: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -57,7 +35,7 @@ async function until(what: string, check: () => boolean, ms: number): Promise<vo
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-const { engine, stop } = await openEngine();
+const { engine, stop } = await openBenchEngine();
 let foyer: TestFoyer | undefined;
 const ids: string[] = [];
 try {

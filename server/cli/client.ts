@@ -6,8 +6,6 @@
  * every verb starts quickly.
  */
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { defaultDataDir, socketPath } from '../paths.js';
 
 /** A problem the daemon names by path, as in its error replies. */
