@@ -77,6 +77,37 @@ function readExternal(
   return out;
 }
 
+/** What networks and volumes share: name, external, driver and its options, labels. */
+function readEngineObject(
+  key: string,
+  map: RawMap,
+  path: string,
+  project: string,
+  diag: Diagnostics,
+) {
+  const { external, name: legacyName } = readExternal(map, path, diag);
+  const name =
+    map.name !== undefined ? readString(map.name, joinPath(path, 'name'), diag) : legacyName;
+  const object: Volume = {
+    name: name ?? (external ? key : `${project}_${key}`),
+    external,
+    driver_opts:
+      map.driver_opts == null
+        ? {}
+        : readStringMap(map.driver_opts, joinPath(path, 'driver_opts'), diag),
+    labels: map.labels == null ? {} : readStringMap(map.labels, joinPath(path, 'labels'), diag),
+  };
+  if (map.driver !== undefined)
+    object.driver = readString(map.driver, joinPath(path, 'driver'), diag);
+  return object;
+}
+
+function readFlag(map: RawMap, key: string, path: string, diag: Diagnostics): boolean {
+  return map[key] === undefined
+    ? false
+    : (readBoolean(map[key], joinPath(path, key), diag) ?? false);
+}
+
 function readNetwork(
   key: string,
   raw: unknown,
@@ -86,28 +117,11 @@ function readNetwork(
 ): Network {
   const map = raw === null ? {} : (readMap(raw, path, diag) ?? {});
   checkKeys(map, path, diag, NETWORK_KEYS, new Set(['enable_ipv4']));
-  const { external, name: legacyName } = readExternal(map, path, diag);
-  const name =
-    map.name !== undefined ? readString(map.name, joinPath(path, 'name'), diag) : legacyName;
   const network: Network = {
-    name: name ?? (external ? key : `${project}_${key}`),
-    external,
-    driver_opts:
-      map.driver_opts == null
-        ? {}
-        : readStringMap(map.driver_opts, joinPath(path, 'driver_opts'), diag),
-    internal:
-      map.internal === undefined
-        ? false
-        : (readBoolean(map.internal, joinPath(path, 'internal'), diag) ?? false),
-    attachable:
-      map.attachable === undefined
-        ? false
-        : (readBoolean(map.attachable, joinPath(path, 'attachable'), diag) ?? false),
-    labels: map.labels == null ? {} : readStringMap(map.labels, joinPath(path, 'labels'), diag),
+    ...readEngineObject(key, map, path, project, diag),
+    internal: readFlag(map, 'internal', path, diag),
+    attachable: readFlag(map, 'attachable', path, diag),
   };
-  if (map.driver !== undefined)
-    network.driver = readString(map.driver, joinPath(path, 'driver'), diag);
   if (map.enable_ipv6 !== undefined)
     network.enable_ipv6 = readBoolean(map.enable_ipv6, joinPath(path, 'enable_ipv6'), diag);
   if (map.ipam !== undefined) network.ipam = readIpam(map.ipam, joinPath(path, 'ipam'), diag);
@@ -152,21 +166,7 @@ function readVolume(
 ): Volume {
   const map = raw === null ? {} : (readMap(raw, path, diag) ?? {});
   checkKeys(map, path, diag, VOLUME_KEYS);
-  const { external, name: legacyName } = readExternal(map, path, diag);
-  const name =
-    map.name !== undefined ? readString(map.name, joinPath(path, 'name'), diag) : legacyName;
-  const volume: Volume = {
-    name: name ?? (external ? key : `${project}_${key}`),
-    external,
-    driver_opts:
-      map.driver_opts == null
-        ? {}
-        : readStringMap(map.driver_opts, joinPath(path, 'driver_opts'), diag),
-    labels: map.labels == null ? {} : readStringMap(map.labels, joinPath(path, 'labels'), diag),
-  };
-  if (map.driver !== undefined)
-    volume.driver = readString(map.driver, joinPath(path, 'driver'), diag);
-  return volume;
+  return readEngineObject(key, map, path, project, diag);
 }
 
 function readFileObject(

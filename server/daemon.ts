@@ -14,7 +14,7 @@ import type { DockerAdapter } from './docker/adapter.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
 import { instanceId } from './paths.js';
-import type { InstallRecord } from './reconcile/desired.js';
+import type { AppSource, InstallRecord } from './reconcile/desired.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
 import { auditLog } from './store/audit.js';
 import { openStore, type Store } from './store/index.js';
@@ -50,6 +50,16 @@ export function defaultCatalogDirs(env = process.env): string[] {
   return [root, ...extra];
 }
 
+/** What the reconciler reads of a catalogue entry: its Compose file and declared permissions. */
+export function appSource(appDir: string): AppSource {
+  const app = readAppFolder(appDir);
+  return {
+    composePath: app.composePath,
+    composeContent: app.composeContent,
+    permissions: app.manifest.permissions ?? [],
+  };
+}
+
 /** The store's installs, as the reconciler reads them (secrets included, never leaving the daemon). */
 export function installSource(store: Store): InstallSource {
   const withSecrets = (install: ReturnType<Store['installs']['list']>[number]): InstallRecord => ({
@@ -80,14 +90,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const reconciler = new Reconciler({
     docker: adapter,
     installs: installSource(store),
-    loadApp: (appDir) => {
-      const app = readAppFolder(appDir);
-      return {
-        composePath: app.composePath,
-        composeContent: app.composeContent,
-        permissions: app.manifest.permissions ?? [],
-      };
-    },
+    loadApp: appSource,
     render: { dataDir: options.dataDir, instance: instanceId(options.dataDir) },
     log: options.log,
     resyncMs: options.resyncMs,

@@ -5,8 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readAppFolder } from '../../server/catalog/catalog.js';
-import { installSource } from '../../server/daemon.js';
+import { appSource, installSource } from '../../server/daemon.js';
 import { countingAdapter } from '../../server/docker/counting-adapter.js';
 import { connectDocker } from '../../server/docker/dockerode-adapter.js';
 import { instanceId } from '../../server/paths.js';
@@ -55,14 +54,7 @@ export async function startTestFoyer(
   const reconciler = new Reconciler({
     docker: counts.adapter,
     installs: installSource(store),
-    loadApp: (appDir) => {
-      const app = readAppFolder(appDir);
-      return {
-        composePath: app.composePath,
-        composeContent: app.composeContent,
-        permissions: app.manifest.permissions ?? [],
-      };
-    },
+    loadApp: appSource,
     render: { dataDir, instance: instanceId(dataDir) },
     log: process.env.FOYER_TEST_LOG ? console_log : quiet,
     resyncMs: 1000,
