@@ -70,6 +70,8 @@ const USAGE = `usage: foyer <command>
 
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]
+  catalog lint [folder…]         check catalogue apps (a catalogue or app folders;
+                                 default Foyer's own catalogue); exit 1 on problems
 
 The client verbs talk to the daemon through $FOYER_DATA_DIR/foyer.sock, or to
 FOYER_URL with the API token in FOYER_TOKEN. --wait follows the change until
@@ -87,6 +89,14 @@ export async function main(args: string[]): Promise<number> {
   if (verb === 'compose' && rest[0] === 'config') {
     const { composeConfig } = await import('./compose-config.js');
     return composeConfig(rest.slice(1));
+  }
+  if (verb === 'catalog' && rest[0] === 'lint') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write('usage: foyer catalog lint [folder…]\n');
+      return 0;
+    }
+    const { catalogLint } = await import('../catalog/lint.js');
+    return catalogLint(rest.slice(1));
   }
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
     process.stdout.write(USAGE);
