@@ -7,7 +7,7 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ComposeError } from '../../compose/index.js';
+import { ComposeError, formatProblem } from '../../compose/index.js';
 import type { CatalogEntry } from '../catalog/catalog.js';
 import { resolveSettings } from '../catalog/settings.js';
 import { Errors } from '../errors.js';
@@ -40,6 +40,12 @@ function invalid(
   problems: { path: string; message: string }[],
 ) {
   return Object.assign(error, { problems });
+}
+
+/** A 400 FOYER_INVALID_SETTINGS listing every problem, in the message and as `problems`. */
+function invalidSettings(problems: { path: string; message: string }[]) {
+  const message = problems.map(formatProblem).join('; ');
+  return invalid(new Errors.InvalidSettings(message), problems);
 }
 
 export default async function installsRoutes(app: FastifyInstance) {
@@ -81,10 +87,7 @@ export default async function installsRoutes(app: FastifyInstance) {
       );
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
-      throw invalid(
-        new Errors.InvalidSettings(error.message.split('\n').join('; ')),
-        error.problems,
-      );
+      throw invalidSettings(error.problems);
     }
   };
 
@@ -171,32 +174,18 @@ export default async function installsRoutes(app: FastifyInstance) {
       }
       const resolved = resolveSettings(entry.manifest, body.settings ?? {});
       if (resolved.problems.length > 0) {
-        throw invalid(
-          new Errors.InvalidSettings(
-            resolved.problems.map((p) => `${p.path}: ${p.message}`).join('; '),
-          ),
-          resolved.problems,
-        );
+        throw invalidSettings(resolved.problems);
       }
-      checkRenders(entry, {
+      const fields = {
         id,
         appId: entry.manifest.id,
         appDir: entry.dir,
         settings: resolved.settings,
         secrets: resolved.secrets,
         acceptedPermissions: accepted,
-        desired: 'running',
-        purge: false,
-        generation: 1,
-      });
-      const install = store.installs.create({
-        id,
-        appId: entry.manifest.id,
-        appDir: entry.dir,
-        settings: resolved.settings,
-        secrets: resolved.secrets,
-        acceptedPermissions: accepted,
-      });
+      };
+      checkRenders(entry, { ...fields, desired: 'running', purge: false, generation: 1 });
+      const install = store.installs.create(fields);
       return res.status(202).send(startJob('install', install, request));
     },
   );
@@ -222,12 +211,7 @@ export default async function installsRoutes(app: FastifyInstance) {
         previous,
       );
       if (resolved.problems.length > 0) {
-        throw invalid(
-          new Errors.InvalidSettings(
-            resolved.problems.map((p) => `${p.path}: ${p.message}`).join('; '),
-          ),
-          resolved.problems,
-        );
+        throw invalidSettings(resolved.problems);
       }
       checkRenders(entry, { ...install, settings: resolved.settings, secrets: resolved.secrets });
       const updated = store.installs.update(install.id, {
