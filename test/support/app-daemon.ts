@@ -1,0 +1,232 @@
+// A whole daemon (store, reconciler, jobs, HTTP API) over Foyer's own catalogue on the test
+// engine, driven through its API as a person's client would: the catalogue apps' tests install,
+// restart and uninstall through it, then talk to the services with real protocol clients.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../server/app.js';
+import { type Daemon, startDaemon } from '../../server/daemon.js';
+import { instanceId } from '../../server/paths.js';
+import type { TestEngine } from './engine.js';
+import { eventually } from './foyer.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Foyer's own catalogue, the one the package ships. */
+export const FOYER_CATALOG = join(repoRoot, 'catalog');
+
+const origin = 'http://foyer.test';
+const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
+
+export interface ApiReply<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface Job {
+  id: string;
+  state: string;
+  step: string | null;
+  error: string | null;
+}
+
+export interface AppDaemon {
+  readonly daemon: Daemon;
+  readonly app: FastifyInstance;
+  readonly dataDir: string;
+  /** One API call as the admin (session cookie, same-origin headers). */
+  api<T = any>(method: string, url: string, payload?: unknown): Promise<ApiReply<T>>;
+  /** Waits for a job to end; fails the test with the job's error when it does not succeed. */
+  waitJob(jobId: string, ms?: number): Promise<Job>;
+  /** POST /api/installs, accepting exactly the app's declared permissions, then waits for the job. */
+  install(
+    app: string,
+    settings: Record<string, unknown>,
+    options?: { id?: string; ms?: number },
+  ): Promise<any>;
+  /** DELETE /api/installs/:id (with purge or not) and waits until the install is gone. */
+  uninstall(id: string, options?: { purge?: boolean; ms?: number }): Promise<void>;
+  /** Stops the daemon (containers keep running) and starts a new one on the same data dir. */
+  restart(): Promise<void>;
+  /** `docker restart` of every container of the install; waits until the install is running again. */
+  restartContainers(id: string, ms?: number): Promise<void>;
+  /** Waits until every service of the install is running (and healthy where it has a check). */
+  waitRunning(id: string, ms?: number): Promise<void>;
+  /** The names of the Docker volumes of the install's project. */
+  volumes(id: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1, for a setting that publishes a service's port. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Starts a daemon with a fresh data dir, completes first-run setup and logs the admin in. */
+export async function startAppDaemon(
+  engine: TestEngine,
+  options: { catalogDirs?: string[] } = {},
+): Promise<AppDaemon> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-apps-'));
+  const catalogDirs = options.catalogDirs ?? [FOYER_CATALOG];
+  const log = pino({ level: process.env.FOYER_TEST_LOG ? 'debug' : 'silent' });
+  let daemon: Daemon;
+  let app: FastifyInstance;
+  let cookie = '';
+
+  const open = async () => {
+    daemon = await startDaemon({
+      dataDir,
+      catalogDirs,
+      dockerHost: engine.host,
+      log,
+      resyncMs: 2000,
+    });
+    app = await buildApp(daemon, { loggerInstance: log });
+    await app.ready();
+  };
+  const inject = (method: string, url: string, payload?: unknown, withCookie = true) =>
+    app.inject({
+      method: method as 'GET',
+      url,
+      headers: { origin, host: 'foyer.test', ...(withCookie && cookie ? { cookie } : {}) },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
+  const login = async () => {
+    const res = await inject('POST', '/api/auth/login', ADMIN, false);
+    assert.equal(res.statusCode, 200, `login: ${res.body}`);
+    cookie = String(res.headers['set-cookie']).split(';')[0]!;
+  };
+
+  await open();
+  const code = readFileSync(join(dataDir, 'setup-code'), 'utf8').trim();
+  const setup = await inject('POST', '/api/setup', { code, ...ADMIN }, false);
+  assert.equal(setup.statusCode, 201, `setup: ${setup.body}`);
+  cookie = String(setup.headers['set-cookie']).split(';')[0]!;
+
+  const api = async <T = any>(method: string, url: string, payload?: unknown) => {
+    const res = await inject(method, url, payload);
+    return { status: res.statusCode, body: (res.body ? res.json() : undefined) as T };
+  };
+
+  const waitJob = async (jobId: string, ms = 600_000) => {
+    const job = await eventually(
+      `job ${jobId}`,
+      async () => {
+        const { body } = await api<Job>('GET', `/api/jobs/${jobId}`);
+        return body.state === 'succeeded' || body.state === 'failed' ? body : undefined;
+      },
+      ms,
+    );
+    assert.equal(job.state, 'succeeded', `job ${jobId} ${job.state}: ${job.error}`);
+    return job;
+  };
+
+  const containers = async (id: string) =>
+    (
+      await engine.docker([
+        'ps',
+        '-aq',
+        '--filter',
+        `label=foyer.install=${id}`,
+        '--filter',
+        `label=foyer.instance=${instanceId(dataDir)}`,
+      ])
+    ).stdout
+      .split('\n')
+      .filter(Boolean);
+
+  const waitRunning = async (id: string, ms = 180_000) => {
+    await eventually(
+      `${id} running and healthy`,
+      async () => {
+        const { body } = await api('GET', `/api/installs/${id}`);
+        const services: { state: string; health?: string }[] = body?.status?.services ?? [];
+        return (
+          body?.status?.state === 'running' &&
+          services.length > 0 &&
+          services.every(
+            (s) => s.state === 'running' && (s.health === undefined || s.health === 'healthy'),
+          )
+        );
+      },
+      ms,
+    );
+  };
+
+  return {
+    get daemon() {
+      return daemon;
+    },
+    get app() {
+      return app;
+    },
+    dataDir,
+    api,
+    waitJob,
+    async install(appId, settings, opts = {}) {
+      const entry = await api('GET', `/api/apps/${appId}`);
+      assert.equal(entry.status, 200, `GET /api/apps/${appId}: ${JSON.stringify(entry.body)}`);
+      const res = await api('POST', '/api/installs', {
+        app: appId,
+        ...(opts.id ? { id: opts.id } : {}),
+        settings,
+        acceptPermissions: entry.body.permissions.map((p: { permission: string }) => p.permission),
+      });
+      assert.equal(res.status, 202, `install ${appId}: ${JSON.stringify(res.body)}`);
+      await waitJob(res.body.job.id, opts.ms);
+      const id = res.body.install.id as string;
+      await waitRunning(id, opts.ms);
+      return (await api('GET', `/api/installs/${id}`)).body;
+    },
+    async uninstall(id, opts = {}) {
+      const res = await api('DELETE', `/api/installs/${id}${opts.purge ? '?purge=true' : ''}`);
+      assert.equal(res.status, 202, `uninstall ${id}: ${JSON.stringify(res.body)}`);
+      await eventually(
+        `${id} removed`,
+        async () => (await api('GET', `/api/installs/${id}`)).status === 404,
+        opts.ms ?? 120_000,
+      );
+    },
+    async restart() {
+      await app.close();
+      await daemon.close();
+      await open();
+      await login();
+    },
+    async restartContainers(id, ms) {
+      const ids = await containers(id);
+      assert.ok(ids.length > 0, `no containers for ${id}`);
+      await engine.docker(['restart', '-t', '10', ...ids]);
+      await waitRunning(id, ms);
+    },
+    waitRunning,
+    async volumes(id) {
+      const out = await engine.docker([
+        'volume',
+        'ls',
+        '-q',
+        '--filter',
+        `label=foyer.install=${id}`,
+        '--filter',
+        `label=foyer.instance=${instanceId(dataDir)}`,
+      ]);
+      return out.stdout.split('\n').filter(Boolean).sort();
+    },
+    async close() {
+      await app.close();
+      await daemon.close();
+    },
+  };
+}
