@@ -18,6 +18,50 @@ export interface ResolvedSettings {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // RFC 1123 labels; at least two of them, the last one not all digits.
 const DOMAIN = /^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!\d+$)[a-z0-9-]{2,63}$/i;
+/**
+ * Passwords people pick first. A password that is one of them once digits and
+ * symbols are taken off (`Password123!`) is refused, whatever its length.
+ */
+const COMMON_PASSWORDS = new Set([
+  'password',
+  'passwort',
+  'motdepasse',
+  'passw',
+  'qwerty',
+  'qwertyuiop',
+  'azerty',
+  'azertyuiop',
+  'asdfgh',
+  'letmein',
+  'welcome',
+  'admin',
+  'administrator',
+  'root',
+  'changeme',
+  'secret',
+  'iloveyou',
+  'monkey',
+  'dragon',
+  'sunshine',
+  'football',
+  'default',
+  'foyer',
+]);
+
+const UP = '0123456789'.repeat(8);
+const DOWN = [...UP].reverse().join('');
+
+/** Why a password a person chose is too easy to guess, or undefined when it is not. */
+export function weakPassword(value: string): string | undefined {
+  if (new Set(value).size < 5) return 'is too easy to guess: use more different characters';
+  const letters = value.toLowerCase().replace(/[^a-z]/g, '');
+  const common = 'is too easy to guess: avoid common words and number sequences';
+  if (COMMON_PASSWORDS.has(letters)) return common;
+  // Digits counting up or down (`123456789012`, `987654321098`).
+  if (/^\d+$/.test(value) && (UP.includes(value) || DOWN.includes(value))) return common;
+  return undefined;
+}
+
 const SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
 /** A random secret from an unambiguous alphabet (no 0/O, 1/l/I). */
@@ -80,6 +124,10 @@ function checkValue(
       }
   }
   if (/[\0\n\r]/.test(value)) return fail('must be a single line');
+  if (setting.type === 'password') {
+    const weak = weakPassword(value);
+    if (weak) return fail(weak);
+  }
   if (setting.pattern && !new RegExp(`^(?:${setting.pattern})$`).test(value)) {
     return fail(`does not match the pattern ${setting.pattern}`);
   }
