@@ -11,7 +11,9 @@
  * - idle memory: the app installed through a real daemon with valid settings,
  *   running and healthy, then left alone for BENCH_IDLE_S seconds (default 30);
  *   resident memory (anon + mapped files) of each container read from its
- *   cgroup (test/support/cgroup-memory.ts), not from the stats API.
+ *   cgroup (test/support/cgroup-memory.ts), not from the stats API: the least
+ *   of five readings a second apart, so a health check's passing process does
+ *   not count.
  *
  * BENCH_APPS=calendar,chat limits the apps. Uses the engine named by
  * FOYER_TEST_DOCKER_HOST, else starts a private one.
@@ -26,7 +28,7 @@ import { appDirsOf } from '../server/catalog/lint.js';
 import type { AppManifest, Setting } from '../server/catalog/manifest.js';
 import { FOYER_CATALOG, freePort, startAppDaemon } from '../test/support/app-daemon.js';
 import { openBenchEngine } from '../test/support/bench-engine.js';
-import { cgroupMemory } from '../test/support/cgroup-memory.js';
+import { idleContainerMemory } from '../test/support/cgroup-memory.js';
 import type { TestEngine } from '../test/support/engine.js';
 import { DEBIAN_IMAGE } from '../test/support/images.js';
 
@@ -162,7 +164,6 @@ async function main() {
       await sleep(IDLE_S * 1000);
       const { stdout } = await engine.docker([
         'ps',
-        '-q',
         '--filter',
         `label=foyer.install=${id}`,
         '--format',
@@ -170,11 +171,8 @@ async function main() {
       ]);
       const memory = [];
       for (const line of stdout.trim().split('\n').filter(Boolean)) {
-        const [container, service = '?'] = line.split(' ');
-        const pid = Number(
-          (await engine.docker(['inspect', '-f', '{{.State.Pid}}', container ?? ''])).stdout.trim(),
-        );
-        const { resident, anon } = cgroupMemory(pid);
+        const [container = '', service = '?'] = line.split(' ');
+        const { resident, anon } = await idleContainerMemory(engine, container);
         memory.push({ service, resident, anon });
       }
       await daemon.uninstall(id, { purge: true });
