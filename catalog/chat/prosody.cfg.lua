@@ -1,0 +1,56 @@
+-- Prosody's configuration for Foyer's chat app. The install's settings arrive as environment
+-- variables, which Prosody 0.12 reads as ENV_<NAME>; so this file holds nothing secret and
+-- `prosodyctl` run with `docker exec` sees the same configuration as the server.
+-- Reference: https://prosody.im/doc/configure
+
+local domain = (ENV_DOMAIN or "localhost"):lower()
+local data = "/var/lib/prosody"
+
+-- The first account administers the server (ad-hoc commands in a client).
+admins = ENV_ADMIN_USER and { ENV_ADMIN_USER:lower() .. "@" .. domain } or {}
+
+modules_enabled = {
+	-- The essentials.
+	"roster"; "saslauth"; "tls"; "dialback"; "disco"; "posix";
+	-- What today's clients expect (Conversations, Dino, Gajim, Monal).
+	"carbons"; "mam"; "smacks"; "csi_simple"; "pep"; "private"; "blocklist";
+	"bookmarks"; "vcard4"; "vcard_legacy";
+	-- Password changes from a client, and sign-up when ALLOW_REGISTRATION is true.
+	"register";
+	-- Administration: ad-hoc commands for admins, `prosodyctl shell` in the container.
+	"admin_adhoc"; "admin_shell";
+	"limits"; "ping"; "time"; "uptime"; "version";
+}
+
+-- In-band registration (anyone may make an account) is off unless the admin turns it on.
+allow_registration = ENV_ALLOW_REGISTRATION == "true"
+
+-- Inside the container: every IPv4 address; Docker publishes the ports on the host.
+interfaces = { "*" }
+c2s_ports = { 5222 }
+s2s_ports = { 5269 }
+
+-- Passwords only ever travel inside TLS; accounts keep salted SCRAM hashes, not passwords.
+c2s_require_encryption = true
+s2s_require_encryption = true
+authentication = "internal_hashed"
+-- Prosody's own default: a remote server with a self-signed certificate (another home server)
+-- is verified by dialback through DNS instead of being refused.
+s2s_secure_auth = false
+
+-- Everything lives in the data volume: accounts, rosters, offline messages, archives, the
+-- certificate (`<domain>.crt` and `.key`, made at first start; replace them with real ones).
+storage = "internal"
+certificates = data .. "/certs"
+pidfile = "/run/prosody/prosody.pid"
+archive_expires_after = "1w"
+
+limits = {
+	c2s = { rate = "10kb/s" };
+	s2sin = { rate = "30kb/s" };
+}
+
+-- To the container's output, where `foyer logs` reads it.
+log = { { levels = { min = "info" }, to = "console" } }
+
+VirtualHost(domain)

@@ -1,0 +1,422 @@
+// The chat app (catalog/chat, Prosody from Debian) installed through the daemon's API on the
+// test engine, then used with a real XMPP client (@xmpp/client): two accounts chat over
+// STARTTLS, the data outlives daemon and container restarts and a reinstall, a purge removes
+// it, and bad settings are refused before anything is made.
+import assert from 'node:assert/strict';
+import { connect as connectTcp } from 'node:net';
+import { after, before, test } from 'node:test';
+import tls from 'node:tls';
+import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
+import { eventually } from '../support/foyer.js';
+import { useTestEngine } from '../support/index.js';
+
+/** The part of @xmpp/client's element (ltx) this test reads and writes. */
+interface XmlElement {
+  attrs: Record<string, string | undefined>;
+  is(name: string, xmlns?: string): boolean;
+  getChild(name: string, xmlns?: string): XmlElement | undefined;
+  getChildren(name: string, xmlns?: string): XmlElement[];
+  getChildText(name: string, xmlns?: string): string | null;
+  toString(): string;
+}
+
+/** The part of @xmpp/client's client this test drives. */
+interface XmppClient {
+  start(): Promise<unknown>;
+  stop(): Promise<unknown>;
+  send(element: XmlElement): Promise<void>;
+  on(event: 'stanza', listener: (stanza: XmlElement) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  reconnect: { stop(): void };
+  iqCaller: { request(element: XmlElement, timeout?: number): Promise<XmlElement> };
+}
+
+interface XmppModule {
+  client(options: {
+    service: string;
+    domain: string;
+    username: string;
+    password: string;
+    resource: string;
+  }): XmppClient;
+  xml(
+    name: string,
+    attrs?: Record<string, string>,
+    ...children: (XmlElement | string)[]
+  ): XmlElement;
+}
+
+// @xmpp/client ships no type declarations; the import goes through a string so that the
+// interfaces above describe it.
+const { client, xml } = (await import('@xmpp/client' as string)) as XmppModule;
+
+const engine = await useTestEngine();
+
+const ID = 'chat';
+const CONTAINER = `${ID}-prosody-1`;
+const DOMAIN = 'chat.foyer.test';
+const ALICE = { username: 'alice', password: 'alice-first-password' };
+const ALICE_CHANGED = 'alice-changed-password';
+const BOB = { username: 'bob', password: 'bob-secret-password' };
+
+let foyer: AppDaemon;
+let c2sPort: number;
+let s2sPort: number;
+/** The server's self-signed certificate, which the test's TLS connections trust. */
+let certificate: string;
+const sessions = new Set<XmppClient>();
+
+/**
+ * STARTTLS in @xmpp/client calls tls.connect({ socket, host: <domain> }) and takes no TLS
+ * options. For this test only, connections to the chat domain trust the server's own
+ * self-signed certificate (read from its volume) instead of the public roots, so the
+ * certificate and its name are still checked.
+ */
+const tlsConnect = tls.connect;
+function trustServerCertificate() {
+  (tls as { connect: typeof tls.connect }).connect = ((...args: unknown[]) => {
+    const [options] = args as [tls.ConnectionOptions | undefined];
+    if (typeof options === 'object' && options?.host === DOMAIN && certificate) {
+      args[0] = { ...options, ca: [certificate] };
+    }
+    return (tlsConnect as (...a: unknown[]) => tls.TLSSocket)(...args);
+  }) as typeof tls.connect;
+}
+
+/** Signs in over STARTTLS on the published client port; rejects when the server refuses. */
+async function signIn(username: string, password: string): Promise<XmppClient> {
+  const xmpp = client({
+    service: `xmpp://127.0.0.1:${c2sPort}`,
+    domain: DOMAIN,
+    username,
+    password,
+    resource: 'test',
+  });
+  // A silent reconnect could hide a failure; every session here is made on purpose.
+  xmpp.reconnect.stop();
+  xmpp.on('error', () => {});
+  try {
+    await xmpp.start();
+  } catch (error) {
+    await xmpp.stop().catch(() => {});
+    throw error;
+  }
+  sessions.add(xmpp);
+  return xmpp;
+}
+
+async function signOut(xmpp: XmppClient): Promise<void> {
+  sessions.delete(xmpp);
+  await xmpp.stop();
+}
+
+/** Collects the stanzas a session receives, to wait for one of them. */
+function inbox(xmpp: XmppClient) {
+  const received: XmlElement[] = [];
+  const waiters = new Set<() => void>();
+  xmpp.on('stanza', (stanza) => {
+    received.push(stanza);
+    for (const wake of waiters) wake();
+  });
+  return {
+    received,
+    async waitFor(what: string, match: (s: XmlElement) => boolean, ms = 10_000) {
+      const found = () => received.find(match);
+      if (found()) return found()!;
+      return new Promise<XmlElement>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(new Error(`no ${what} within ${ms} ms; got ${received.join('\n')}`));
+        }, ms);
+        const wake = () => {
+          const stanza = found();
+          if (!stanza) return;
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve(stanza);
+        };
+        waiters.add(wake);
+      });
+    },
+  };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const jidOf = (user: { username: string }) => `${user.username}@${DOMAIN}`;
+const bodyIs = (text: string) => (s: XmlElement) =>
+  s.is('message') && s.getChildText('body') === text;
+
+/** A round trip to the server: every stanza sent before it has been handled when it returns. */
+async function ping(xmpp: XmppClient) {
+  await xmpp.iqCaller.request(xml('iq', { type: 'get' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+}
+
+async function roster(xmpp: XmppClient): Promise<string[]> {
+  const reply = await xmpp.iqCaller.request(
+    xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
+  );
+  return (reply.getChild('query', 'jabber:iq:roster')?.getChildren('item') ?? []).map(
+    (item) => item.attrs.jid ?? '',
+  );
+}
+
+async function assertRefused(username: string, password: string) {
+  await assert.rejects(signIn(username, password), (error: Error & { condition?: string }) => {
+    assert.equal(error.name, 'SASLError', String(error));
+    assert.equal(error.condition, 'not-authorized');
+    return true;
+  });
+}
+
+async function exec(...args: string[]) {
+  return (await engine.docker(['exec', CONTAINER, ...args])).stdout;
+}
+
+async function startedAt() {
+  const inspect = await engine.docker(['inspect', '-f', '{{.State.StartedAt}}', CONTAINER]);
+  return inspect.stdout.trim();
+}
+
+const settings = () => ({
+  DOMAIN,
+  ADMIN_USER: ALICE.username,
+  ADMIN_PASSWORD: ALICE.password,
+  C2S_PORT: c2sPort,
+  S2S_PORT: s2sPort,
+});
+
+/** Installs chat and checks it runs healthy, built from Debian, with its ports published. */
+async function installChat() {
+  const install = await foyer.install('chat', settings(), { id: ID });
+  assert.equal(install.status?.state, 'running');
+  const [service, ...others] = install.status.services;
+  assert.equal(others.length, 0, 'one service');
+  assert.equal(service.name, 'prosody');
+  assert.equal(service.state, 'running');
+  assert.equal(service.health, 'healthy');
+  const published = (port: number) =>
+    service.ports.find((p: { container: number }) => p.container === port)?.host;
+  assert.equal(published(5222), c2sPort);
+  assert.equal(published(5269), s2sPort);
+  // The password is a setting the API never returns.
+  assert.equal(install.settings.ADMIN_PASSWORD, undefined);
+  assert.equal(install.settings.DOMAIN, DOMAIN);
+  return install;
+}
+
+before(async () => {
+  [c2sPort, s2sPort] = [await freePort(), await freePort()];
+  assert.notEqual(c2sPort, s2sPort);
+  foyer = await startAppDaemon(engine);
+  trustServerCertificate();
+});
+
+after(async () => {
+  (tls as { connect: typeof tls.connect }).connect = tlsConnect;
+  for (const xmpp of sessions) await xmpp.stop().catch(() => {});
+  if (!foyer) return;
+  // A failed run leaves nothing on a shared engine.
+  const left = await foyer.api('GET', '/api/installs');
+  for (const install of left.body ?? []) {
+    await foyer.uninstall(install.id, { purge: true }).catch(() => {});
+  }
+  await foyer.close();
+});
+
+test('chat installs from Debian packages and runs healthy as a non-root user', async () => {
+  await installChat();
+  const version = await exec('dpkg-query', '-W', '-f=${Version}', 'prosody');
+  assert.match(version, /^0\.12\./);
+  // The server is PID 1, runs as the prosody user, and has no password in its environment.
+  const status = await exec('cat', '/proc/1/status');
+  assert.match(status, /^Name:\s+lua5\.4$/m);
+  assert.match(status, /^Uid:\s+5222\s+5222\s+5222\s+5222$/m);
+  const environment = (await exec('cat', '/proc/1/environ')).split('\0');
+  assert.ok(environment.includes(`DOMAIN=${DOMAIN}`), environment.join(' '));
+  assert.ok(!environment.some((v) => v.startsWith('ADMIN_PASSWORD=')), 'password in environment');
+  // Sign-up from clients is off by default; the first account administers the server.
+  const shell = (command: string) => exec('prosodyctl', 'shell', command);
+  assert.match(await shell(`config:get('${DOMAIN}', 'allow_registration')`), /OK: false/);
+  assert.match(
+    await shell(`config:get('*', 'admins')`),
+    new RegExp(`"${escapeRegExp(jidOf(ALICE))}"`),
+  );
+  // The health check is the app's own probe of the XMPP stream, and it passes.
+  assert.match(await exec('chat-healthcheck'), /answers XMPP with STARTTLS/);
+  certificate = await exec('cat', `/var/lib/prosody/certs/${DOMAIN}.crt`);
+  assert.match(certificate, /^-----BEGIN CERTIFICATE-----/);
+});
+
+test('the federation port answers server-to-server streams for the domain', async () => {
+  const header = await new Promise<string>((resolve, reject) => {
+    const socket = connectTcp(s2sPort, '127.0.0.1');
+    let text = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error(`s2s: no features; got ${text}`)));
+    socket.on('connect', () =>
+      socket.write(
+        `<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback'` +
+          ` xmlns:stream='http://etherx.jabber.org/streams' to='${DOMAIN}' version='1.0'>`,
+      ),
+    );
+    socket.on('data', (data) => {
+      text += data.toString();
+      if (text.includes('</stream:features>')) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+  });
+  assert.match(header, new RegExp(`from=['"]${escapeRegExp(DOMAIN)}['"]`));
+  assert.match(header, /urn:ietf:params:xml:ns:xmpp-tls/);
+  assert.doesNotMatch(header, /stream:error/);
+});
+
+test('two accounts sign in over STARTTLS and one gets the other’s message', async () => {
+  // A second account, made the way an admin would: prosodyctl in the container.
+  await exec('prosodyctl', 'register', BOB.username, DOMAIN, BOB.password);
+  const alice = await signIn(ALICE.username, ALICE.password);
+  const bob = await signIn(BOB.username, BOB.password);
+  const bobInbox = inbox(bob);
+  await bob.send(xml('presence'));
+  // Bob is available once the server reflects his own presence back to him.
+  await bobInbox.waitFor(
+    'bob’s own presence',
+    (s) => s.is('presence') && s.attrs.from?.startsWith(`${jidOf(BOB)}/`) === true,
+  );
+  await alice.send(
+    xml('message', { to: jidOf(BOB), type: 'chat' }, xml('body', {}, 'hello bob, from alice')),
+  );
+  const message = await bobInbox.waitFor('alice’s message', bodyIs('hello bob, from alice'));
+  assert.equal(message.attrs.from, `${jidOf(ALICE)}/test`);
+  assert.equal(message.getChild('delay', 'urn:xmpp:delay'), undefined, 'delivered live');
+  await assertRefused(ALICE.username, 'not-alices-password');
+  await assertRefused('mallory', 'mallory-password');
+
+  // State that must outlive the restarts: alice's roster, a message waiting for bob, and
+  // alice's password, changed from her client (the entrypoint must not reset it).
+  await alice.iqCaller.request(
+    xml(
+      'iq',
+      { type: 'set' },
+      xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: jidOf(BOB), name: 'Bob' })),
+    ),
+  );
+  await signOut(bob);
+  await alice.send(
+    xml('message', { to: jidOf(BOB), type: 'chat' }, xml('body', {}, 'while you were away')),
+  );
+  await alice.iqCaller.request(
+    xml(
+      'iq',
+      { type: 'set' },
+      xml(
+        'query',
+        { xmlns: 'jabber:iq:register' },
+        xml('username', {}, ALICE.username),
+        xml('password', {}, ALICE_CHANGED),
+      ),
+    ),
+  );
+  await ping(alice);
+  await signOut(alice);
+  await assertRefused(ALICE.username, ALICE.password);
+});
+
+/** Both accounts sign in; alice's roster still has bob; a message left for bob arrives. */
+async function assertDataKept(expectOfflineMessage: boolean) {
+  const alice = await signIn(ALICE.username, ALICE_CHANGED);
+  assert.deepEqual(await roster(alice), [jidOf(BOB)]);
+  const bob = await signIn(BOB.username, BOB.password);
+  const bobInbox = inbox(bob);
+  await bob.send(xml('presence'));
+  if (expectOfflineMessage) {
+    const message = await bobInbox.waitFor('the offline message', bodyIs('while you were away'));
+    assert.ok(message.getChild('delay', 'urn:xmpp:delay'), 'kept while bob was offline');
+  }
+  await signOut(alice);
+  await signOut(bob);
+}
+
+test('accounts, roster and offline messages outlive daemon and container restarts', async () => {
+  const before = await startedAt();
+  await foyer.restart();
+  await foyer.waitRunning(ID);
+  // A daemon restart leaves running containers alone.
+  assert.equal(await startedAt(), before);
+  await foyer.restartContainers(ID);
+  assert.notEqual(await startedAt(), before, 'the container was restarted');
+  await eventually('the server answers again', async () => {
+    await exec('chat-healthcheck');
+    return true;
+  });
+  await assertDataKept(true);
+});
+
+test('an uninstall keeps the data volume, and a reinstall finds the accounts in it', async () => {
+  const volumes = await foyer.volumes(ID);
+  assert.deepEqual(volumes, [`${ID}_data`]);
+  await foyer.uninstall(ID);
+  assert.deepEqual(await foyer.volumes(ID), volumes, 'the volume stays');
+  const containers = await engine.docker(['ps', '-aq', '--filter', `name=^${CONTAINER}$`]);
+  assert.equal(containers.stdout.trim(), '', 'the container is gone');
+
+  await installChat();
+  assert.equal(
+    await exec('cat', `/var/lib/prosody/certs/${DOMAIN}.crt`),
+    certificate,
+    'the same certificate',
+  );
+  // The first account exists, so the install's password setting does not reset it.
+  await assertRefused(ALICE.username, ALICE.password);
+  await assertDataKept(false);
+});
+
+test('an uninstall with purge removes the data volume', async () => {
+  await foyer.uninstall(ID, { purge: true });
+  assert.deepEqual(await foyer.volumes(ID), []);
+  const named = await engine.docker(['volume', 'ls', '-q', '--filter', `name=^${ID}_data$`]);
+  assert.equal(named.stdout.trim(), '');
+});
+
+test('bad settings are refused with path-qualified problems and nothing is made', async () => {
+  const id = 'chat-bad';
+  const res = await foyer.api('POST', '/api/installs', {
+    app: 'chat',
+    id,
+    settings: {
+      DOMAIN: 'not a domain',
+      ADMIN_USER: 'Alice Smith',
+      ADMIN_PASSWORD: 'too-short',
+      C2S_PORT: c2sPort,
+    },
+    acceptPermissions: [],
+  });
+  assert.equal(res.status, 400, JSON.stringify(res.body));
+  assert.equal(res.body.code, 'FOYER_INVALID_SETTINGS');
+  const problems = res.body.problems as { path: string; message: string }[];
+  const byPath = new Map(problems.map((p) => [p.path, p.message]));
+  assert.match(byPath.get('settings.DOMAIN') ?? '', /domain name/);
+  assert.match(byPath.get('settings.ADMIN_USER') ?? '', /pattern/);
+  assert.match(byPath.get('settings.ADMIN_PASSWORD') ?? '', /at least 12 characters/);
+  assert.equal(problems.length, 3, JSON.stringify(problems));
+  assert.ok(!JSON.stringify(res.body).includes('too-short'), 'the password is not echoed');
+
+  const missing = await foyer.api('POST', '/api/installs', {
+    app: 'chat',
+    id,
+    settings: { ADMIN_USER: 'alice' },
+    acceptPermissions: [],
+  });
+  assert.equal(missing.status, 400, JSON.stringify(missing.body));
+  assert.deepEqual((missing.body.problems as { path: string }[]).map((p) => p.path).sort(), [
+    'settings.ADMIN_PASSWORD',
+    'settings.DOMAIN',
+  ]);
+
+  assert.equal((await foyer.api('GET', `/api/installs/${id}`)).status, 404);
+  assert.deepEqual((await foyer.api('GET', '/api/installs')).body, []);
+  const containers = await engine.docker(['ps', '-aq', '--filter', `label=foyer.install=${id}`]);
+  assert.equal(containers.stdout.trim(), '');
+  assert.deepEqual(await foyer.volumes(id), []);
+});
