@@ -22,7 +22,11 @@ export const FOYER_CATALOG = join(repoRoot, 'catalog');
 const origin = 'http://foyer.test';
 const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
 
-export interface ApiReply<T = any> {
+// The API's JSON as the tests read it: the route schemas (server/routes/schemas.ts) check it.
+// biome-ignore lint/suspicious/noExplicitAny: a reply's shape is asserted by each test
+type Json = any;
+
+export interface ApiReply<T = Json> {
   status: number;
   body: T;
 }
@@ -39,7 +43,7 @@ export interface AppDaemon {
   readonly app: FastifyInstance;
   readonly dataDir: string;
   /** One API call as the admin (session cookie, same-origin headers). */
-  api<T = any>(method: string, url: string, payload?: unknown): Promise<ApiReply<T>>;
+  api<T = Json>(method: string, url: string, payload?: unknown): Promise<ApiReply<T>>;
   /** Waits for a job to end; fails the test with the job's error when it does not succeed. */
   waitJob(jobId: string, ms?: number): Promise<Job>;
   /** POST /api/installs, accepting exactly the app's declared permissions, then waits for the job. */
@@ -47,7 +51,7 @@ export interface AppDaemon {
     app: string,
     settings: Record<string, unknown>,
     options?: { id?: string; ms?: number },
-  ): Promise<any>;
+  ): Promise<Json>;
   /** DELETE /api/installs/:id (with purge or not) and waits until the install is gone. */
   uninstall(id: string, options?: { purge?: boolean; ms?: number }): Promise<void>;
   /** Stops the daemon (containers keep running) and starts a new one on the same data dir. */
@@ -115,7 +119,7 @@ export async function startAppDaemon(
   assert.equal(setup.statusCode, 201, `setup: ${setup.body}`);
   cookie = String(setup.headers['set-cookie']).split(';')[0]!;
 
-  const api = async <T = any>(method: string, url: string, payload?: unknown) => {
+  const api = async <T = Json>(method: string, url: string, payload?: unknown) => {
     const res = await inject(method, url, payload);
     return { status: res.statusCode, body: (res.body ? res.json() : undefined) as T };
   };
