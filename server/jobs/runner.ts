@@ -44,6 +44,22 @@ function stepText(event: Extract<Progress, { kind: 'step' }>): string {
   return `${event.index}/${event.total} ${op.kind}${service}`;
 }
 
+/**
+ * What the event stream may show of a progress event: an operation's kind and target only.
+ * Its bodies carry the container's environment and build arguments, where generated secrets
+ * live, and secrets never leave the daemon (DESIGN.md "Security").
+ */
+function publicProgress(event: Progress): Progress | Record<string, unknown> {
+  if (event.kind !== 'step') return event;
+  const op = event.operation;
+  const operation = {
+    kind: op.kind,
+    ...('service' in op ? { service: op.service } : {}),
+    ...('name' in op ? { name: op.name } : {}),
+  };
+  return { ...event, operation };
+}
+
 interface ActiveJob {
   job: Job;
   /** The install's generation when the job started; older settles do not count. */
@@ -136,7 +152,7 @@ export class JobRunner {
 
   private onProgress(event: Progress): void {
     const entry = this.active.get(event.install);
-    const data = { job: entry?.job.id, ...event };
+    const data = { job: entry?.job.id, ...publicProgress(event) };
     this.options.hub.publish({ type: 'progress', data });
     if (entry && event.kind === 'step' && event.phase === 'start') {
       this.options.jobs.setStep(entry.job.id, stepText(event));

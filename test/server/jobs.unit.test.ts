@@ -70,3 +70,38 @@ test('a running job found at start is marked interrupted; a new job follows stat
   assert.ok(published.some((e) => (e as { type: string }).type === 'job'));
   store.close();
 });
+
+test("progress on the event stream names each operation but never carries its bodies (they hold the install's secrets)", () => {
+  const store = openStore(join(mkdtempSync(join(tmpdir(), 'foyer-jobs-')), 'foyer.db'));
+  const reconciler = fakeReconciler();
+  const hub = new EventHub();
+  const published: unknown[] = [];
+  hub.subscribe((e) => published.push(e));
+  const runner = new JobRunner({ jobs: jobRepository(store.db), reconciler, hub, stableMs: 0 });
+  const job = runner.start('install', 'web', 'admin', 1);
+  reconciler.emit('progress', {
+    install: 'web',
+    kind: 'step',
+    index: 2,
+    total: 3,
+    phase: 'start',
+    operation: {
+      kind: 'create-container',
+      service: 'web',
+      name: 'web-web-1',
+      body: { Env: ['ADMIN_TOKEN=s3cret-generated-token'] },
+    },
+  });
+  const text = JSON.stringify(published);
+  assert.doesNotMatch(text, /s3cret-generated-token/);
+  const progress = published.find((e) => (e as { type: string }).type === 'progress') as {
+    data: { job: string; operation: Record<string, unknown> };
+  };
+  assert.equal(progress.data.job, job.id);
+  assert.deepEqual(progress.data.operation, {
+    kind: 'create-container',
+    service: 'web',
+    name: 'web-web-1',
+  });
+  store.close();
+});
