@@ -13,7 +13,7 @@ import manageRoutes from './manage-routes.js';
 import { accountOf, actorOf, clientAddress, SESSION_COOKIE, startSession } from './plugin.js';
 import { FailureLimiter } from './rate-limit.js';
 import * as S from './schemas.js';
-import { checkSetupCode, ensureSetupCode, removeSetupCode } from './setup-code.js';
+import { checkSetupCode, ensureSetupCode, removeSetupCode, setupCodePath } from './setup-code.js';
 import { generateSecret, matchTotp, otpauthUri } from './totp.js';
 
 const WINDOW_MS = 15 * 60 * 1000;
@@ -77,11 +77,18 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: PUBLIC,
       schema: {
-        summary: 'Whether first-run setup is still needed',
-        response: { 200: T.Object({ needed: T.Boolean() }) },
+        summary: 'Whether first-run setup is still needed, and where its code is',
+        response: {
+          200: T.Object({
+            needed: T.Boolean(),
+            /** The file holding the setup code, while setup is needed, for the setup screen. */
+            codeFile: T.Optional(T.String()),
+          }),
+        },
       },
     },
-    async () => ({ needed: users.count() === 0 }),
+    async () =>
+      users.count() === 0 ? { needed: true, codeFile: setupCodePath(dataDir) } : { needed: false },
   );
 
   app.post(

@@ -32,6 +32,17 @@ export interface ContainerSummary {
   imageId: string;
   /** Seconds since the epoch. */
   created: number;
+  /** Ports published on the host (absent when none), for the web entry's address. */
+  ports?: PublishedPort[];
+}
+
+/** A container port published on the host, as the list shows it. */
+export interface PublishedPort {
+  container: number;
+  host: number;
+  /** The host address it is bound to: `0.0.0.0`, `::`, `127.0.0.1`, … */
+  ip: string;
+  protocol: string;
 }
 
 export interface NetworkSummary {

@@ -25,6 +25,7 @@ export interface RawContainerSummary {
   Status: string;
   ImageID: string;
   Created: number;
+  Ports?: { PrivatePort: number; PublicPort?: number; IP?: string; Type: string }[] | null;
 }
 
 export interface RawContainerDetails {
@@ -75,6 +76,14 @@ export function containerSummary(raw: RawContainerSummary): ContainerSummary {
   };
   const health = parseHealth(raw.Status);
   if (health) summary.health = health;
+  const ports = (raw.Ports ?? []).flatMap((p) =>
+    p.PublicPort
+      ? [{ container: p.PrivatePort, host: p.PublicPort, ip: p.IP ?? '0.0.0.0', protocol: p.Type }]
+      : [],
+  );
+  // The engine lists ports in no stable order; a sorted list keeps the status from flapping.
+  ports.sort((a, b) => a.container - b.container || a.host - b.host || a.ip.localeCompare(b.ip));
+  if (ports.length > 0) summary.ports = ports;
   return summary;
 }
 

@@ -4,7 +4,7 @@
  * the runtipi lesson in STYLE.md), what Foyer wants, the last error and the
  * supervision log.
  */
-import type { ContainerSummary } from '../docker/adapter.js';
+import type { ContainerSummary, PublishedPort } from '../docker/adapter.js';
 import { exitCode } from './plan.js';
 import type { SupervisionLog } from './supervision.js';
 import type { DesiredRun, DesiredService } from './types.js';
@@ -41,6 +41,8 @@ export interface ServiceStatus {
   healthRestarts: number;
   exitCode?: number;
   reason?: string;
+  /** Ports its container publishes on the host (the web UI links the app's web entry). */
+  ports?: PublishedPort[];
 }
 
 export interface InstallStatus {
@@ -77,6 +79,7 @@ function serviceStatus(
     restarts,
     healthRestarts,
     ...(c.health ? { health: c.health } : {}),
+    ...(c.ports ? { ports: c.ports } : {}),
   };
   const code = exitCode(c);
   if (code !== undefined) out.exitCode = code;

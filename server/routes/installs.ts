@@ -65,6 +65,7 @@ export default async function installsRoutes(app: FastifyInstance) {
       ),
       acceptedPermissions: install.acceptedPermissions,
       desired: install.desired,
+      web: manifest?.web ?? null,
       status: reconciler.status(install.id) ?? null,
       createdAt: install.createdAt,
       updatedAt: install.updatedAt,

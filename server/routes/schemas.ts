@@ -20,6 +20,17 @@ export const ServiceStatusReply = T.Object({
   healthRestarts: T.Integer(),
   exitCode: T.Optional(T.Integer()),
   reason: T.Optional(T.String()),
+  /** Ports published on the host: `ip` is the address bound (`0.0.0.0`, `::`, `127.0.0.1`). */
+  ports: T.Optional(
+    T.Array(
+      T.Object({
+        container: T.Integer(),
+        host: T.Integer(),
+        ip: T.String(),
+        protocol: T.String(),
+      }),
+    ),
+  ),
 });
 
 export const StatusReply = T.Object({
@@ -48,6 +59,8 @@ export const InstallReply = T.Object({
   settings: T.Record(T.String(), T.String()),
   acceptedPermissions: T.Array(T.String()),
   desired: T.String(),
+  /** The app's web entry (app.yaml `web`): the service and its container port, if it has one. */
+  web: T.Union([T.Object({ service: T.String(), port: T.Integer() }), T.Null()]),
   status: T.Union([StatusReply, T.Null()]),
   createdAt: T.String(),
   updatedAt: T.String(),

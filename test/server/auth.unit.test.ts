@@ -134,7 +134,10 @@ describe('first-run setup', () => {
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.match(box.code, /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
     assert.ok(logs.some((l) => l.includes(`First-run setup code: ${box.code} (also in ${path})`)));
-    assert.deepEqual((await call(box, { url: '/api/setup' })).json(), { needed: true });
+    assert.deepEqual((await call(box, { url: '/api/setup' })).json(), {
+      needed: true,
+      codeFile: path,
+    });
 
     const body = { username: 'admin', password: ADMIN_PASSWORD };
     const noCode = await call(box, { method: 'POST', url: '/api/setup', payload: body });
