@@ -18,6 +18,7 @@ import type { EventHub } from './events.js';
 import type { JobRunner } from './jobs/runner.js';
 import errorHandler from './plugins/error-handler.js';
 import openapi from './plugins/openapi.js';
+import uiRoutes from './plugins/ui.js';
 import type { Reconciler } from './reconcile/reconciler.js';
 import appsRoutes from './routes/apps.js';
 import eventsRoutes from './routes/events.js';
@@ -95,5 +96,6 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(logsRoutes);
   await app.register(hostRoutes);
   await app.register(eventsRoutes);
+  await app.register(uiRoutes);
   return app;
 }

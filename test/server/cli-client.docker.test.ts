@@ -3,10 +3,10 @@
 // talking to it through the unix socket in the shared data dir. Each step checks the end state
 // through the CLI's own --json output and, where it matters, the engine itself.
 //
-// The fixture `web` app declares no settings and its httpd prints nothing, so the install,
-// logs and lifecycle steps use `greeter`, a copy of it written below into an extra catalogue
-// folder: it takes GREETING as a setting and says it in its log. `web` is still used for the
-// catalogue listing and for a refused setting.
+// The install, logs and lifecycle steps use `greeter`, an app written below into an extra
+// catalogue folder (so FOYER_CATALOG is exercised too): it takes GREETING as a setting and says
+// it in its log in a shape of its own. `web` is still used for the catalogue listing and for a
+// refused setting.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

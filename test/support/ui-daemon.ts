@@ -1,0 +1,111 @@
+// The daemon as people run it (`node bin/foyer.js serve`, compiled code and the built UI: run
+// `npm run build` first) on a free loopback port with the test catalogue, for the e2e tier and
+// the UI bench. Its HTTP client signs in like a browser: session cookie, same-origin header.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { instanceId } from '../../server/paths.js';
+import type { TestEngine } from './engine.js';
+import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from './foyer.js';
+
+export interface UiDaemon {
+  /** The daemon's address, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  readonly url: string;
+  readonly dataDir: string;
+  readonly process: DaemonProcess;
+  /** The one-time first-run code the daemon wrote to its data dir. */
+  setupCode(): string;
+  /** One API call with this client's session (if any); JSON in and out. */
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>;
+  /** Completes first-run setup as this admin; the client keeps the session. */
+  setup(username: string, password: string): Promise<void>;
+  /** The session cookie's value, to hand to a browser context. */
+  session(): string | undefined;
+  /** Stops the daemon (SIGTERM, then SIGKILL after 10 s); its containers keep running. */
+  stop(): Promise<void>;
+  /** Force-removes every container, network and volume of this daemon's instance. */
+  removeObjects(): Promise<void>;
+}
+
+/** Starts `foyer serve` on the engine with a fresh data dir; resolves once the API answers. */
+export async function startUiDaemon(
+  engine: TestEngine,
+  options: { env?: Record<string, string> } = {},
+): Promise<UiDaemon> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-ui-data-'));
+  const daemon = spawnDaemon(engine, dataDir, {
+    FOYER_CATALOG: TEST_CATALOG,
+    FOYER_LOG_LEVEL: process.env.FOYER_TEST_LOG ? 'info' : 'warn',
+    ...options.env,
+  });
+  let url: string;
+  try {
+    url = await eventually(
+      'the daemon to listen',
+      () => {
+        if (daemon.child.exitCode !== null)
+          throw new Error(`the daemon exited: ${daemon.output()}`);
+        return /Foyer is running at (http:\/\/[^/\s]+)\//.exec(daemon.output())?.[1];
+      },
+      30_000,
+    );
+  } catch (error) {
+    await daemon.kill();
+    throw new Error(`${(error as Error).message}\n${daemon.output()}`);
+  }
+  let cookie: string | undefined;
+
+  const api = async <T>(method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        origin: url,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(cookie ? { cookie: `foyer_session=${cookie}` } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const set = /foyer_session=([^;]*)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+    if (set) cookie = set;
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+
+  return {
+    url,
+    dataDir,
+    process: daemon,
+    setupCode: () => readFileSync(join(dataDir, 'setup-code'), 'utf8').trim(),
+    api,
+    async setup(username, password) {
+      const res = await api('POST', '/api/setup', {
+        code: readFileSync(join(dataDir, 'setup-code'), 'utf8').trim(),
+        username,
+        password,
+      });
+      if (res.status !== 201) throw new Error(`setup: ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    session: () => cookie,
+    async stop() {
+      // A graceful close first (it leaves containers running, as in production), then a kill.
+      const timer = setTimeout(() => daemon.child.kill('SIGKILL'), 10_000);
+      await daemon.kill('SIGTERM');
+      clearTimeout(timer);
+    },
+    async removeObjects() {
+      const label = `label=foyer.instance=${instanceId(dataDir)}`;
+      const ids = async (kind: string[]) =>
+        (await engine.docker([...kind, '--filter', label])).stdout.split('\n').filter(Boolean);
+      const containers = await ids(['ps', '-aq']);
+      if (containers.length > 0) await engine.docker(['rm', '-f', '-v', ...containers]);
+      const networks = await ids(['network', 'ls', '-q']);
+      if (networks.length > 0) await engine.docker(['network', 'rm', ...networks]);
+      const volumes = await ids(['volume', 'ls', '-q']);
+      if (volumes.length > 0) await engine.docker(['volume', 'rm', '-f', ...volumes]);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The shapes of the daemon's answers. Installs, jobs and statuses come from
+ * the routes' own TypeBox schemas and the CLI's event types (type-only
+ * imports: nothing of the server reaches the bundle), so a change to the API
+ * fails the UI's type check instead of a screen.
+ */
+import type { Static } from '@sinclair/typebox';
+import type { AppSummary, ProgressEvent } from '../../../server/cli/api.js';
+import type {
+  InstallReply,
+  JobReply,
+  ServiceStatusReply,
+  StatusReply,
+} from '../../../server/routes/schemas.js';
+
+export type { AppSummary, ProgressEvent };
+export type Install = Static<typeof InstallReply>;
+export type Job = Static<typeof JobReply>;
+export type ServiceStatus = Static<typeof ServiceStatusReply>;
+/** An install's status as `/api/installs` and the `status` event carry it. */
+export type InstallStatus = Static<typeof StatusReply> & { install?: string };
+
+/** `POST /api/installs` and every other change answer 202 with the install and its job. */
+export interface JobAccepted {
+  install: Install;
+  job: Job;
+}
+
+/** A form field of an app (`app.yaml` settings; server/catalog/manifest.ts SettingSchema). */
+export interface Setting {
+  key: string;
+  type: 'string' | 'password' | 'number' | 'boolean' | 'choice' | 'email' | 'domain';
+  label?: string;
+  description?: string;
+  required?: boolean;
+  default?: string | number | boolean;
+  pattern?: string;
+  min?: number;
+  max?: number;
+  choices?: string[];
+  secret?: { generate: true; length?: number };
+}
+
+/** `GET /api/apps/:id`. */
+export interface AppDetail extends AppSummary {
+  description?: string;
+  website?: string;
+  source?: string;
+  license?: string;
+  notes?: string;
+  architectures: string[];
+  web?: { service: string; port: number };
+  settings: Setting[];
+}
+
+/** `GET /api/host`. */
+export interface HostFacts {
+  cpu: { model: string; cores: number; load: number[] };
+  memory: { total: number; free: number };
+  disk: { path: string; total: number; free: number };
+  docker: { reachable: boolean; version?: string; apiVersion?: string; hint?: string };
+}
+
+/** A user as the auth routes answer (server/auth/schemas.ts UserReply). */
+export interface User {
+  id: number;
+  username: string;
+  role: 'admin' | 'member';
+  totpEnabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /api/auth/me`. */
+export interface Me {
+  actor: {
+    kind: 'session' | 'token' | 'local';
+    userId: number | null;
+    username: string;
+    role: string;
+  };
+  user: User | null;
+}
