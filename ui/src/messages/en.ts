@@ -142,6 +142,7 @@ export const core = {
   'install.home': 'Back to home',
   'install.website': 'Website',
   'install.notes': 'Good to know',
+  'install.about': 'About {name}',
   'install.exists': 'An install with this name exists already; choose another name.',
 
   'field.required': 'This field is required.',

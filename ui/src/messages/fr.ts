@@ -144,6 +144,7 @@ const core: Record<keyof typeof en, string> = {
   'install.home': 'Retour à l’accueil',
   'install.website': 'Site web',
   'install.notes': 'Bon à savoir',
+  'install.about': 'À propos de {name}',
   'install.exists': 'Une installation porte déjà ce nom ; choisissez-en un autre.',
 
   'field.required': 'Ce champ est obligatoire.',
