@@ -113,10 +113,13 @@ export async function followPull(
       error ??= streamError(m);
       if (typeof m.status !== 'string') return;
       const detail = (m.progressDetail ?? {}) as { current?: unknown; total?: unknown };
+      // "Pulling from <repo>" carries the tag as its id: that is the image, not a layer.
+      const layer =
+        typeof m.id === 'string' && !m.status.startsWith('Pulling from') ? m.id : undefined;
       onProgress({
         kind: 'pull',
         status: m.status,
-        ...(typeof m.id === 'string' ? { layer: m.id } : {}),
+        ...(layer !== undefined ? { layer } : {}),
         ...(typeof detail.current === 'number' ? { current: detail.current } : {}),
         ...(typeof detail.total === 'number' ? { total: detail.total } : {}),
       });
