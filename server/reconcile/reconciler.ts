@@ -465,6 +465,9 @@ export class Reconciler extends EventEmitter {
         .catch(() => undefined)
         .then(() => this.queue.enqueue(id));
     }
+    if (event.type === 'container' && event.action === 'stop') {
+      this.supervision.stopped(event.attributes.name ?? event.id);
+    }
     this.queue.enqueue(id);
   }
 }

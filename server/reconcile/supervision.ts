@@ -35,6 +35,16 @@ export class SupervisionLog {
     this.deaths.set(container, [...this.recentDeaths(container), { at: this.now(), exitCode }]);
   }
 
+  /**
+   * Records a `stop` event: the engine sends one after the `die` of a container someone
+   * stopped or restarted (Foyer, a person, `docker restart`), never after a crash, so that
+   * death was asked for and is not counted against the container.
+   */
+  stopped(container: string): void {
+    const deaths = this.deaths.get(container);
+    if (deaths && deaths.length > 0) this.deaths.set(container, deaths.slice(0, -1));
+  }
+
   /** Records that Foyer restarted an unhealthy container. */
   restarted(container: string): void {
     this.restarts.set(container, [...this.recentRestarts(container), this.now()]);

@@ -169,6 +169,27 @@ describe('installs', () => {
     assert.ok((status.services[0]?.restarts ?? 0) >= 3);
   });
 
+  test('restarts someone asked for are not crashes; a kill is', async () => {
+    const install = id('bounced');
+    await installed(install, 'web');
+    await until(install, 'running');
+    const [container] = await lines(['ps', '-q', '--filter', `label=foyer.install=${install}`]);
+    assert.ok(container);
+    // Three restarts within a minute: as many deaths as the crash-loop limit, all asked for.
+    for (let i = 0; i < 3; i++) await engine.docker(['restart', '-t', '1', container]);
+    const settled = await eventually('running again after the restarts', async () => {
+      const status = statusOf(install);
+      return status?.state === 'running' && status.services[0]?.health === 'healthy' && status;
+    });
+    assert.equal(settled.services[0]?.restarts, 0, JSON.stringify(settled));
+    await engine.docker(['kill', container]);
+    const killed = await eventually('the kill counted', () => {
+      const restarts = statusOf(install)?.services[0]?.restarts ?? 0;
+      return restarts === 1 && statusOf(install);
+    });
+    assert.notEqual(killed.state, 'crash-looping');
+  });
+
   test('a service that turns unhealthy is restarted by Foyer up to its cap, then reported degraded', async () => {
     await installed(id('sick'), 'sickly', { HEALTHY_FOR: '2' });
     await until(id('sick'), 'running');
@@ -215,7 +236,11 @@ describe('pull from a registry on loopback', () => {
   test('an image only the registry has is pulled with per-layer progress', async () => {
     const registry = await startRegistry();
     const ref = `${registry.address}/foyer-test/pulled:1`;
-    await engine.docker(['tag', BUSYBOX_IMAGE, ref]);
+    // A layer of its own: once the image is removed here, the engine has none of its content,
+    // so the pull downloads it (a tag of an image the engine still has would download nothing).
+    const dir = mkdtempSync(join(tmpdir(), 'foyer-pulled-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${BUSYBOX_IMAGE}\nRUN echo ${run} > /made-for\n`);
+    await engine.docker(['build', '-q', '-t', ref, dir]);
     await engine.docker(['push', ref]);
     await engine.docker(['rmi', ref]);
     const install = id('pulled');
