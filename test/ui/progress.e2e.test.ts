@@ -1,6 +1,7 @@
 // Live progress in the web UI from the daemon's event stream, with real work behind it: an
 // image only a registry on loopback has (a 24 MB layer, so its download takes a moment) is
 // pulled with a bar per layer, and an app built from its Dockerfile shows the build's lines.
+// Before any of it, the install form warns when the server is smaller than the app needs.
 // Progress screens change fast, so the page records what it ever showed (a MutationObserver
 // set up before the click) and the test reads that record once the install is done.
 import assert from 'node:assert/strict';
@@ -121,5 +122,19 @@ describe('live progress in the UI', { timeout: 300_000 }, () => {
       `build lines shown: ${JSON.stringify(seen.build)}`,
     );
     await see(page.getByRole('link', { name: 'Go to the app’s page' }), 'the app page link');
+  });
+
+  test('the install form warns when the server has less memory or storage than the app needs', async () => {
+    await page.goto(`${daemon.url}/#/install/hungry`);
+    await heading(page, 'Install Needs a bigger server');
+    await see(
+      page.getByText(/This app needs 4 TB of memory and this server has .* in all/),
+      'the memory warning',
+    );
+    await see(
+      page.getByText(/This app needs [\d.]+ TB of storage and only .* is free/),
+      'the disk warning',
+    );
+    await shoot(page, '31-install-requirements-warning');
   });
 });
