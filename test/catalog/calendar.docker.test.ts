@@ -10,7 +10,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type DAVCalendar, DAVClient } from 'tsdav';
 import { instanceId } from '../../server/paths.js';
-import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
+import {
+  type AppDaemon,
+  assertSettingRefused,
+  freePort,
+  startAppDaemon,
+} from '../support/app-daemon.js';
 import { useTestEngine } from '../support/index.js';
 
 const engine = await useTestEngine();
@@ -118,17 +123,7 @@ describe('calendar app', () => {
       [{ ...good, PORT: 'http' }, 'settings.PORT', /must be a number/],
     ];
     for (const [settings, path, message] of cases) {
-      const res = await foyer.api('POST', '/api/installs', { app: APP, settings });
-      const what = `${JSON.stringify(settings)}: ${JSON.stringify(res.body)}`;
-      assert.equal(res.status, 400, what);
-      assert.equal(res.body.code, 'FOYER_INVALID_SETTINGS', what);
-      assert.deepEqual(
-        res.body.problems.map((p: { path: string }) => p.path),
-        [path],
-        what,
-      );
-      assert.match(res.body.problems[0].message, message, what);
-      assert.ok(res.body.message.startsWith(`${path}: `), what);
+      await assertSettingRefused(foyer, APP, settings, path, message);
     }
 
     const all = await foyer.api('POST', '/api/installs', {

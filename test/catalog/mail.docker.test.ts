@@ -13,7 +13,12 @@ import { connect as connectTls } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { instanceId } from '../../server/paths.js';
-import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
+import {
+  type AppDaemon,
+  assertSettingRefused,
+  freePort,
+  startAppDaemon,
+} from '../support/app-daemon.js';
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
@@ -449,17 +454,7 @@ describe('mail app', () => {
     ];
     for (const [values, path, message] of cases) {
       const body = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-      const res = await foyer.api('POST', '/api/installs', { app: APP, settings: body });
-      const what = `${JSON.stringify(body)}: ${JSON.stringify(res.body)}`;
-      assert.equal(res.status, 400, what);
-      assert.equal(res.body.code, 'FOYER_INVALID_SETTINGS', what);
-      assert.deepEqual(
-        res.body.problems.map((p: { path: string }) => p.path),
-        [path],
-        what,
-      );
-      assert.match(res.body.problems[0].message, message, what);
-      assert.ok(res.body.message.startsWith(`${path}: `), what);
+      await assertSettingRefused(foyer, APP, body, path, message);
     }
 
     const all = await foyer.api('POST', '/api/installs', {

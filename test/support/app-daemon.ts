@@ -3,7 +3,6 @@
 // restart and uninstall through it, then talk to the services with real protocol clients.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,16 +64,30 @@ export interface AppDaemon {
   close(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1, for a setting that publishes a service's port. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+export { freePort } from './ports.js';
+
+/**
+ * Asserts that installing `app` with `settings` is refused with 400 FOYER_INVALID_SETTINGS and
+ * exactly one problem, at `path`, whose message matches `message`.
+ */
+export async function assertSettingRefused(
+  foyer: AppDaemon,
+  app: string,
+  settings: Record<string, unknown>,
+  path: string,
+  message: RegExp,
+): Promise<void> {
+  const res = await foyer.api('POST', '/api/installs', { app, settings });
+  const what = `${JSON.stringify(settings)}: ${JSON.stringify(res.body)}`;
+  assert.equal(res.status, 400, what);
+  assert.equal(res.body.code, 'FOYER_INVALID_SETTINGS', what);
+  assert.deepEqual(
+    res.body.problems.map((p: { path: string }) => p.path),
+    [path],
+    what,
+  );
+  assert.match(res.body.problems[0].message, message, what);
+  assert.ok(res.body.message.startsWith(`${path}: `), what);
 }
 
 /** Starts a daemon with a fresh data dir, completes first-run setup and logs the admin in. */

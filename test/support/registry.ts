@@ -2,27 +2,16 @@
 // temp folder, no auth, on 127.0.0.1 (which Docker treats as an insecure registry by default).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { ensureHostTools } from './host-tools.js';
+import { freePort } from './ports.js';
 
 export interface TestRegistry {
   /** `127.0.0.1:<port>`, the prefix of image references in this registry. */
   address: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Starts a registry for this test file, stopped by an after() hook. */
