@@ -14,7 +14,11 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-/** Starts a registry for this test file, stopped by an after() hook. */
+/**
+ * Starts a registry, stopped by an after() hook of the current test or file: call it at the top
+ * of a file or inside a test, not inside a before() hook (there it was found stopped before the
+ * file's tests ran).
+ */
 export async function startRegistry(): Promise<TestRegistry> {
   await ensureHostTools();
   const dir = mkdtempSync(join(tmpdir(), 'foyer-registry-'));

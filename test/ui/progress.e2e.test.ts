@@ -12,19 +12,20 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry } from '../support/registry.js';
 import { startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 const engine = await useTestEngine();
+// Started at the top of the file: its helper registers the after() hook that stops it. Started
+// inside before(), the registry was found stopped before the tests ran (in a tier run).
+const registry = await startRegistry();
 let daemon: UiDaemon;
-let registry: TestRegistry;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
 before(async () => {
-  registry = await startRegistry();
   // An image with one layer of 24 MB of random bytes (it does not compress), in the registry
   // only: the install must pull it.
   const dir = mkdtempSync(join(tmpdir(), 'foyer-pull-'));
@@ -60,7 +61,6 @@ after(async () => {
   await browser?.close();
   await daemon?.stop();
   await daemon?.removeObjects();
-  await registry?.stop();
 });
 
 /**
