@@ -70,11 +70,11 @@ export function cgroupMemory(pid: number): CgroupMemory {
   const v1 = entries.find((e) => e.controllers.includes('memory'));
   if (v1) {
     const mount = findMount((type, options) => type === 'cgroup' && options.includes('memory'));
-    if (mount) return readV1(folder(mount, v1.path));
+    if (mount) return read(folder(mount, v1.path), 1);
   }
   const v2 = entries.find((e) => e.controllers.length === 1 && e.controllers[0] === '');
   const mount = findMount((type) => type === 'cgroup2');
-  if (v2 && mount) return readV2(folder(mount, v2.path));
+  if (v2 && mount) return read(folder(mount, v2.path), 2);
   throw new Error(`no memory cgroup found for process ${pid} (${lines.join('; ')})`);
 }
 
@@ -123,32 +123,36 @@ function readNumber(path: string): number {
   return Number(readFileSync(path, 'utf8').trim());
 }
 
-function readV1(dir: string): CgroupMemory {
-  const stat = readStat(dir);
-  const current = readNumber(join(dir, 'memory.usage_in_bytes'));
-  const inactiveFile = stat.get('total_inactive_file') ?? 0;
-  return {
-    path: dir,
-    version: 1,
-    current,
-    anon: stat.get('total_rss') ?? 0,
-    file: stat.get('total_cache') ?? 0,
-    resident: (stat.get('total_rss') ?? 0) + (stat.get('total_mapped_file') ?? 0),
-    workingSet: Math.max(0, current - inactiveFile),
-  };
-}
+/** The files and memory.stat keys each cgroup version names the same figures by. */
+const NAMES = {
+  1: {
+    current: 'memory.usage_in_bytes',
+    anon: 'total_rss',
+    file: 'total_cache',
+    mapped: 'total_mapped_file',
+    inactiveFile: 'total_inactive_file',
+  },
+  2: {
+    current: 'memory.current',
+    anon: 'anon',
+    file: 'file',
+    mapped: 'file_mapped',
+    inactiveFile: 'inactive_file',
+  },
+} as const;
 
-function readV2(dir: string): CgroupMemory {
+function read(dir: string, version: 1 | 2): CgroupMemory {
+  const names = NAMES[version];
   const stat = readStat(dir);
-  const current = readNumber(join(dir, 'memory.current'));
-  const inactiveFile = stat.get('inactive_file') ?? 0;
+  const current = readNumber(join(dir, names.current));
+  const anon = stat.get(names.anon) ?? 0;
   return {
     path: dir,
-    version: 2,
+    version,
     current,
-    anon: stat.get('anon') ?? 0,
-    file: stat.get('file') ?? 0,
-    resident: (stat.get('anon') ?? 0) + (stat.get('file_mapped') ?? 0),
-    workingSet: Math.max(0, current - inactiveFile),
+    anon,
+    file: stat.get(names.file) ?? 0,
+    resident: anon + (stat.get(names.mapped) ?? 0),
+    workingSet: Math.max(0, current - (stat.get(names.inactiveFile) ?? 0)),
   };
 }
