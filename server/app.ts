@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import authPlugin from './auth/plugin.js';
 import authRoutes from './auth/routes.js';
+import type { PinnedDefinitions } from './catalog/pins.js';
 import type { Catalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { EventHub } from './events.js';
@@ -37,6 +38,8 @@ export interface FoyerServices {
   docker: DockerAdapter;
   reconciler: Reconciler;
   catalog: Catalog;
+  /** The pinned app definitions installs render from (issue 17). */
+  pins: PinnedDefinitions;
   hub: EventHub;
   jobs: JobRunner;
   audit: AuditLog;

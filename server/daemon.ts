@@ -5,10 +5,14 @@
  * or as a real child process. Nothing here decides anything: it only
  * connects the pieces and narrows the store to what the reconciler reads.
  */
+
+import { existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ComposeError } from '../compose/index.js';
 import type { FoyerServices } from './app.js';
 import { readAppFolder } from './catalog/catalog.js';
+import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import { EventHub } from './events.js';
@@ -50,8 +54,21 @@ export function defaultCatalogDirs(env = process.env): string[] {
   return [root, ...extra];
 }
 
-/** What the reconciler reads of a catalogue entry: its Compose file and declared permissions. */
+/** The folder an unpinned install renders from: none, so rendering says why and touches nothing. */
+const UNPINNED = '/nonexistent/foyer-unpinned-definition';
+
+/** What the reconciler reads of a pinned app folder: its Compose file and declared permissions. */
 export function appSource(appDir: string): AppSource {
+  if (appDir === UNPINNED || !existsSync(appDir)) {
+    throw new ComposeError([
+      {
+        path: 'definition',
+        message:
+          'this install has no pinned app definition (its catalogue folder could not be read ' +
+          'when it was pinned); update it from the catalogue to pin one',
+      },
+    ]);
+  }
   const app = readAppFolder(appDir);
   return {
     composePath: app.composePath,
@@ -60,10 +77,14 @@ export function appSource(appDir: string): AppSource {
   };
 }
 
-/** The store's installs, as the reconciler reads them (secrets included, never leaving the daemon). */
-export function installSource(store: Store): InstallSource {
+/**
+ * The store's installs, as the reconciler reads them (secrets included, never leaving the
+ * daemon). `appDir` is the install's pinned copy, never the catalogue folder (issue 17).
+ */
+export function installSource(store: Store, pins: PinnedDefinitions): InstallSource {
   const withSecrets = (install: ReturnType<Store['installs']['list']>[number]): InstallRecord => ({
     ...install,
+    appDir: install.definition ? pins.dir(install.definition) : UNPINNED,
     secrets: store.installs.secrets(install.id),
   });
   return {
@@ -87,9 +108,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const catalog = createCatalog(options.catalogDirs ?? defaultCatalogDirs());
   for (const problem of catalog.problems())
     options.log.warn({ problem }, 'catalogue entry skipped');
+  const audit = auditLog(store.db);
+  const pins = new PinnedDefinitions(options.dataDir);
+  // Before the reconciler renders anything: installs made before pins existed keep what they run.
+  pinUnpinnedInstalls({ store, pins, audit, log: options.log });
   const reconciler = new Reconciler({
     docker: adapter,
-    installs: installSource(store),
+    installs: installSource(store, pins),
     loadApp: appSource,
     render: { dataDir: options.dataDir, instance: instanceId(options.dataDir) },
     log: options.log,
@@ -106,9 +131,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     docker: adapter,
     reconciler,
     catalog,
+    pins,
     hub,
     jobs,
-    audit: auditLog(store.db),
+    audit,
     close: async () => {
       reconciler.stop();
       store.close();

@@ -1,15 +1,20 @@
 /**
  * The catalogue as the daemon serves it: every app of the configured folders
  * (Foyer's own `catalog/` first, then `FOYER_CATALOG` folders), read once at
- * start and on `reload()`. Broken apps are reported, never fatal.
+ * start and on `reload()`. Broken apps are reported, never fatal. Reading or
+ * reloading the catalogue never changes an install: installs render from
+ * their pinned copies (issue 17); the catalogue only offers updates.
  */
 import type { Problem } from '../../compose/index.js';
 import { type CatalogEntry, listCatalog } from './catalog.js';
+import { hashFolder } from './definitions.js';
 
 export interface Catalog {
   list(): CatalogEntry[];
   get(id: string): CatalogEntry | undefined;
   problems(): Problem[];
+  /** The content hash pinning the app's folder would give now (what an update would pin). */
+  definitionHash(id: string): string | undefined;
   reload(): void;
 }
 
@@ -17,16 +22,32 @@ export interface Catalog {
 export function createCatalog(dirs: string[]): Catalog {
   let apps = new Map<string, CatalogEntry>();
   let problems: Problem[] = [];
+  let hashes = new Map<string, string>();
   const reload = () => {
     const result = listCatalog(dirs);
     apps = new Map(result.apps.map((a) => [a.manifest.id, a]));
     problems = result.problems;
+    hashes = new Map();
   };
   reload();
   return {
     list: () => [...apps.values()],
     get: (id) => apps.get(id),
     problems: () => problems,
+    definitionHash(id) {
+      const entry = apps.get(id);
+      if (!entry) return undefined;
+      let hash = hashes.get(id);
+      if (hash === undefined) {
+        try {
+          hash = hashFolder(entry.dir);
+        } catch {
+          return undefined;
+        }
+        hashes.set(id, hash);
+      }
+      return hash;
+    },
     reload,
   };
 }

@@ -19,8 +19,17 @@ export type Desired = 'running' | 'stopped' | 'absent';
 export interface Install {
   id: string;
   appId: string;
-  /** Absolute folder of the catalogue entry it was installed from. */
+  /** Absolute folder of the catalogue entry it was installed or last updated from. */
   appDir: string;
+  /**
+   * Content hash of the pinned copy of that folder, which is all rendering reads (issue 17);
+   * null only for an install made before pinning, until the daemon's next start pins it.
+   */
+  definition: string | null;
+  /** The app's version in the pinned definition. */
+  appVersion: string | null;
+  /** The definition pinned before the last update: what a rollback goes back to. */
+  previousDefinition: string | null;
   settings: Record<string, string>;
   acceptedPermissions: string[];
   desired: Desired;
@@ -37,6 +46,8 @@ export interface NewInstall {
   id: string;
   appId: string;
   appDir: string;
+  definition?: string;
+  appVersion?: string;
   settings?: Record<string, string>;
   secrets?: Record<string, string>;
   acceptedPermissions?: string[];
@@ -47,6 +58,9 @@ export interface NewInstall {
 /** Fields `update` may change; absent ones keep their value. */
 export interface InstallPatch {
   appDir?: string;
+  /** A new pin; the one it replaces becomes `previousDefinition`. */
+  definition?: string;
+  appVersion?: string;
   settings?: Record<string, string>;
   secrets?: Record<string, string>;
   acceptedPermissions?: string[];
@@ -74,6 +88,9 @@ interface InstallRow {
   id: string;
   app_id: string;
   app_dir: string;
+  definition: string | null;
+  app_version: string | null;
+  previous_definition: string | null;
   settings: string;
   accepted_permissions: string;
   desired: Desired;
@@ -84,7 +101,7 @@ interface InstallRow {
 }
 
 const COLUMNS =
-  'id, app_id, app_dir, settings, accepted_permissions, desired, purge, generation, created_at, updated_at';
+  'id, app_id, app_dir, definition, app_version, previous_definition, settings, accepted_permissions, desired, purge, generation, created_at, updated_at';
 
 /** The installs repository over an open, migrated database. */
 export function installRepository(db: Database.Database, now: () => Date): InstallRepository {
@@ -96,12 +113,14 @@ export function installRepository(db: Database.Database, now: () => Date): Insta
     'SELECT secrets FROM installs WHERE id = ?',
   );
   const insert = db.prepare(
-    `INSERT INTO installs (id, app_id, app_dir, settings, secrets, accepted_permissions, desired,
-       purge, generation, created_at, updated_at)
-     VALUES (@id, @appId, @appDir, @settings, @secrets, @accepted, @desired, 0, 1, @now, @now)`,
+    `INSERT INTO installs (id, app_id, app_dir, definition, app_version, settings, secrets,
+       accepted_permissions, desired, purge, generation, created_at, updated_at)
+     VALUES (@id, @appId, @appDir, @definition, @appVersion, @settings, @secrets, @accepted,
+       @desired, 0, 1, @now, @now)`,
   );
   const updateFields = db.prepare(
-    `UPDATE installs SET app_dir = @appDir, settings = @settings, secrets = @secrets,
+    `UPDATE installs SET app_dir = @appDir, definition = @definition, app_version = @appVersion,
+       previous_definition = @previousDefinition, settings = @settings, secrets = @secrets,
        accepted_permissions = @accepted, generation = generation + 1, updated_at = @now
      WHERE id = @id`,
   );
@@ -137,6 +156,8 @@ export function installRepository(db: Database.Database, now: () => Date): Insta
           id: install.id,
           appId: install.appId,
           appDir: install.appDir,
+          definition: install.definition ?? null,
+          appVersion: install.appVersion ?? null,
           settings: JSON.stringify(install.settings ?? {}),
           secrets: JSON.stringify(install.secrets ?? {}),
           accepted: JSON.stringify(install.acceptedPermissions ?? []),
@@ -155,9 +176,13 @@ export function installRepository(db: Database.Database, now: () => Date): Insta
     update: db.transaction((id: string, patch: InstallPatch): Install => {
       checkPatch(patch);
       const current = mustGet(id);
+      const repinned = patch.definition !== undefined && patch.definition !== current.definition;
       updateFields.run({
         id,
         appDir: patch.appDir ?? current.appDir,
+        definition: patch.definition ?? current.definition,
+        appVersion: patch.appVersion ?? current.appVersion,
+        previousDefinition: repinned ? current.definition : current.previousDefinition,
         settings: JSON.stringify(patch.settings ?? current.settings),
         secrets: JSON.stringify(patch.secrets ?? secrets(id)),
         accepted: JSON.stringify(patch.acceptedPermissions ?? current.acceptedPermissions),
@@ -184,6 +209,9 @@ function fromRow(row: InstallRow): Install {
     id: row.id,
     appId: row.app_id,
     appDir: row.app_dir,
+    definition: row.definition,
+    appVersion: row.app_version,
+    previousDefinition: row.previous_definition,
     settings: JSON.parse(row.settings) as Record<string, string>,
     acceptedPermissions: JSON.parse(row.accepted_permissions) as string[],
     desired: row.desired,
@@ -222,6 +250,9 @@ function checkNew(install: NewInstall): void {
 function checkPatch(patch: InstallPatch): void {
   if (patch.appDir !== undefined && !isAbsolute(patch.appDir)) {
     invalid(`appDir "${patch.appDir}" must be an absolute path`);
+  }
+  if (patch.definition !== undefined && !/^[0-9a-f]{64}$/.test(patch.definition)) {
+    invalid(`definition "${patch.definition}" must be a SHA-256 in hex`);
   }
   checkStrings('settings', patch.settings);
   checkStrings('secrets', patch.secrets);

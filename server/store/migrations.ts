@@ -91,11 +91,22 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_at ON audit_log(at);
 `;
 
+// Pinned definitions (issue 17): the content hash of the copy of the app folder an install runs.
+// Installs made before this are pinned by the daemon at its first start (files cannot be copied
+// from SQL), so `definition` is NULL until then.
+const PINNED_DEFINITIONS = `
+ALTER TABLE installs ADD COLUMN definition TEXT
+  CHECK (definition IS NULL OR (length(definition) = 64 AND definition NOT GLOB '*[^0-9a-f]*'));
+ALTER TABLE installs ADD COLUMN app_version TEXT;
+ALTER TABLE installs ADD COLUMN previous_definition TEXT;
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
   { version: 2, name: 'accounts', up: ACCOUNTS },
   { version: 3, name: 'jobs and audit log', up: JOBS_AND_AUDIT },
+  { version: 4, name: 'pinned definitions', up: PINNED_DEFINITIONS },
 ];
 
 const LEDGER = `

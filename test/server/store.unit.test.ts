@@ -142,6 +142,9 @@ describe('installs', () => {
     });
     assert.deepEqual(install, {
       ...app,
+      definition: null,
+      appVersion: null,
+      previousDefinition: null,
       settings: { DOMAIN: 'cal.example.org' },
       acceptedPermissions: ['bind:/srv/media'],
       desired: 'running',
@@ -153,6 +156,28 @@ describe('installs', () => {
     assert.deepEqual(store.installs.get('radicale'), install);
     assert.equal('secrets' in install, false, 'secrets never ride on an install');
     assert.deepEqual(store.installs.secrets('radicale'), { ADMIN_PASSWORD: 's3cret' });
+  });
+
+  test('a pinned definition moves on update and the old one becomes the previous (issue 17)', (t) => {
+    const store = freshStore(t);
+    const v1 = 'a'.repeat(64);
+    const v2 = 'b'.repeat(64);
+    const created = store.installs.create({ ...app, definition: v1, appVersion: '1.0' });
+    assert.equal(created.definition, v1);
+    assert.equal(created.appVersion, '1.0');
+    assert.equal(created.previousDefinition, null);
+    // A change that does not move the pin keeps the previous one as it was.
+    store.installs.update('radicale', { settings: { DOMAIN: 'x.example.org' } });
+    assert.equal(store.installs.get('radicale')?.previousDefinition, null);
+    const moved = store.installs.update('radicale', { definition: v2, appVersion: '2.0' });
+    assert.deepEqual(
+      [moved.definition, moved.appVersion, moved.previousDefinition],
+      [v2, '2.0', v1],
+    );
+    assert.throws(
+      () => store.installs.update('radicale', { definition: 'not-a-hash' }),
+      assertStoreError('INSTALL_INVALID'),
+    );
   });
 
   test('create refuses an existing id and a bad id', (t) => {

@@ -5,6 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readAppFolder } from '../../server/catalog/catalog.js';
+import { pinFolder } from '../../server/catalog/definitions.js';
+import { PinnedDefinitions } from '../../server/catalog/pins.js';
 import { appSource, installSource } from '../../server/daemon.js';
 import { countingAdapter } from '../../server/docker/counting-adapter.js';
 import { connectDocker } from '../../server/docker/dockerode-adapter.js';
@@ -26,10 +29,15 @@ export function addInstall(
   settings: Record<string, string> = {},
   acceptedPermissions: string[] = [],
 ) {
+  const appDir = join(TEST_CATALOG, app);
+  // Pinned as the API pins (issue 17): the store's data dir holds the copy rendering reads.
+  const definition = pinFolder(dirname(store.path), appDir);
   return store.installs.create({
     id,
     appId: app,
-    appDir: join(TEST_CATALOG, app),
+    appDir,
+    definition,
+    appVersion: readAppFolder(appDir).manifest.version,
     settings,
     acceptedPermissions,
   });
@@ -53,7 +61,7 @@ export async function startTestFoyer(
   const counts = countingAdapter(await connectDocker(engine.host));
   const reconciler = new Reconciler({
     docker: counts.adapter,
-    installs: installSource(store),
+    installs: installSource(store, new PinnedDefinitions(dataDir)),
     loadApp: appSource,
     render: { dataDir, instance: instanceId(dataDir) },
     log: process.env.FOYER_TEST_LOG ? console_log : quiet,
