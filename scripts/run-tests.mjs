@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs test tiers in ONE `node --test` process so a run ends with one summary:
-//   node scripts/run-tests.mjs <unit|docker|e2e|all>… [-- <extra node --test options>]
+//   node scripts/run-tests.mjs <unit|docker|e2e|all|path/to/file.test.ts>… [-- <extra node --test options>]
 // Tiers are chosen by file name, test/**/*.<tier>.test.ts. For the docker and e2e tiers it first
 // starts one private Docker engine (unless FOYER_TEST_DOCKER_HOST names one), builds the test
 // images, passes the engine on in FOYER_TEST_DOCKER_HOST, and stops it whatever happens.
@@ -18,14 +18,22 @@ const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
 const names = dash === -1 ? argv : argv.slice(0, dash);
 const extra = dash === -1 ? [] : argv.slice(dash + 1);
-const tiers = [...new Set(names.flatMap((t) => (t === 'all' ? TIERS : [t])))];
+// A name ending in .test.ts is one file to run on its own (its tier from its name).
+const picked = names.filter((n) => n.endsWith('.test.ts')).map((n) => join(root, n));
+const tierNames = names.filter((n) => !n.endsWith('.test.ts'));
+const tiers = [...new Set(tierNames.flatMap((t) => (t === 'all' ? TIERS : [t])))];
 const unknown = tiers.filter((t) => !TIERS.includes(t));
-if (tiers.length === 0 || unknown.length > 0) {
+if ((tiers.length === 0 && picked.length === 0) || unknown.length > 0) {
   fail(`usage: run-tests.mjs <${TIERS.join('|')}|all>… [-- node-test-options]`, 2);
 }
 
 const all = listFiles(join(root, 'test'));
-const files = all.filter((f) => tiers.some((t) => f.endsWith(`.${t}.test.ts`)));
+const files = [
+  ...all.filter((f) => tiers.some((t) => f.endsWith(`.${t}.test.ts`))),
+  ...picked.filter((f) => all.includes(f)),
+];
+if (picked.some((f) => !all.includes(f)))
+  fail(`no such test file: ${picked.find((f) => !all.includes(f))}`, 2);
 if (files.length === 0) fail(`no test files for ${tiers.join(', ')} under test/`, 1);
 const needsEngine = files.some((f) => ENGINE_TIERS.some((t) => f.endsWith(`.${t}.test.ts`)));
 

@@ -9,6 +9,7 @@ export const Errors = {
   BadRequest: createError<[string]>('FOYER_BAD_REQUEST', '%s', 400),
   InvalidSettings: createError<[string]>('FOYER_INVALID_SETTINGS', '%s', 400),
   InvalidId: createError<[string]>('FOYER_INVALID_ID', '%s', 400),
+  InvalidDefinition: createError<[string]>('FOYER_INVALID_DEFINITION', '%s', 400),
   PermissionsNotAccepted: createError<[string]>('FOYER_PERMISSIONS_NOT_ACCEPTED', '%s', 400),
   Unauthenticated: createError('FOYER_UNAUTHENTICATED', 'sign in first', 401),
   BadCredentials: createError('FOYER_BAD_CREDENTIALS', 'wrong username, password or code', 401),

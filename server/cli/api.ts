@@ -5,10 +5,17 @@
  * apps route keeps its schema private.
  */
 import type { Static } from '@sinclair/typebox';
-import type { InstallReply, JobReply, ServiceStatusReply, StatusReply } from '../routes/schemas.js';
+import type {
+  InstallReply,
+  JobReply,
+  ServiceStatusReply,
+  StatusReply,
+  UpdatePreview,
+} from '../routes/schemas.js';
 
 export type Install = Static<typeof InstallReply>;
 export type Job = Static<typeof JobReply>;
+export type UpdatePreviewReply = Static<typeof UpdatePreview>;
 export type InstallStatus = Static<typeof StatusReply>;
 export type ServiceStatus = Static<typeof ServiceStatusReply>;
 

@@ -5,7 +5,7 @@
  * printed and the daemon carries on alone.
  */
 import { parseArgs } from 'node:util';
-import { type AppSummary, type JobAccepted, seg } from './api.js';
+import { type AppSummary, type JobAccepted, seg, type UpdatePreviewReply } from './api.js';
 import { ApiError, DaemonClient } from './client.js';
 import { EXIT, err, FailedError, json, out, plain, UsageError } from './output.js';
 import { canAsk, confirm } from './prompt.js';
@@ -137,10 +137,9 @@ const ACTION_TITLES = {
   start: 'Starting',
   stop: 'Stopping',
   restart: 'Restarting',
-  update: 'Updating',
 } as const;
 
-/** `foyer start|stop|restart|update <install> [--wait] [--json]` */
+/** `foyer start|stop|restart <install> [--wait] [--json]` */
 export function action(verb: keyof typeof ACTION_TITLES) {
   return async (args: string[]): Promise<number> => {
     const { values, positionals } = parseArgs({
@@ -177,4 +176,66 @@ export async function uninstall(args: string[]): Promise<number> {
   const query = values.purge ? '?purge=true' : '';
   const send = () => client.json<JobAccepted>('DELETE', `/api/installs/${seg(id)}${query}`);
   return change(client, `Uninstalling ${id}`, send, values);
+}
+
+/** What an update changes, for a person (issue 17). */
+export function updateSummary(preview: UpdatePreviewReply): string {
+  const changes = preview.changes;
+  if (!changes) {
+    const why =
+      preview.catalog === 'removed'
+        ? 'the catalogue no longer has this app; it keeps running from its pinned copy'
+        : `the catalogue offers nothing newer than ${preview.version ?? 'what runs'}`;
+    return `${why}: the update refreshes its images (a new pull, or a rebuild)\n`;
+  }
+  const lines = [`${preview.install}: ${changes.from ?? '?'} → ${changes.to ?? '?'}`];
+  for (const image of changes.images)
+    lines.push(`  ${image.service}: ${image.from ?? '(new service)'} → ${image.to ?? '(removed)'}`);
+  for (const p of changes.permissions.added)
+    lines.push(`  asks anew: ${plain(p.description)} (${plain(p.permission)})`);
+  for (const p of changes.permissions.removed) lines.push(`  no longer needs: ${plain(p)}`);
+  if (changes.settings.added.length > 0)
+    lines.push(`  new settings: ${changes.settings.added.join(', ')}`);
+  if (changes.settings.removed.length > 0)
+    lines.push(`  settings dropped: ${changes.settings.removed.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `foyer update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]`:
+ * the only way an install moves to the catalogue's definition; says what changes first, and
+ * asks for the permissions the new version asks anew.
+ */
+export async function update(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...CHANGE_OPTIONS,
+      set: { type: 'string', multiple: true },
+      'accept-permissions': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    },
+    allowPositionals: true,
+  });
+  const id = onePositional(positionals, 'the install (see: foyer status)');
+  const settings = parseSettings(values.set ?? []);
+  const client = new DaemonClient();
+  const preview = await client.get<UpdatePreviewReply>(`/api/installs/${seg(id)}/update`);
+  // With --json, stdout carries only the JSON document.
+  (values.json ? err : out)(updateSummary(preview));
+  const asked = preview.changes?.permissions.added ?? [];
+  if (asked.length > 0 && !values['accept-permissions'] && !values.yes) {
+    if (!canAsk())
+      throw new FailedError(
+        'Not updated: the new version asks for more access; run again with --accept-permissions.',
+      );
+    if (!(await confirm('Accept these permissions and update?')))
+      throw new FailedError(`not updated: ${id} was left as it is`);
+  }
+  const body = {
+    ...(asked.length > 0 ? { acceptPermissions: asked.map((p) => p.permission) } : {}),
+    ...(Object.keys(settings).length > 0 ? { settings } : {}),
+  };
+  const send = () => client.json<JobAccepted>('POST', `/api/installs/${seg(id)}/update`, body);
+  return change(client, `Updating ${id}`, send, values);
 }

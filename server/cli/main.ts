@@ -36,8 +36,8 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     load: async () => (await import('./installs.js')).action('restart'),
   },
   update: {
-    usage: 'update <install> [--wait] [--json]',
-    load: async () => (await import('./installs.js')).action('update'),
+    usage: 'update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]',
+    load: async () => (await import('./installs.js')).update,
   },
   set: {
     usage: 'set <install> KEY=VALUE… [--wait] [--json]',
@@ -61,7 +61,8 @@ const USAGE = `usage: foyer <command>
   install <app>                  install an app
       [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait] [--json]
   status [<install>] [--json]    every install's state, or one install and its services
-  start|stop|restart|update <install> [--wait] [--json]
+  start|stop|restart <install> [--wait] [--json]
+  update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]
   set <install> KEY=VALUE…       change an install's settings [--wait] [--json]
   uninstall <install>            remove an install; --purge also deletes its data
       [--purge] [--yes] [--wait] [--json]

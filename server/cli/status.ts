@@ -33,10 +33,20 @@ function installsTable(installs: Install[]): string {
   const rows = installs.map((install) => [
     install.id,
     install.app,
+    install.version ?? '',
+    catalogNote(install),
     install.status?.state ?? UNKNOWN,
     install.status?.reason ?? '',
   ]);
-  return table(['INSTALL', 'APP', 'STATE', 'REASON'], rows);
+  return table(['INSTALL', 'APP', 'VERSION', 'CATALOGUE', 'STATE', 'REASON'], rows);
+}
+
+/** What the catalogue offers for the install's app, in a few words (issue 17). */
+function catalogNote(install: Install): string {
+  if (install.available !== undefined) return `update: ${install.available}`;
+  if (install.catalog === 'removed') return 'no longer listed';
+  if (install.catalog === 'invalid') return 'broken in catalogue';
+  return 'up to date';
 }
 
 /** One install: its state, what it should be, its settings and a table of its services. */
@@ -44,10 +54,16 @@ function installText(install: Install): string {
   const fields: [string, string][] = [
     ['install', install.id],
     ['app', install.app],
+    ['version', install.version ?? 'not pinned'],
+    ['catalogue', catalogNote(install)],
     ['state', install.status?.state ?? UNKNOWN],
     ['desired', install.desired],
   ];
   if (install.status?.reason) fields.push(['reason', install.status.reason]);
+  for (const problem of install.catalogProblems ?? [])
+    fields.push(['problem', `${problem.path}: ${problem.message}`]);
+  if (install.available !== undefined)
+    fields.push(['update', `foyer update ${install.id} moves it to ${install.available}`]);
   const settings = Object.entries(install.settings);
   if (settings.length > 0)
     fields.push(['settings', settings.map(([k, v]) => `${k}=${v}`).join(' ')]);

@@ -1,26 +1,27 @@
 /**
  * Installs: create (settings checked, permissions accepted exactly, the app
- * rendered once before anything is stored), read, reconfigure, start, stop,
- * restart, update, uninstall. Each change writes the desired state, records
+ * pinned and rendered once before anything is stored), read, reconfigure,
+ * start, stop, restart, update (updates.ts), uninstall. Each change writes the desired state, records
  * who did it, and returns a job that follows the reconciler; bad input gets a
  * path-qualified 4xx and changes nothing.
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ComposeError, formatProblem } from '../../compose/index.js';
-import type { CatalogEntry } from '../catalog/catalog.js';
 import { resolveSettings } from '../catalog/settings.js';
 import { Errors } from '../errors.js';
-import { type InstallRecord, renderProject } from '../reconcile/desired.js';
-import { normalisePermission } from '../security/permissions.js';
+import { describePermission } from '../security/permissions.js';
 import { INSTALL_ID_PATTERN, type Install } from '../store/index.js';
 import type { JobKind } from '../store/jobs.js';
-import { IdParams, InstallReply, JobReply } from './schemas.js';
-
-const SettingsBody = T.Record(
-  T.String({ maxLength: 64 }),
-  T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]),
-);
+import {
+  checkAccepted,
+  checkRenders,
+  invalidSettings,
+  pinApp,
+  withProblems,
+} from './install-checks.js';
+import { installView } from './install-view.js';
+import { IdParams, InstallReply, JobAccepted, SettingsBody } from './schemas.js';
+import { updateRoutes } from './updates.js';
 
 const CreateBody = T.Object(
   {
@@ -32,45 +33,11 @@ const CreateBody = T.Object(
   { additionalProperties: false },
 );
 
-const JobAccepted = T.Object({ install: InstallReply, job: JobReply });
-
-/** A problem list as a 400 the error handler passes through. */
-function invalid(
-  error: InstanceType<typeof Errors.InvalidSettings>,
-  problems: { path: string; message: string }[],
-) {
-  return Object.assign(error, { problems });
-}
-
-/** A 400 FOYER_INVALID_SETTINGS listing every problem, in the message and as `problems`. */
-function invalidSettings(problems: { path: string; message: string }[]) {
-  const message = problems.map(formatProblem).join('; ');
-  return invalid(new Errors.InvalidSettings(message), problems);
-}
-
 export default async function installsRoutes(app: FastifyInstance) {
-  const { store, catalog, reconciler, jobs, audit } = app.foyer;
+  const { store, catalog, pins, reconciler, jobs, audit } = app.foyer;
   const actorOf = (request: FastifyRequest) => request.actor?.username ?? 'unknown';
 
-  const reply = (install: Install) => {
-    const manifest = catalog.get(install.appId)?.manifest;
-    const hidden = new Set(
-      (manifest?.settings ?? []).filter((s) => s.type === 'password').map((s) => s.key),
-    );
-    return {
-      id: install.id,
-      app: install.appId,
-      settings: Object.fromEntries(
-        Object.entries(install.settings).filter(([k]) => !hidden.has(k)),
-      ),
-      acceptedPermissions: install.acceptedPermissions,
-      desired: install.desired,
-      web: manifest?.web ?? null,
-      status: reconciler.status(install.id) ?? null,
-      createdAt: install.createdAt,
-      updatedAt: install.updatedAt,
-    };
-  };
+  const reply = installView(app.foyer);
 
   const find = (id: string) => {
     const install = store.installs.get(id);
@@ -78,25 +45,26 @@ export default async function installsRoutes(app: FastifyInstance) {
     return install;
   };
 
-  /** Renders the app with these values, so a broken combination is refused before it is stored. */
-  const checkRenders = (entry: CatalogEntry, record: InstallRecord) => {
-    try {
-      renderProject(
-        record,
-        { ...entry, permissions: entry.manifest.permissions ?? [] },
-        { dataDir: app.foyer.dataDir },
+  /** The pinned definition an install renders from; one that cannot be read is a 409. */
+  const pinnedOf = (install: Install) => {
+    const folder = pins.of(install);
+    if (!folder)
+      throw new Errors.Conflict(
+        `"${install.id}" has no readable pinned definition; update it from the catalogue first`,
       );
-    } catch (error) {
-      if (!(error instanceof ComposeError)) throw error;
-      throw invalidSettings(error.problems);
-    }
+    return folder;
   };
 
-  const startJob = (kind: JobKind, install: Install, request: FastifyRequest) => {
+  const startJob = (
+    kind: JobKind,
+    install: Install,
+    request: FastifyRequest,
+    detail: Record<string, unknown> = {},
+  ) => {
     if (jobs.runningFor(install.id))
       throw new Errors.Conflict(`a job is already running for "${install.id}"`);
     const job = jobs.start(kind, install.id, actorOf(request), install.generation);
-    audit.record(actorOf(request), `install.${kind}`, install.id, { job: job.id });
+    audit.record(actorOf(request), `install.${kind}`, install.id, { job: job.id, ...detail });
     reconciler.enqueue(install.id);
     return { install: reply(store.installs.get(install.id) ?? install), job };
   };
@@ -140,39 +108,26 @@ export default async function installsRoutes(app: FastifyInstance) {
         settings?: Record<string, unknown>;
         acceptPermissions?: string[];
       };
-      const entry = catalog.get(body.app);
-      if (!entry) throw new Errors.AppNotFound(body.app);
+      const listed = catalog.get(body.app);
+      if (!listed) throw new Errors.AppNotFound(body.app);
+      // Everything below reads the pinned copy, so the install is checked against exactly what
+      // it will run, even if the catalogue folder changes meanwhile (issue 17).
+      const { hash, folder: entry } = pinApp(pins, listed.dir);
       const id = body.id ?? entry.manifest.id;
       if (!INSTALL_ID_PATTERN.test(id)) {
-        throw invalid(new Errors.InvalidId('id: use 1 to 40 lowercase letters, digits and "-"'), [
-          {
-            path: 'id',
-            message:
-              'use 1 to 40 lowercase letters, digits and "-", starting with a letter or digit',
-          },
-        ]);
-      }
-      if (store.installs.get(id)) throw new Errors.Conflict(`an install "${id}" exists already`);
-      const declared = (entry.manifest.permissions ?? []).map((p) => normalisePermission(p) ?? p);
-      const accepted = (body.acceptPermissions ?? []).map((p) => normalisePermission(p) ?? p);
-      const missing = declared.filter((p) => !accepted.includes(p));
-      const extra = accepted.filter((p) => !declared.includes(p));
-      if (missing.length > 0 || extra.length > 0) {
-        const problems = [
-          ...missing.map((p) => ({
-            path: 'acceptPermissions',
-            message: `the app needs "${p}"; accept it to install`,
-          })),
-          ...extra.map((p) => ({
-            path: 'acceptPermissions',
-            message: `the app does not ask for "${p}"`,
-          })),
-        ];
-        throw invalid(
-          new Errors.PermissionsNotAccepted(problems.map((p) => p.message).join('; ')),
-          problems,
+        throw withProblems(
+          new Errors.InvalidId('id: use 1 to 40 lowercase letters, digits and "-"'),
+          [
+            {
+              path: 'id',
+              message:
+                'use 1 to 40 lowercase letters, digits and "-", starting with a letter or digit',
+            },
+          ],
         );
       }
+      if (store.installs.get(id)) throw new Errors.Conflict(`an install "${id}" exists already`);
+      const accepted = checkAccepted(entry, body.acceptPermissions ?? [], 'install');
       const resolved = resolveSettings(entry.manifest, body.settings ?? {});
       if (resolved.problems.length > 0) {
         throw invalidSettings(resolved.problems);
@@ -180,12 +135,19 @@ export default async function installsRoutes(app: FastifyInstance) {
       const fields = {
         id,
         appId: entry.manifest.id,
-        appDir: entry.dir,
+        appDir: listed.dir,
+        definition: hash,
+        appVersion: entry.manifest.version,
         settings: resolved.settings,
         secrets: resolved.secrets,
         acceptedPermissions: accepted,
       };
-      checkRenders(entry, { ...fields, desired: 'running', purge: false, generation: 1 });
+      checkRenders(app.foyer.dataDir, entry, {
+        ...fields,
+        desired: 'running',
+        purge: false,
+        generation: 1,
+      });
       const install = store.installs.create(fields);
       return res.status(202).send(startJob('install', install, request));
     },
@@ -203,8 +165,8 @@ export default async function installsRoutes(app: FastifyInstance) {
     },
     async (request, res) => {
       const install = find((request.params as { id: string }).id);
-      const entry = catalog.get(install.appId);
-      if (!entry) throw new Errors.AppNotFound(install.appId);
+      // Settings are checked against the definition the install runs, not the catalogue's.
+      const entry = pinnedOf(install);
       const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
       const resolved = resolveSettings(
         entry.manifest,
@@ -214,7 +176,12 @@ export default async function installsRoutes(app: FastifyInstance) {
       if (resolved.problems.length > 0) {
         throw invalidSettings(resolved.problems);
       }
-      checkRenders(entry, { ...install, settings: resolved.settings, secrets: resolved.secrets });
+      checkRenders(app.foyer.dataDir, entry, {
+        ...install,
+        appDir: entry.dir,
+        settings: resolved.settings,
+        secrets: resolved.secrets,
+      });
       const updated = store.installs.update(install.id, {
         settings: resolved.settings,
         secrets: resolved.secrets,
@@ -223,10 +190,7 @@ export default async function installsRoutes(app: FastifyInstance) {
     },
   );
 
-  const action = (
-    verb: 'start' | 'stop' | 'restart' | 'update',
-    apply: (install: Install) => Install,
-  ) =>
+  const action = (verb: 'start' | 'stop' | 'restart', apply: (install: Install) => Install) =>
     app.post(
       `/api/installs/:id/${verb}`,
       {
@@ -243,16 +207,11 @@ export default async function installsRoutes(app: FastifyInstance) {
     );
   action('start', (i) => store.installs.setDesired(i.id, 'running'));
   action('stop', (i) => store.installs.setDesired(i.id, 'stopped'));
-  // A restart or update changes no setting, but bumps the generation so its job waits for a
-  // reconcile that saw the request, not one already under way.
+  // A restart changes no setting, but bumps the generation so its job waits for a reconcile
+  // that saw the request, not one already under way. Update is in updates.ts.
   action('restart', (i) => {
     const bumped = store.installs.update(i.id, {});
     reconciler.requestRestart(i.id);
-    return bumped;
-  });
-  action('update', (i) => {
-    const bumped = store.installs.update(i.id, {});
-    reconciler.requestUpdate(i.id);
     return bumped;
   });
 
@@ -273,4 +232,6 @@ export default async function installsRoutes(app: FastifyInstance) {
       return res.status(202).send(startJob('uninstall', updated, request));
     },
   );
+
+  updateRoutes(app, { find, startJob, describePermission });
 }

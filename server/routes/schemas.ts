@@ -52,9 +52,21 @@ export const JobReply = T.Object({
   finishedAt: T.Union([T.String(), T.Null()]),
 });
 
+export const Problems = T.Array(T.Object({ path: T.String(), message: T.String() }));
+
 export const InstallReply = T.Object({
   id: T.String(),
   app: T.String(),
+  /** The app's version in the install's pinned definition: what it runs (issue 17). */
+  version: T.Union([T.String(), T.Null()]),
+  /** The version the catalogue offers, present only when its definition differs from the pin. */
+  available: T.Optional(T.String()),
+  /**
+   * Where the app stands in the catalogue: `listed`; `removed` (the install keeps running from
+   * its pinned copy); `invalid` (its folder is broken: `catalogProblems` say how).
+   */
+  catalog: T.Union([T.Literal('listed'), T.Literal('removed'), T.Literal('invalid')]),
+  catalogProblems: T.Optional(Problems),
   /** Settings a person entered, without passwords; generated secrets are never here. */
   settings: T.Record(T.String(), T.String()),
   acceptedPermissions: T.Array(T.String()),
@@ -67,3 +79,39 @@ export const InstallReply = T.Object({
 });
 
 export const IdParams = T.Object({ id: T.String({ maxLength: 64 }) });
+
+export const JobAccepted = T.Object({ install: InstallReply, job: JobReply });
+
+/** Settings as a person sends them; the app's typed fields check each value. */
+export const SettingsBody = T.Record(
+  T.String({ maxLength: 64 }),
+  T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]),
+);
+
+/** What an update changes (issue 17). */
+export const UpdateChanges = T.Object({
+  from: T.Union([T.String(), T.Null()]),
+  to: T.Union([T.String(), T.Null()]),
+  images: T.Array(
+    T.Object({
+      service: T.String(),
+      from: T.Union([T.String(), T.Null()]),
+      to: T.Union([T.String(), T.Null()]),
+    }),
+  ),
+  permissions: T.Object({
+    added: T.Array(T.Object({ permission: T.String(), description: T.String() })),
+    removed: T.Array(T.String()),
+  }),
+  settings: T.Object({ added: T.Array(T.String()), removed: T.Array(T.String()) }),
+});
+
+/** `GET /api/installs/:id/update`. */
+export const UpdatePreview = T.Object({
+  install: T.String(),
+  version: T.Union([T.String(), T.Null()]),
+  catalog: T.Union([T.Literal('listed'), T.Literal('removed'), T.Literal('invalid')]),
+  problems: T.Optional(Problems),
+  /** What moving to the catalogue's definition changes; null when it offers nothing new. */
+  changes: T.Union([UpdateChanges, T.Null()]),
+});

@@ -60,6 +60,9 @@ const job = (state: string, extra: Record<string, unknown> = {}) => ({
 const install = {
   id: 'web',
   app: 'web',
+  version: '1.0.0-1',
+  available: '1.1.0-1',
+  catalog: 'listed',
   settings: { GREETING: 'hi' },
   acceptedPermissions: [],
   desired: 'running',
@@ -224,7 +227,10 @@ describe('foyer client verbs against a fake daemon', () => {
   test('status prints a table, and --json the daemon’s answer', async () => {
     const table = await foyer(['status'], env);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^INSTALL\s+APP\s+STATE\s+REASON\nweb\s+web\s+running\n$/);
+    assert.match(
+      table.stdout,
+      /^INSTALL\s+APP\s+VERSION\s+CATALOGUE\s+STATE\s+REASON\nweb\s+web\s+1\.0\.0-1\s+update: 1\.1\.0-1\s+running\n$/,
+    );
     const one = await foyer(['status', 'web', '--json'], env);
     assert.deepEqual(JSON.parse(one.stdout), install);
   });

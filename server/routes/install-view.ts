@@ -1,0 +1,40 @@
+/**
+ * What the API shows of an install: its settings without passwords, its web
+ * entry and hidden settings read from its pinned definition (never from the
+ * catalogue, which may have moved on), the version it runs and the one the
+ * catalogue offers (issue 17), and its status.
+ */
+import type { FoyerServices } from '../app.js';
+import { definitionStatus } from '../catalog/pins.js';
+import type { Install } from '../store/index.js';
+
+/** A function turning installs into API replies (`InstallReply`). */
+export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler'>) {
+  const { catalog, pins, reconciler } = services;
+  return (install: Install) => {
+    // An install not pinned yet (its folder was unreadable at migration) falls back to the
+    // catalogue's manifest for what it shows; it renders nothing until updated.
+    const manifest = (pins.of(install) ?? catalog.get(install.appId))?.manifest;
+    const hidden = new Set(
+      (manifest?.settings ?? []).filter((s) => s.type === 'password').map((s) => s.key),
+    );
+    const definition = definitionStatus(install, catalog);
+    return {
+      id: install.id,
+      app: install.appId,
+      version: definition.version,
+      ...(definition.available === undefined ? {} : { available: definition.available }),
+      catalog: definition.catalog,
+      ...(definition.problems ? { catalogProblems: definition.problems } : {}),
+      settings: Object.fromEntries(
+        Object.entries(install.settings).filter(([k]) => !hidden.has(k)),
+      ),
+      acceptedPermissions: install.acceptedPermissions,
+      desired: install.desired,
+      web: manifest?.web ?? null,
+      status: reconciler.status(install.id) ?? null,
+      createdAt: install.createdAt,
+      updatedAt: install.updatedAt,
+    };
+  };
+}

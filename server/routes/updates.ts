@@ -1,0 +1,226 @@
+/**
+ * Update (issue 17): the only way an install moves to another definition.
+ * `GET /api/installs/:id/update` says what an update would change (version,
+ * images, permissions asked anew, settings); `POST` pins the catalogue's
+ * current folder (after checking permissions, settings and a render against
+ * the copy) and asks the reconciler to pull or rebuild. When the catalogue
+ * offers nothing new, or has dropped the app, an update refreshes the pinned
+ * definition in place (a new pull, a rebuild without cache for Debian's
+ * security updates). A broken catalogue folder is refused with its problems
+ * and changes nothing.
+ */
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { imageReference } from '../../compose/index.js';
+import type { AppFolder } from '../catalog/catalog.js';
+import { definitionStatus } from '../catalog/pins.js';
+import { resolveSettings } from '../catalog/settings.js';
+import { type DefinitionFacts, diffDefinitions } from '../catalog/update-plan.js';
+import { Errors } from '../errors.js';
+import { hashBuildContext } from '../reconcile/build-hash.js';
+import { renderProject } from '../reconcile/desired.js';
+import type { Install } from '../store/index.js';
+import type { JobKind } from '../store/jobs.js';
+import {
+  checkRenders,
+  declaredPermissions,
+  invalidDefinition,
+  invalidSettings,
+  pinApp,
+  withProblems,
+} from './install-checks.js';
+import { IdParams, JobAccepted, SettingsBody, UpdatePreview } from './schemas.js';
+
+const UpdateBody = T.Object(
+  {
+    /** The permissions the new definition asks anew, accepted by the admin. */
+    acceptPermissions: T.Optional(T.Array(T.String({ maxLength: 512 }), { maxItems: 100 })),
+    /** Values for settings the new definition adds (or changes). */
+    settings: T.Optional(SettingsBody),
+  },
+  { additionalProperties: false },
+);
+
+export interface UpdateRouteContext {
+  find(id: string): Install;
+  startJob(
+    kind: JobKind,
+    install: Install,
+    request: FastifyRequest,
+    detail?: Record<string, unknown>,
+  ): unknown;
+  describePermission(permission: string): string;
+}
+
+export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
+  const { store, catalog, pins, reconciler, jobs, dataDir } = app.foyer;
+
+  /** Version, images, permissions and settings of a definition, rendered with these values. */
+  const facts = (
+    folder: AppFolder,
+    install: Install,
+    values: { settings: Record<string, string>; secrets: Record<string, string> },
+  ): DefinitionFacts => {
+    const declared = declaredPermissions(folder);
+    const project = renderProject(
+      { ...install, ...values, appDir: folder.dir, acceptedPermissions: declared },
+      { ...folder, permissions: declared },
+      { dataDir },
+    );
+    const images: Record<string, string> = {};
+    for (const service of Object.values(project.services)) {
+      images[service.name] = service.build
+        ? `built here from ${service.build.dockerfile} (${hashBuildContext(service.build).slice(0, 12)})`
+        : imageReference(project, service);
+    }
+    return {
+      version: folder.manifest.version,
+      images,
+      permissions: declared,
+      settings: (folder.manifest.settings ?? []).filter((s) => !s.secret).map((s) => s.key),
+    };
+  };
+
+  /** The catalogue's folder for this install's app when it differs from the pin. */
+  const offered = (install: Install) => {
+    const status = definitionStatus(install, catalog);
+    const entry = status.available !== undefined ? catalog.get(install.appId) : undefined;
+    return { status, entry };
+  };
+
+  app.get(
+    '/api/installs/:id/update',
+    {
+      schema: {
+        summary: 'What updating an install to the catalogue’s definition would change',
+        params: IdParams,
+        response: { 200: UpdatePreview },
+      },
+    },
+    async (request) => {
+      const install = ctx.find((request.params as { id: string }).id);
+      const { status, entry } = offered(install);
+      const base = {
+        install: install.id,
+        version: install.appVersion,
+        catalog: status.catalog,
+        ...(status.problems ? { problems: status.problems } : {}),
+      };
+      const current = pins.of(install);
+      if (!entry || !current) return { ...base, changes: null };
+      const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
+      const next = resolveSettings(entry.manifest, {}, previous);
+      let changes: ReturnType<typeof diffDefinitions>;
+      try {
+        changes = diffDefinitions(
+          facts(current, install, previous),
+          install.acceptedPermissions,
+          facts(entry, install, next),
+        );
+      } catch (error) {
+        const problems = (error as { problems?: { path: string; message: string }[] }).problems;
+        if (!problems) throw error;
+        return { ...base, catalog: 'invalid' as const, problems, changes: null };
+      }
+      return {
+        ...base,
+        changes: {
+          ...changes,
+          permissions: {
+            added: changes.permissions.added.map((p) => ({
+              permission: p,
+              description: ctx.describePermission(p),
+            })),
+            removed: changes.permissions.removed,
+          },
+        },
+      };
+    },
+  );
+
+  app.post(
+    '/api/installs/:id/update',
+    {
+      schema: {
+        summary: 'Update an install to the catalogue’s definition, or refresh it in place (a job)',
+        params: IdParams,
+        body: T.Optional(UpdateBody),
+        response: { 202: JobAccepted },
+      },
+    },
+    async (request: FastifyRequest, res: FastifyReply) => {
+      const install = ctx.find((request.params as { id: string }).id);
+      const body = (request.body ?? {}) as {
+        acceptPermissions?: string[];
+        settings?: Record<string, unknown>;
+      };
+      // Checked before anything is written: a refused request changes nothing (issue 11).
+      if (jobs.runningFor(install.id))
+        throw new Errors.Conflict(`a job is already running for "${install.id}"`);
+      const { status, entry } = offered(install);
+      if (status.catalog === 'invalid') throw invalidDefinition(status.problems ?? []);
+      if (!entry) {
+        if (!pins.of(install)) throw invalidDefinition(unpinnedProblem(install));
+        const bumped = store.installs.update(install.id, {});
+        reconciler.requestUpdate(install.id);
+        return res.status(202).send(
+          ctx.startJob('update', bumped, request, {
+            from: install.appVersion,
+            to: install.appVersion,
+            catalog: status.catalog,
+          }),
+        );
+      }
+      const { hash, folder } = pinApp(pins, entry.dir);
+      const declared = declaredPermissions(folder);
+      const accepting = body.acceptPermissions ?? [];
+      const asked = declared.filter((p) => !install.acceptedPermissions.includes(p));
+      const missing = asked.filter((p) => !accepting.includes(p));
+      if (missing.length > 0) {
+        const problems = missing.map((p) => ({
+          path: 'acceptPermissions',
+          message: `the new version needs "${p}"; accept it to update`,
+        }));
+        throw withProblems(
+          new Errors.PermissionsNotAccepted(problems.map((p) => p.message).join('; ')),
+          problems,
+        );
+      }
+      const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
+      const resolved = resolveSettings(folder.manifest, body.settings ?? {}, previous);
+      if (resolved.problems.length > 0) throw invalidSettings(resolved.problems);
+      checkRenders(dataDir, folder, {
+        ...install,
+        settings: resolved.settings,
+        secrets: resolved.secrets,
+        acceptedPermissions: declared,
+      });
+      const updated = store.installs.update(install.id, {
+        appDir: entry.dir,
+        definition: hash,
+        appVersion: folder.manifest.version,
+        settings: resolved.settings,
+        secrets: resolved.secrets,
+        acceptedPermissions: declared,
+      });
+      reconciler.requestUpdate(install.id);
+      return res.status(202).send(
+        ctx.startJob('update', updated, request, {
+          from: install.appVersion,
+          to: folder.manifest.version,
+          definition: hash,
+          permissionsAccepted: asked,
+        }),
+      );
+    },
+  );
+}
+
+function unpinnedProblem(install: Install) {
+  return [
+    {
+      path: install.appDir,
+      message: 'the app is not in the catalogue and this install has no pinned copy of it',
+    },
+  ];
+}
