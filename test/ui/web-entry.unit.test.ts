@@ -14,6 +14,8 @@ function install(ports: { container: number; host: number; ip: string }[]): Inst
   return {
     id: 'web',
     app: 'web',
+    version: '1.0',
+    catalog: 'listed',
     settings: {},
     acceptedPermissions: [],
     desired: 'running',

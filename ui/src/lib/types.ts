@@ -11,11 +11,14 @@ import type {
   JobReply,
   ServiceStatusReply,
   StatusReply,
+  UpdatePreview as UpdatePreviewSchema,
 } from '../../../server/routes/schemas.js';
 
 export type { AppSummary, ProgressEvent };
 export type Install = Static<typeof InstallReply>;
 export type Job = Static<typeof JobReply>;
+/** `GET /api/installs/:id/update`: what an update would change (issue 17). */
+export type UpdatePreview = Static<typeof UpdatePreviewSchema>;
 export type ServiceStatus = Static<typeof ServiceStatusReply>;
 /** An install's status as `/api/installs` and the `status` event carry it. */
 export type InstallStatus = Static<typeof StatusReply> & { install?: string };
