@@ -39,6 +39,10 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     usage: 'update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]',
     load: async () => (await import('./installs.js')).update,
   },
+  'catalog reload': {
+    usage: 'catalog reload [--json]',
+    load: async () => (await import('./apps.js')).reloadCatalog,
+  },
   set: {
     usage: 'set <install> KEY=VALUE… [--wait] [--json]',
     load: async () => (await import('./installs.js')).set,
@@ -73,6 +77,8 @@ const USAGE = `usage: foyer <command>
       [--env-file F] [--project-name N] [--profile P]
   catalog lint [folder…]         check catalogue apps (a catalogue or app folders;
                                  default Foyer's own catalogue); exit 1 on problems
+  catalog reload [--json]        read the catalogue folders again; installs keep their
+                                 pinned version, and learn of updates
 
 The client verbs talk to the daemon through $FOYER_DATA_DIR/foyer.sock, or to
 FOYER_URL with the API token in FOYER_TOKEN. --wait follows the change until
@@ -103,7 +109,10 @@ export async function main(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return verb === undefined ? 2 : 0;
   }
-  const client = Object.hasOwn(CLIENT_VERBS, verb) ? CLIENT_VERBS[verb] : undefined;
+  // `catalog reload` asks the daemon; `catalog lint` (above) reads folders itself.
+  const key = verb === 'catalog' && rest[0] === 'reload' ? 'catalog reload' : verb;
+  if (key === 'catalog reload') rest.shift();
+  const client = Object.hasOwn(CLIENT_VERBS, key) ? CLIENT_VERBS[key] : undefined;
   if (client) {
     const usage = `usage: foyer ${client.usage}\n`;
     if (rest.includes('--help') || rest.includes('-h')) {

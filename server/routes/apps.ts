@@ -96,6 +96,36 @@ export default async function appsRoutes(app: FastifyInstance) {
     },
   );
 
+  // Reading the catalogue again changes no install: they render from their pinned copies and
+  // only learn that an update is available (issue 17).
+  app.post(
+    '/api/apps/reload',
+    {
+      preHandler: app.requireAdmin,
+      schema: {
+        summary: 'Read the catalogue folders again',
+        response: {
+          200: T.Object({
+            apps: T.Integer(),
+            problems: T.Array(T.Object({ path: T.String(), message: T.String() })),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      app.foyer.catalog.reload();
+      const result = {
+        apps: app.foyer.catalog.list().length,
+        problems: app.foyer.catalog.problems(),
+      };
+      app.foyer.audit.record(request.actor?.username ?? 'unknown', 'catalog.reload', undefined, {
+        apps: result.apps,
+        problems: result.problems.length,
+      });
+      return result;
+    },
+  );
+
   app.get(
     '/api/apps/:id/icon',
     { schema: { summary: "The app's icon (SVG)", params: IdParams } },
