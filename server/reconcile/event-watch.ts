@@ -1,12 +1,44 @@
 /**
- * One long-lived subscription to the engine's events for Foyer's containers,
- * drained continuously (a slow reader loses events and slows dockerd for
+ * One long-lived subscription to the engine's events, drained continuously (a slow reader loses events and slows dockerd for
  * everyone) and reopened with `since` after it ends, with capped backoff
  * while the engine is away. Events only tell the reconciler which install to
  * look at; the periodic resync repairs whatever was missed (the engine keeps
  * only 256 events for replay).
+ *
+ * Only the actions that can change what Foyer decides are asked for (issue
+ * 12): a health check's `exec_create`/`exec_start`/`exec_die` every second
+ * never reach the daemon, so an idle box makes no Docker calls but its
+ * periodic resync.
  */
 import type { DockerAdapter, EngineEvent, EventSubscription } from '../docker/adapter.js';
+
+/** Container actions that can change a plan or a status; never exec events. */
+export const CONTAINER_ACTIONS = [
+  'create',
+  'start',
+  'die',
+  'stop',
+  'kill',
+  'oom',
+  'destroy',
+  'rename',
+  // The engine matches "health_status" against "health_status: healthy" and the like.
+  'health_status',
+  'pause',
+  'unpause',
+] as const;
+
+/** Network and volume actions that can change a plan (volumes' mount/unmount cannot). */
+export const OBJECT_ACTIONS = ['create', 'destroy', 'connect', 'disconnect'] as const;
+
+/** The subscriptions the reconciler keeps: its containers by label; networks and volumes by action. */
+export function eventFilters(mine: string): Record<string, string[]>[] {
+  return [
+    { type: ['container'], label: [mine], event: [...CONTAINER_ACTIONS] },
+    // Network and volume events carry no labels to filter on: they are told apart by name.
+    { type: ['network', 'volume'], event: [...OBJECT_ACTIONS] },
+  ];
+}
 
 interface Log {
   info(obj: object, msg?: string): void;
@@ -24,8 +56,8 @@ export class EventWatch {
     private readonly docker: DockerAdapter,
     private readonly onEvent: (event: EngineEvent) => void,
     private readonly log: Log,
-    /** The label that selects this Foyer's containers. */
-    private readonly mine = 'foyer.managed=true',
+    /** Engine API event filters, e.g. one of `eventFilters(…)`. */
+    private readonly filters: Record<string, string[]>,
   ) {}
 
   /** Opens the subscription; it reopens by itself until stop(). */
@@ -46,7 +78,7 @@ export class EventWatch {
     this.subscription = this.docker.events(
       {
         ...(this.lastTimeNano !== undefined ? { since: this.lastTimeNano } : {}),
-        filters: { type: ['container'], label: [this.mine] },
+        filters: this.filters,
       },
       (event) => {
         this.failures = 0;

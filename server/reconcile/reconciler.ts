@@ -25,7 +25,7 @@ import {
   type RenderContext,
   renderProject,
 } from './desired.js';
-import { EventWatch } from './event-watch.js';
+import { EventWatch, eventFilters } from './event-watch.js';
 import { type ExecutionEvent, execute } from './execute.js';
 import { observeAll, observeInstall, type Snapshot } from './observe.js';
 import { plan, planToString } from './plan.js';
@@ -89,7 +89,9 @@ export class Reconciler extends EventEmitter {
   /** Restarts and updates people asked for, honoured by the next plan that runs to the end. */
   private readonly requests = new Map<string, { restart?: boolean; refresh?: boolean }>();
   private readonly supervision: SupervisionLog;
-  private readonly watch: EventWatch;
+  private readonly watches: EventWatch[];
+  /** Installs an event asked about, waiting out the settle window (one pass per burst). */
+  private readonly settling = new Map<string, NodeJS.Timeout>();
   private apiVersion?: string;
   private timer?: NodeJS.Timeout;
   private engineReachable = true;
@@ -101,17 +103,15 @@ export class Reconciler extends EventEmitter {
       work: (id) => this.reconcile(id),
       onError: (id, error, retryInMs) => this.failed(id, error, retryInMs),
     });
-    this.watch = new EventWatch(
-      options.docker,
-      (event) => this.onEngineEvent(event),
-      options.log,
-      instanceFilter(options.render.instance),
+    this.watches = eventFilters(instanceFilter(options.render.instance)).map(
+      (filters) =>
+        new EventWatch(options.docker, (event) => this.onEngineEvent(event), options.log, filters),
     );
   }
 
   /** Starts watching events and resyncing; the first resync runs at once. */
   start(): void {
-    this.watch.start();
+    for (const watch of this.watches) watch.start();
     void this.resync();
     this.timer = setInterval(() => void this.resync(), this.options.resyncMs ?? 30_000);
   }
@@ -119,7 +119,9 @@ export class Reconciler extends EventEmitter {
   /** Stops taking work; work in progress finishes on its own. */
   stop(): void {
     clearInterval(this.timer);
-    this.watch.stop();
+    for (const watch of this.watches) watch.stop();
+    for (const timer of this.settling.values()) clearTimeout(timer);
+    this.settling.clear();
     this.queue.stop();
   }
 
@@ -450,8 +452,12 @@ export class Reconciler extends EventEmitter {
   }
 
   private onEngineEvent(event: EngineEvent): void {
-    const id = event.attributes['foyer.install'];
+    const id = event.type === 'container' ? event.attributes['foyer.install'] : ownerOf(event);
     if (!id) return;
+    // Networks and volumes are matched by name only: another Foyer's objects of the same name
+    // cost one pass that finds nothing to do; objects of no install of ours cost nothing.
+    if (event.type !== 'container' && !this.statuses.has(id) && !this.options.installs.get(id))
+      return;
     if (event.type === 'container' && event.action === 'die') {
       this.supervision.died(
         event.attributes.name ?? event.id,
@@ -468,6 +474,30 @@ export class Reconciler extends EventEmitter {
     if (event.type === 'container' && event.action === 'stop') {
       this.supervision.stopped(event.attributes.name ?? event.id);
     }
-    this.queue.enqueue(id);
+    this.settle(id);
   }
+
+  /**
+   * Enqueues an install once its burst of events is over: a stop sends kill, die and stop
+   * within milliseconds, and one pass after the last sees all of it (issue 12).
+   */
+  private settle(id: string): void {
+    if (this.settling.has(id)) return;
+    const timer = setTimeout(() => {
+      this.settling.delete(id);
+      this.queue.enqueue(id);
+    }, SETTLE_MS);
+    timer.unref();
+    this.settling.set(id, timer);
+  }
+}
+
+/** How long a burst of events for one install may last before it is looked at. */
+const SETTLE_MS = 100;
+
+/** The install a network or volume event is about: its name is `<install>_<key>`. */
+function ownerOf(event: EngineEvent): string | undefined {
+  const name = event.type === 'network' ? event.attributes.name : event.id;
+  const owner = name?.split('_')[0];
+  return owner && owner !== name ? owner : undefined;
 }
