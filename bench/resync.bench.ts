@@ -9,6 +9,14 @@
  * The three list calls alone, interleaved, are the floor: on a small box the
  * engine's container list dominates.
  *
+ * Then idle with health checks (issue 12 §1): one `web` install whose health
+ * check runs every second (three exec events a second), for BENCH_IDLE_S
+ * (default 60) seconds: Docker calls per minute, in-process with a counting
+ * adapter and a 10 s resync, against ≤ 3 × resyncs per minute + 2, and the
+ * observes not caused by a resync (must be 0); then `foyer serve` as a real
+ * process with the default 30 s resync, its CPU time from /proc over the same
+ * window, against ≤ 1% of one core.
+ *
  * Uses the engine named by FOYER_TEST_DOCKER_HOST, else starts a private one.
  * BENCH_INSTALLS and BENCH_PASSES change the sizes.
  */
@@ -19,6 +27,7 @@ import { instanceId } from '../server/paths.js';
 import { observeAll } from '../server/reconcile/observe.js';
 import { openBenchEngine } from '../test/support/bench-engine.js';
 import { addInstall, startTestFoyer, type TestFoyer } from '../test/support/foyer.js';
+import { idleBench } from './idle-bench.js';
 
 const INSTALLS = Number(process.env.BENCH_INSTALLS ?? 50);
 const PASSES = Number(process.env.BENCH_PASSES ?? 200);
@@ -106,6 +115,12 @@ try {
     reconciler.enqueue(id);
   }
   await until('the installs removed', () => store.installs.list().length === 0, 10 * 60_000);
+  await foyer.close();
+  rmSync(foyer.dataDir, { recursive: true, force: true });
+  foyer = undefined;
+
+  const idleMet = await idleBench(engine, Number(process.env.BENCH_IDLE_S ?? 60));
+  if (!idleMet) process.exitCode = 1;
 } finally {
   await foyer?.close();
   if (foyer) rmSync(foyer.dataDir, { recursive: true, force: true });
