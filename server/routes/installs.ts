@@ -17,7 +17,8 @@ import { INSTALL_ID_PATTERN, type Install } from '../store/index.js';
 import type { JobKind } from '../store/jobs.js';
 import { IdParams, InstallReply, JobReply } from './schemas.js';
 
-const SettingsBody = T.Record(
+/** Settings as the API takes them; the catalogue entry's own checks run after this. */
+export const SettingsBody = T.Record(
   T.String({ maxLength: 64 }),
   T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]),
 );
