@@ -6,7 +6,7 @@
  *
  *   node --import tsx scripts/check-engines.ts
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
@@ -38,7 +38,7 @@ function readManifest(dir: string): Manifest | undefined {
 
 /** Every installed package folder under `modules`, nested `node_modules` included. */
 function* packageDirs(modules: string): Generator<string> {
-  let entries: ReturnType<typeof readdirSync<{ withFileTypes: true }>>;
+  let entries: Dirent[];
   try {
     entries = readdirSync(modules, { withFileTypes: true });
   } catch {
