@@ -48,6 +48,10 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     usage: 'uninstall <install> [--purge] [--yes] [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).uninstall,
   },
+  images: {
+    usage: 'images prune [--json]',
+    load: async () => (await import('./images.js')).images,
+  },
   logs: {
     usage: 'logs <install> [--follow] [--tail N] [--timestamps] [--service S] [--json]',
     load: async () => (await import('./logs.js')).logs,
@@ -65,9 +69,11 @@ const USAGE = `usage: foyer <command>
   start|stop|restart|update <install> [--wait] [--json]
   set <install> KEY=VALUE…       change an install's settings [--wait] [--json]
   uninstall <install>            remove an install; --purge also deletes its data
+                                 and the images Foyer built for it
       [--purge] [--yes] [--wait] [--json]
   logs <install>                 the logs of an install's containers
       [--follow] [--tail N] [--timestamps] [--service S] [--json]
+  images prune [--json]          remove the images Foyer built that no install uses
 
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]
