@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Quick start on a fresh Debian machine with Node.js and npm: run from the repository root as
 # root (or with sudo). Installs Docker if needed, makes sure its engine runs, installs and builds
-# Foyer, then runs the daemon in the foreground. Safe to run again.
+# Foyer, then runs the daemon in the foreground. Safe to run again: while Foyer runs, it says
+# where and exits 0, touching nothing (issue 11 §5).
+#
+# It honours DOCKER_HOST (an engine elsewhere: used as it is, never started here),
+# FOYER_DATA_DIR, FOYER_PORT and FOYER_HOST like the daemon, and FOYER_UP_SKIP_BUILD=1 (use the
+# build that is there instead of npm ci; the tests run it that way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +18,77 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 [ "$(id -u)" -eq 0 ] || die "run as root: sudo $0"
 command -v node >/dev/null && command -v npm >/dev/null ||
   die "Node.js 20 or later and npm are needed first (apt-get install -y nodejs npm)"
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
-  die "Node.js 20 or later is needed; this is $(node --version)"
+# The floor of engines.node in package.json (vite needs 20.19; scripts/check-engines.ts).
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)' ||
+  die "Node.js 20.19 or later (or 22.12 or later) is needed; this is $(node --version)"
 
-if command -v dockerd >/dev/null && command -v docker >/dev/null; then
+PORT="${FOYER_PORT:-8420}"
+HOST="${FOYER_HOST:-0.0.0.0}"
+DATA_DIR="${FOYER_DATA_DIR:-/var/lib/foyer}"
+
+# Is Foyer already running here? "foyer" (its socket or its port answers as Foyer does),
+# "other" (something else holds the port) or "free".
+probe() {
+  node - "$HOST" "$PORT" "$DATA_DIR/foyer.sock" <<'PROBE'
+const http = require('node:http');
+const [host, port, socketPath] = process.argv.slice(2);
+const ask = (where) => new Promise((done) => {
+  const req = http.get({ ...where, path: '/api/health', timeout: 2000 }, (res) => {
+    let body = '';
+    res.on('data', (c) => { body += c; });
+    res.on('end', () => {
+      try { done(JSON.parse(body).status === 'ok' ? 'foyer' : 'other'); } catch { done('other'); }
+    });
+  });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', (e) => done(['ECONNREFUSED', 'ENOENT', 'EADDRNOTAVAIL'].includes(e.code) ? 'free' : 'other'));
+});
+(async () => {
+  if ((await ask({ socketPath })) === 'foyer') return console.log('foyer');
+  const address = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  console.log(await ask({ host: address, port: Number(port) }));
+})();
+PROBE
+}
+
+# Where Foyer can be opened, as its start-up banner says it (dist/server/addresses.js).
+addresses() {
+  if [ -f dist/server/addresses.js ]; then
+    node --input-type=module - "$HOST" "$PORT" <<'URLS' || true
+const [host, port] = process.argv.slice(2);
+const { reachableUrls } = await import(`${process.cwd()}/dist/server/addresses.js`);
+const { local, network } = reachableUrls(host, Number(port));
+console.log(`    on this machine:  ${local}`);
+for (const url of network) console.log(`    on your network:  ${url}`);
+URLS
+  else
+    printf '    on this machine:  http://localhost:%s/\n' "$PORT"
+  fi
+}
+
+case "$(probe)" in
+  foyer)
+    say "Foyer is already running; nothing to do"
+    addresses
+    if [ -s "$DATA_DIR/setup-code" ]; then
+      printf '\n  First-run setup code: %s\n' "$(cat "$DATA_DIR/setup-code")"
+    fi
+    printf '\n  To stop it: Ctrl-C in the terminal that runs it'
+    if [ -s "$DATA_DIR/foyer.pid" ]; then printf ', or: kill %s' "$(cat "$DATA_DIR/foyer.pid")"; fi
+    printf '\n'
+    exit 0
+    ;;
+  other)
+    die "port $PORT is in use by another program; run again with FOYER_PORT set to a free port"
+    ;;
+esac
+
+if [ -n "${DOCKER_HOST:-}" ]; then
+  # An engine named by DOCKER_HOST is someone else's to run: use it, or say it does not answer.
+  command -v docker >/dev/null || die "DOCKER_HOST is set but the docker command is missing (apt-get install docker.io)"
+  docker info >/dev/null 2>&1 || die "the Docker engine at DOCKER_HOST=$DOCKER_HOST does not answer"
+  say "Using the Docker engine at $DOCKER_HOST"
+elif command -v dockerd >/dev/null && command -v docker >/dev/null; then
   say "Docker is installed"
 else
   command -v apt-get >/dev/null || die "Docker is missing and apt-get is not available to install it"
@@ -25,7 +97,9 @@ else
   DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io
 fi
 
-if docker info >/dev/null 2>&1; then
+if [ -n "${DOCKER_HOST:-}" ]; then
+  :
+elif docker info >/dev/null 2>&1; then
   say "The Docker engine is running"
 else
   if [ -d /run/systemd/system ]; then
@@ -45,8 +119,13 @@ else
   say "The Docker engine is running"
 fi
 
-say "Installing dependencies and building Foyer (npm ci)"
-npm ci
+if [ "${FOYER_UP_SKIP_BUILD:-}" = 1 ]; then
+  [ -f dist/bundle/main.mjs ] || die "FOYER_UP_SKIP_BUILD=1 but there is no build in dist/; run npm ci"
+  say "Using the build in dist/ (FOYER_UP_SKIP_BUILD=1)"
+else
+  say "Installing dependencies and building Foyer (npm ci)"
+  npm ci
+fi
 
-say "Starting Foyer on port ${FOYER_PORT:-8420} (Ctrl-C stops it; Docker keeps running)"
+say "Starting Foyer on port $PORT (Ctrl-C stops it; the apps keep running in Docker)"
 exec node bin/foyer.js serve

@@ -25,6 +25,7 @@ import appsRoutes from './routes/apps.js';
 import eventsRoutes from './routes/events.js';
 import healthRoutes from './routes/health.js';
 import hostRoutes from './routes/host.js';
+import imagesRoutes from './routes/images.js';
 import installsRoutes from './routes/installs.js';
 import jobsRoutes from './routes/jobs.js';
 import logsRoutes from './routes/logs.js';
@@ -98,6 +99,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(jobsRoutes);
   await app.register(logsRoutes);
   await app.register(hostRoutes);
+  await app.register(imagesRoutes);
   await app.register(eventsRoutes);
   await app.register(uiRoutes);
   return app;

@@ -18,6 +18,11 @@ export function socketPath(dataDir: string): string {
   return join(dataDir, 'foyer.sock');
 }
 
+/** The running daemon's process id (removed when it stops), for `kill` and scripts/up.sh. */
+export function pidPath(dataDir: string): string {
+  return join(dataDir, 'foyer.pid');
+}
+
 /**
  * This Foyer's instance id, made once and kept in the data dir. Every object
  * it creates carries it (`foyer.instance`), so two Foyers on one engine — a

@@ -3,22 +3,52 @@
  * the same app on the local unix socket `$FOYER_DATA_DIR/foyer.sock` (mode
  * 0600) for the CLI, and the reconciler keeping installs converged. Explicit
  * timeouts and a graceful close on SIGINT/SIGTERM (fastify/demo server.ts).
+ * A second daemon on the same data dir or port says so in one line and
+ * exits 1, before it touches the store or the socket of the one running.
  */
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
-import pino from 'pino';
+import { reachableUrls } from './addresses.js';
 import { buildApp } from './app.js';
+import { readSetupCode, setupCodePath } from './auth/setup-code.js';
+import { startBanner } from './banner.js';
 import { startDaemon } from './daemon.js';
 import { createLocalServer } from './local-socket.js';
-import { defaultDataDir, socketPath } from './paths.js';
+import { createLogger } from './log.js';
+import { defaultDataDir, pidPath, socketPath } from './paths.js';
+
+/** True when a daemon answers on the unix socket at `path`. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: path, path: '/api/health', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** Says why the daemon cannot start, in one line, and returns the exit code. */
+function refuse(message: string): number {
+  process.stderr.write(`foyer serve: ${message}\n`);
+  return 1;
+}
 
 /** Runs the daemon until SIGINT/SIGTERM; returns the exit code. */
 export async function serve(): Promise<number> {
   const started = performance.now();
   const dataDir = defaultDataDir();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const log = pino({ level: process.env.FOYER_LOG_LEVEL ?? 'info' });
+  const sock = socketPath(dataDir);
+  // Checked before the store is opened: a second daemon would mark the first one's jobs
+  // interrupted and take its socket.
+  if (await socketAnswers(sock)) {
+    return refuse(`Foyer is already running with the data folder ${dataDir} (${sock} answers)`);
+  }
+  const log = createLogger();
   const resyncMs = process.env.FOYER_RESYNC_MS ? Number(process.env.FOYER_RESYNC_MS) : undefined;
   const daemon = await startDaemon({
     dataDir,
@@ -37,11 +67,25 @@ export async function serve(): Promise<number> {
   });
   const port = Number(process.env.FOYER_PORT ?? 8420);
   const host = process.env.FOYER_HOST ?? '0.0.0.0';
-  await app.listen({ port, host });
-  const sock = socketPath(dataDir);
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') throw error;
+    await app.close();
+    await daemon.close();
+    const why =
+      code === 'EADDRINUSE'
+        ? `port ${port} is already in use (another Foyer, or another program)`
+        : code === 'EACCES'
+          ? `no permission to listen on port ${port}`
+          : `${host} is not an address of this machine`;
+    return refuse(`cannot listen on ${host}:${port}: ${why}; set FOYER_PORT or FOYER_HOST`);
+  }
   rmSync(sock, { force: true });
   await new Promise<void>((resolve) => local!.listen(sock, resolve));
   chmodSync(sock, 0o600);
+  writeFileSync(pidPath(dataDir), `${process.pid}\n`, { mode: 0o644 });
   // Reconciling starts once the API answers: a first resync renders every install.
   daemon.reconciler.start();
   // The daemon idles on small boards: once started, a 1 MiB young generation and size-first
@@ -51,9 +95,13 @@ export async function serve(): Promise<number> {
   setFlagsFromString('--optimize-for-size');
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  const shown = host === '0.0.0.0' ? 'localhost' : host;
   process.stdout.write(
-    `Foyer is running at http://${shown}:${actualPort}/ (ready in ${Math.round(performance.now() - started)} ms)\n`,
+    startBanner({
+      ...reachableUrls(host, actualPort),
+      readyMs: Math.round(performance.now() - started),
+      setupCode: readSetupCode(dataDir),
+      setupCodePath: setupCodePath(dataDir),
+    }),
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -63,5 +111,6 @@ export async function serve(): Promise<number> {
   await app.close();
   await daemon.close();
   rmSync(sock, { force: true });
+  rmSync(pidPath(dataDir), { force: true });
   return 0;
 }

@@ -73,7 +73,8 @@ export function removeSetupCode(dataDir: string): void {
   rmSync(setupCodePath(dataDir), { force: true });
 }
 
-function readSetupCode(dataDir: string): string | undefined {
+/** The stored code, or undefined when there is none (Foyer has users). */
+export function readSetupCode(dataDir: string): string | undefined {
   try {
     const code = readFileSync(setupCodePath(dataDir), 'utf8').trim();
     return code === '' ? undefined : code;

@@ -56,7 +56,7 @@ export type ProgressEvent = { install: string; job?: string } & (
 );
 
 /** `event: status` of `/api/events`: an install's status, or its removal. */
-export type StatusEvent = { install: string; state: string; reason?: string };
+export type StatusEvent = { install: string; state: string; reason?: string; terminal?: boolean };
 
 /** A job is over once it is not running. */
 export function jobFinished(job: Job): boolean {

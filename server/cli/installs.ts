@@ -9,13 +9,19 @@ import { type AppSummary, type JobAccepted, seg, type UpdatePreviewReply } from 
 import { ApiError, DaemonClient } from './client.js';
 import { EXIT, err, FailedError, json, out, plain, UsageError } from './output.js';
 import { canAsk, confirm } from './prompt.js';
-import { failure, startAndWait, successText } from './wait.js';
+import { failure, startAndWait, stuckLimitMs, successText } from './wait.js';
 
-const CHANGE_OPTIONS = { wait: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+const CHANGE_OPTIONS = {
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const;
 
 interface ChangeFlags {
   wait?: boolean;
   json?: boolean;
+  /** Seconds an install may keep failing before --wait gives up (wait.ts). */
+  timeout?: string;
 }
 
 /** `KEY=VALUE` arguments as a settings object; the daemon checks the keys and values. */
@@ -42,6 +48,8 @@ async function change(
   send: () => Promise<JobAccepted>,
   flags: ChangeFlags,
 ): Promise<number> {
+  // Checked before anything is sent, so a mistyped limit changes nothing.
+  const stuckMs = stuckLimitMs(flags.timeout);
   if (!flags.wait) {
     const accepted = await send();
     if (flags.json) out(json(accepted));
@@ -55,6 +63,7 @@ async function change(
     title,
     // With --json, stdout carries only the JSON document.
     stream: flags.json ? process.stderr : process.stdout,
+    stuckLimitMs: stuckMs,
   });
   const id = accepted.install.id;
   if (flags.json) {

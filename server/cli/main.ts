@@ -16,7 +16,8 @@ interface ClientVerb {
 const CLIENT_VERBS: Record<string, ClientVerb> = {
   apps: { usage: 'apps [--json]', load: async () => (await import('./apps.js')).apps },
   install: {
-    usage: 'install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait] [--json]',
+    usage:
+      'install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).install,
   },
   status: {
@@ -24,19 +25,20 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     load: async () => (await import('./status.js')).status,
   },
   start: {
-    usage: 'start <install> [--wait] [--json]',
+    usage: 'start <install> [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).action('start'),
   },
   stop: {
-    usage: 'stop <install> [--wait] [--json]',
+    usage: 'stop <install> [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).action('stop'),
   },
   restart: {
-    usage: 'restart <install> [--wait] [--json]',
+    usage: 'restart <install> [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).action('restart'),
   },
   update: {
-    usage: 'update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]',
+    usage:
+      'update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).update,
   },
   'catalog reload': {
@@ -44,12 +46,16 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     load: async () => (await import('./apps.js')).reloadCatalog,
   },
   set: {
-    usage: 'set <install> KEY=VALUE… [--wait] [--json]',
+    usage: 'set <install> KEY=VALUE… [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).set,
   },
   uninstall: {
-    usage: 'uninstall <install> [--purge] [--yes] [--wait] [--json]',
+    usage: 'uninstall <install> [--purge] [--yes] [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).uninstall,
+  },
+  images: {
+    usage: 'images prune [--json]',
+    load: async () => (await import('./images.js')).images,
   },
   logs: {
     usage: 'logs <install> [--follow] [--tail N] [--timestamps] [--service S] [--json]',
@@ -67,11 +73,14 @@ const USAGE = `usage: foyer <command>
   status [<install>] [--json]    every install's state, or one install and its services
   start|stop|restart <install> [--wait] [--json]
   update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]
+                                 says what changes (version, images, access) first
   set <install> KEY=VALUE…       change an install's settings [--wait] [--json]
   uninstall <install>            remove an install; --purge also deletes its data
+                                 and the images Foyer built for it
       [--purge] [--yes] [--wait] [--json]
   logs <install>                 the logs of an install's containers
       [--follow] [--tail N] [--timestamps] [--service S] [--json]
+  images prune [--json]          remove the images Foyer built that no install uses
 
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]
@@ -82,8 +91,10 @@ const USAGE = `usage: foyer <command>
 
 The client verbs talk to the daemon through $FOYER_DATA_DIR/foyer.sock, or to
 FOYER_URL with the API token in FOYER_TOKEN. --wait follows the change until
-it is done. Exit codes: 0 done, 1 the daemon refused or the change failed,
-2 usage error, 3 the daemon cannot be reached.
+it is done, showing why when it is not progressing; it gives up (exit 1) on an
+error retrying cannot fix, or one that lasts --timeout S seconds (default 120,
+or FOYER_WAIT_TIMEOUT; 0: no limit). Exit codes: 0 done, 1 the daemon refused
+or the change failed, 2 usage error, 3 the daemon cannot be reached.
 `;
 
 /** Runs one `foyer` invocation and returns its exit code. */

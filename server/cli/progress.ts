@@ -3,7 +3,8 @@
  * current step ("3/10 CreateContainer web"), a bar per layer of an image
  * pull or the last line of a build, redrawn in place, with finished steps
  * kept above. Elsewhere (a pipe, a CI log): one plain line per step and no
- * control characters, so the output reads the same in a file.
+ * control characters, so the output reads the same in a file. An install
+ * that is failing shows why (the reconciler's last error) under its step.
  */
 import type { ProgressEvent, StatusEvent } from './api.js';
 import { plain } from './output.js';
@@ -32,19 +33,57 @@ export function stepText(event: StepEvent): string {
   return plain(`${event.index}/${event.total} ${op.kind}${target ? ` ${target}` : ''}`);
 }
 
+/**
+ * Why an install is not progressing: the reconciler's last error, from a `failed` status or
+ * one whose reason says it is being retried ("degraded" with containers left); undefined
+ * while it is fine.
+ */
+export function failingText(event: StatusEvent): string | undefined {
+  const retrying = event.reason !== undefined && RETRYING.test(event.reason);
+  if (event.state !== 'failed' && !retrying) return undefined;
+  return plain(event.reason ?? 'failed, no reason given');
+}
+
+const RETRYING = / \(retrying( in \d+ s)?\)$/;
+
+/** The same error retried says "(retrying in 8 s)", then "(retrying in 16 s)": one line, not many. */
+function withoutRetry(text: string): string {
+  return text.replace(RETRYING, '');
+}
+
 /** A display for `stream`: redrawn in place on a terminal, plain lines otherwise. */
 export function createProgress(stream: DisplayStream, title: string): ProgressDisplay {
   return stream.isTTY ? new TerminalProgress(stream, title) : new PlainProgress(stream);
 }
 
 class PlainProgress implements ProgressDisplay {
+  /** The error last shown, without its retry delay, so each retry does not print it again. */
+  private shownError: string | undefined;
+  /** The step a retry would print again ("PullImage app"), while an error is shown. */
+  private retriedStep: string | undefined;
+  private lastStep: string | undefined;
+
   constructor(private readonly stream: DisplayStream) {}
 
   progress(event: ProgressEvent): void {
-    if (event.kind === 'step' && event.phase === 'start') this.stream.write(`${stepText(event)}\n`);
+    if (event.kind !== 'step') return;
+    const op = `${event.operation.kind} ${event.operation.service ?? event.operation.name ?? ''}`;
+    if (event.phase === 'done') {
+      this.retriedStep = undefined;
+      return;
+    }
+    this.lastStep = op;
+    if (op !== this.retriedStep) this.stream.write(`${stepText(event)}\n`);
   }
 
-  status(): void {}
+  status(event: StatusEvent): void {
+    const text = failingText(event);
+    if (text === undefined) return;
+    this.retriedStep = this.lastStep;
+    const key = withoutRetry(text);
+    if (key !== this.shownError) this.stream.write(`  not progressing: ${text}\n`);
+    this.shownError = key;
+  }
 
   stop(): void {}
 }
@@ -62,6 +101,7 @@ const BAR = 20;
 export class TerminalProgress implements ProgressDisplay {
   private step: StepEvent | undefined;
   private state: string | undefined;
+  private failing: string | undefined;
   private layers = new Map<string, Layer>();
   private pullStatus: string | undefined;
   private buildLine: string | undefined;
@@ -95,6 +135,7 @@ export class TerminalProgress implements ProgressDisplay {
 
   status(event: StatusEvent): void {
     this.state = plain(event.state);
+    this.failing = failingText(event);
   }
 
   stop(): void {
@@ -142,6 +183,7 @@ export class TerminalProgress implements ProgressDisplay {
     const step = this.step ? ` · ${stepText(this.step)}` : '';
     const state = this.state ? ` (${this.state})` : '';
     const lines = [`${spinner} ${this.title}${step}${state}`];
+    if (this.failing) lines.push(`    ! ${this.failing}`);
     if (this.pullStatus) lines.push(`    ${this.pullStatus}`);
     const layers = [...this.layers.entries()];
     for (const [id, layer] of layers.slice(-MAX_LAYERS))

@@ -141,7 +141,10 @@ export interface DockerAdapter {
   listContainers(labels: string[]): Promise<ContainerSummary[]>;
   listNetworks(labels: string[]): Promise<NetworkSummary[]>;
   listVolumes(labels: string[]): Promise<VolumeSummary[]>;
-  listImages(): Promise<ImageSummary[]>;
+  /** Images, all or those carrying every one of `labels`. */
+  listImages(labels?: string[]): Promise<ImageSummary[]>;
+  /** Succeeds when already gone; throws ConflictError when a container uses it. */
+  removeImage(id: string): Promise<void>;
   /** Undefined when the image is not in the engine. */
   inspectImage(ref: string): Promise<ImageSummary | undefined>;
   /** Undefined when the container does not exist. */

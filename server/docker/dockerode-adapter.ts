@@ -139,8 +139,13 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
       const answer = await call<Answer>('GET', '/volumes', { query: labelFilter(labels) });
       return (answer?.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
     },
-    async listImages() {
-      return ((await call<RawImage[]>('GET', '/images/json')) ?? []).map(imageSummary);
+    async listImages(labels) {
+      const query = labels && labels.length > 0 ? labelFilter(labels) : {};
+      return ((await call<RawImage[]>('GET', '/images/json', { query })) ?? []).map(imageSummary);
+    },
+    async removeImage(id) {
+      // Never forced: an image a container uses stays (409, ConflictError), whoever runs it.
+      await call('DELETE', `/images/${enc(id)}`, { fine: [404], conflict: true });
     },
     async inspectImage(ref) {
       // A reference keeps its "/" and ":" in the path, as the engine's router expects.

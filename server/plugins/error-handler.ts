@@ -1,11 +1,13 @@
 /**
  * The one error handler: known errors answer with their code, status and
- * message; validation errors name the offending path; anything else is a 500
+ * message; validation errors name the offending path and what is allowed
+ * there (validation-messages.ts); anything else is a 500
  * whose details stay in the log (with the request's id, method and URL),
  * never in the answer.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { problemsOf } from './validation-messages.js';
 
 interface ErrorBody {
   code: string;
@@ -19,10 +21,7 @@ export default fp(
     app.setErrorHandler(
       (error: FastifyError & { problems?: ErrorBody['problems'] }, request, reply) => {
         if (error.validation) {
-          const problems = error.validation.map((v) => ({
-            path: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
-            message: v.message ?? 'is invalid',
-          }));
+          const problems = problemsOf(error.validation, error.validationContext ?? 'body');
           const body: ErrorBody = {
             code: 'FOYER_BAD_REQUEST',
             statusCode: 400,

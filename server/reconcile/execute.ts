@@ -4,7 +4,7 @@
  * "carries no decision logic"); the one kind of operation that polls is a
  * wait for a dependency's condition, which has a time limit.
  */
-import type { DockerAdapter, ImageProgress } from '../docker/adapter.js';
+import { ConflictError, type DockerAdapter, type ImageProgress } from '../docker/adapter.js';
 import type { Operation } from './types.js';
 
 export type ExecutionEvent =
@@ -104,6 +104,14 @@ async function perform(op: Operation, ctx: ExecuteContext): Promise<void> {
       return docker.removeNetwork(op.name);
     case 'RemoveVolume':
       return docker.removeVolume(op.name);
+    case 'RemoveImage':
+      try {
+        return await docker.removeImage(op.image);
+      } catch (error) {
+        // A container took it up since it was observed: it stays, and the next plan sees why.
+        if (error instanceof ConflictError) return;
+        throw error;
+      }
   }
 }
 

@@ -4,10 +4,36 @@
  * number of installs (DESIGN: "observe: ONE labelled container list").
  * Images are looked up only when a plan needs one that is not known yet.
  */
-import type { DockerAdapter } from '../docker/adapter.js';
+import type { ContainerSummary, DockerAdapter } from '../docker/adapter.js';
 import type { ObservedState } from './types.js';
 
 export type Snapshot = Omit<ObservedState, 'images'>;
+
+/**
+ * The images Foyer built for one install (its labels and a build hash) that no container
+ * outside the install uses — any container of the engine, Foyer's or not: what a purge may
+ * remove. Two more list calls, made only for an install being purged.
+ */
+export async function observeBuiltImages(
+  docker: DockerAdapter,
+  install: string,
+  mine: string,
+  own: ContainerSummary[],
+): Promise<NonNullable<ObservedState['builtImages']>> {
+  const labels = [mine, `foyer.install=${install}`, 'foyer.build-hash'];
+  const [images, containers] = await Promise.all([
+    docker.listImages(labels),
+    docker.listContainers([]),
+  ]);
+  const ownIds = new Set(own.map((c) => c.id));
+  const used = new Set(containers.filter((c) => !ownIds.has(c.id)).map((c) => c.imageId));
+  return images
+    .filter((image) => !used.has(image.id))
+    .map((image) => ({
+      id: image.id,
+      name: image.tags[0] ?? image.id.replace(/^sha256:/, '').slice(0, 12),
+    }));
+}
 
 /** Everything of one install. */
 export async function observeInstall(

@@ -62,6 +62,9 @@ function planAbsent(desired: DesiredState, observed: ObservedState): Operation[]
   if (desired.purge) {
     for (const v of observed.volumes)
       ops.push({ kind: 'RemoveVolume', name: v.name, cause: 'install purged' });
+    // Last: the containers that used them are gone by now (issue 11 §5).
+    for (const image of observed.builtImages ?? [])
+      ops.push({ kind: 'RemoveImage', name: image.name, image: image.id, cause: 'install purged' });
   }
   return ops;
 }
@@ -255,6 +258,7 @@ function describe(op: Operation): string {
     case 'CreateVolume':
     case 'RemoveNetwork':
     case 'RemoveVolume':
+    case 'RemoveImage':
       return op.name;
     case 'PullImage':
       return `service:${op.service} ${op.image}`;

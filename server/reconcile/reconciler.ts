@@ -27,7 +27,7 @@ import {
 } from './desired.js';
 import { EventWatch, eventFilters } from './event-watch.js';
 import { type ExecutionEvent, execute } from './execute.js';
-import { observeAll, observeInstall, type Snapshot } from './observe.js';
+import { observeAll, observeBuiltImages, observeInstall, type Snapshot } from './observe.js';
 import { plan, planToString } from './plan.js';
 import { TerminalError, WorkQueue } from './queue.js';
 import { deriveStatus, type InstallStatus } from './status.js';
@@ -313,11 +313,16 @@ export class Reconciler extends EventEmitter {
     let desired = this.desiredFor(id, install);
     await this.learnImages(desired);
     desired = this.desiredFor(id, install);
-    const snapshot = await observeInstall(
-      this.options.docker,
-      id,
-      instanceFilter(this.options.render.instance),
-    );
+    const mine = instanceFilter(this.options.render.instance);
+    const snapshot = await observeInstall(this.options.docker, id, mine);
+    if (desired.run === 'absent' && desired.purge) {
+      snapshot.builtImages = await observeBuiltImages(
+        this.options.docker,
+        id,
+        mine,
+        snapshot.containers,
+      );
+    }
     this.reached(true);
     const operations = this.plan(desired, snapshot);
     this.errors.delete(id);
@@ -360,7 +365,8 @@ export class Reconciler extends EventEmitter {
           this.emit('progress', { install: id, ...event });
           if (event.kind !== 'step' || event.phase !== 'done') return;
           const op = event.operation;
-          if (op.kind === 'PullImage' || op.kind === 'BuildImage') this.forgetImages();
+          if (op.kind === 'PullImage' || op.kind === 'BuildImage' || op.kind === 'RemoveImage')
+            this.forgetImages();
           if (op.kind === 'RestartContainer') this.supervision.restarted(op.container);
           if (op.kind === 'RemoveContainer') this.supervision.forget(op.container);
         },

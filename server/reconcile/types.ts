@@ -55,6 +55,11 @@ export interface ObservedState {
   volumes: VolumeSummary[];
   /** Image reference → present in the engine (with the build hash label, for built images). */
   images: Record<string, { id: string; buildHash?: string } | undefined>;
+  /**
+   * Images Foyer built for this install that no container outside it uses: what a purge
+   * removes (observed only for an install being purged).
+   */
+  builtImages?: { id: string; name: string }[];
 }
 
 /** Inputs from supervision that the planner honours but does not decide. */
@@ -103,6 +108,7 @@ export type Operation =
   | (Base & { kind: 'RemoveContainer'; service: string; container: string })
   | (Base & { kind: 'RenameContainer'; service: string; container: string; newName: string })
   | (Base & { kind: 'RemoveNetwork'; name: string })
-  | (Base & { kind: 'RemoveVolume'; name: string });
+  | (Base & { kind: 'RemoveVolume'; name: string })
+  | (Base & { kind: 'RemoveImage'; name: string; image: string });
 
 export type OperationKind = Operation['kind'];

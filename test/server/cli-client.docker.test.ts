@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
+import { freePort } from '../support/ports.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/foyer.js');
@@ -155,15 +156,18 @@ before(async () => {
 
 after(async () => {
   await daemon?.kill('SIGTERM');
-  const label = `label=foyer.install=${id}`;
   const ids = async (args: string[]) =>
     (await engine.docker(args).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
-  const containers = await ids(['ps', '-aq', '--filter', label]);
-  if (containers.length > 0) await engine.docker(['rm', '-f', ...containers]).catch(() => {});
-  const networks = await ids(['network', 'ls', '-q', '--filter', label]);
-  if (networks.length > 0) await engine.docker(['network', 'rm', ...networks]).catch(() => {});
-  const volumes = await ids(['volume', 'ls', '-q', '--filter', label]);
-  if (volumes.length > 0) await engine.docker(['volume', 'rm', ...volumes]).catch(() => {});
+  // The install whose image cannot be pulled keeps its job (and so its objects) to the end.
+  for (const install of [id, `${id}-nopull`]) {
+    const label = `label=foyer.install=${install}`;
+    const containers = await ids(['ps', '-aq', '--filter', label]);
+    if (containers.length > 0) await engine.docker(['rm', '-f', ...containers]).catch(() => {});
+    const networks = await ids(['network', 'ls', '-q', '--filter', label]);
+    if (networks.length > 0) await engine.docker(['network', 'rm', ...networks]).catch(() => {});
+    const volumes = await ids(['volume', 'ls', '-q', '--filter', label]);
+    if (volumes.length > 0) await engine.docker(['volume', 'rm', ...volumes]).catch(() => {});
+  }
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(catalog, { recursive: true, force: true });
 });
@@ -248,6 +252,40 @@ describe('foyer client verbs against foyer serve', { timeout: 5 * 60_000 }, () =
     assert.equal(removal.code, 0, removal.stderr);
   });
 
+  test('install --wait of an image that cannot be pulled says why and gives up after --timeout', async () => {
+    // Nothing listens on this port: every pull is refused, and the reconciler keeps retrying.
+    const registry = `127.0.0.1:${await freePort()}`;
+    const stuck = `${id}-nopull`;
+    const started = Date.now();
+    const run = await foyer(
+      ...['install', 'pulled', '--id', stuck, '--set', `REGISTRY=${registry}`],
+      ...['--wait', '--timeout', '3'],
+    );
+    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+    assert.ok(Date.now() - started < 60_000, 'gave up long before the job would');
+    // The reason shows while waiting, once however often it is retried ...
+    const shown = run.stdout.split('\n').filter((l) => l.startsWith('  not progressing: '));
+    assert.equal(shown.length, 1, run.stdout);
+    assert.ok(shown[0]!.includes(registry), run.stdout);
+    // ... and ends the wait, naming the install and what to do next.
+    assert.match(
+      run.stderr,
+      new RegExp(`^foyer: install of ${stuck} is not progressing: .*${registry}`, 'm'),
+    );
+    assert.match(run.stderr, /still failing after 3 s/);
+    assert.match(run.stderr, new RegExp(`foyer uninstall ${stuck}`));
+    // The daemon keeps trying: the install is still there, failing, for `foyer status`.
+    const status = (await installs()).find((i) => i.id === stuck)?.status;
+    assert.ok(status?.state === 'failed' || status?.state === 'installing', status?.state);
+  });
+
+  test('a --timeout that is not a number of seconds is a usage error and sends nothing', async () => {
+    const run = await foyer('install', 'greeter', '--id', `${id}-t`, '--wait', '--timeout', 'soon');
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--timeout must be a number of seconds/);
+    assert.ok(!(await installs()).some((i) => i.id === `${id}-t`));
+  });
+
   test('stop --wait stops it; start --wait runs it again', async () => {
     const stop = await foyer('stop', id, '--wait');
     assert.equal(stop.code, 0, stop.stderr);
@@ -265,9 +303,10 @@ describe('foyer client verbs against foyer serve', { timeout: 5 * 60_000 }, () =
     const run = await foyer('uninstall', id, '--purge', '--wait');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`^Uninstalled ${id}$`, 'm'));
+    // Only the install whose image cannot be pulled is left (its job still runs).
     assert.deepEqual(
       (await installs()).map((i) => i.id),
-      [],
+      [`${id}-nopull`],
     );
     assert.deepEqual(await containersOf(id), []);
     const missing = await foyer('status', id);

@@ -181,6 +181,7 @@ export const core = {
   'op.RenameContainer': 'Switching to the new {target}',
   'op.RemoveNetwork': 'Removing the network',
   'op.RemoveVolume': 'Deleting stored data',
+  'op.RemoveImage': 'Deleting the app image',
   'job.running': 'In progress',
   'job.succeeded': 'Done',
   'job.failed': 'Failed',

@@ -183,6 +183,7 @@ const core: Record<keyof typeof en, string> = {
   'op.RenameContainer': 'Passage au nouveau {target}',
   'op.RemoveNetwork': 'Suppression du réseau',
   'op.RemoveVolume': 'Suppression des données',
+  'op.RemoveImage': 'Suppression de l’image de l’application',
   'job.running': 'En cours',
   'job.succeeded': 'Terminé',
   'job.failed': 'Échec',
