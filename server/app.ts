@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyServerOptions,
   type RawServerDefault,
 } from 'fastify';
+import type { LoginLimits } from './auth/login-guard.js';
 import authPlugin from './auth/plugin.js';
 import authRoutes from './auth/routes.js';
 import type { Catalog } from './catalog/service.js';
@@ -57,6 +58,8 @@ declare module 'fastify' {
 export type AppOptions = Pick<FastifyServerOptions, 'logger' | 'serverFactory'> & {
   /** A pino logger to share with the rest of the daemon. */
   loggerInstance?: FastifyBaseLogger;
+  /** Sign-in limits other than the defaults (server/auth/login-guard.ts). */
+  loginLimits?: Partial<LoginLimits>;
 };
 
 /** Builds the app around the daemon's services; the caller listens. */
@@ -89,7 +92,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(openapi);
   await app.register(authPlugin);
   await app.register(healthRoutes);
-  await app.register(authRoutes);
+  await app.register(authRoutes, { loginLimits: options.loginLimits });
   await app.register(appsRoutes);
   await app.register(installsRoutes);
   await app.register(jobsRoutes);
