@@ -63,6 +63,7 @@ async function boot(t: TestContext, options: { local?: boolean } = {}): Promise<
     logger: { level: 'info', stream: { write: (line: string) => void logs.push(line) } },
     // The account-wide slow-down shortened, so tests that fail often do not wait seconds.
     loginLimits: { slowBaseMs: 20, slowCapMs: 80 },
+    access: { hostnames: ['foyer.test'], trustedProxies: [] },
     ...(options.local ? { serverFactory: (handler) => createLocalServer(handler) } : {}),
   });
   await app.ready();
