@@ -8,10 +8,16 @@ import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import pino from 'pino';
+import { BridgeGuard } from './access/bridges.js';
 import { buildApp } from './app.js';
 import { startDaemon } from './daemon.js';
 import { createLocalServer } from './local-socket.js';
 import { defaultDataDir, socketPath } from './paths.js';
+import { accessFromEnv } from './plugins/access.js';
+import type { ExecutionEvent } from './reconcile/execute.js';
+
+/** How often the Docker subnets refused at the socket are read again. */
+const BRIDGE_REFRESH_MS = 10_000;
 
 /** Runs the daemon until SIGINT/SIGTERM; returns the exit code. */
 export async function serve(): Promise<number> {
@@ -27,16 +33,45 @@ export async function serve(): Promise<number> {
     dockerHost: process.env.DOCKER_HOST,
     start: false,
   });
+  const access = accessFromEnv();
+  // On every address by default, but never to app containers (issue 11 §4); an explicit
+  // FOYER_HOST is the admin's choice of where to answer and is not filtered.
+  const explicitHost = process.env.FOYER_HOST || undefined;
+  const host = explicitHost ?? '0.0.0.0';
+  const bridges =
+    explicitHost === undefined
+      ? new BridgeGuard({
+          listNetworks: () => daemon.docker.listNetworks([]),
+          exempt: access.trustedProxies,
+          log,
+        })
+      : undefined;
   let local: Server | undefined;
   const app = await buildApp(daemon, {
     loggerInstance: log,
+    access,
     serverFactory: (handler) => {
       local = createLocalServer(handler);
-      return createServer(handler);
+      const server = createServer(handler);
+      bridges?.guard(server);
+      return server;
     },
   });
   const port = Number(process.env.FOYER_PORT ?? 8420);
-  const host = process.env.FOYER_HOST ?? '0.0.0.0';
+  if (bridges) {
+    await bridges.refresh();
+    bridges.start(BRIDGE_REFRESH_MS);
+    // A new app network is covered before the plan's next step creates its containers.
+    daemon.reconciler.on('progress', (event: ExecutionEvent) => {
+      if (
+        event.kind === 'step' &&
+        event.phase === 'done' &&
+        event.operation.kind === 'CreateNetwork'
+      )
+        void bridges.refresh();
+    });
+    log.info({ subnets: bridges.refusedSubnets }, 'refusing connections from Docker networks');
+  }
   await app.listen({ port, host });
   const sock = socketPath(dataDir);
   rmSync(sock, { force: true });
@@ -59,6 +94,7 @@ export async function serve(): Promise<number> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  bridges?.stop();
   local?.close();
   await app.close();
   await daemon.close();

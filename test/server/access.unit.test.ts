@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { hostname, networkInterfaces } from 'node:os';
 import { describe, test } from 'node:test';
+import { BridgeGuard, bridgeFacts } from '../../server/access/bridges.js';
 import { HostAllowList, hostOf, parseHostnames } from '../../server/access/hosts.js';
 import { parseTrustedProxies, trustOnly } from '../../server/access/proxy.js';
 import { type ApiBox, bootApiBox } from '../support/api-box.js';
@@ -351,5 +352,84 @@ describe('the trusted edge (issue 11 §4)', () => {
     });
     assert.equal(limited.statusCode, 429);
     assert.equal(box.store.db.prepare('SELECT count(*) FROM api_tokens').pluck().get(), 0);
+  });
+});
+
+describe('Docker networks refused at the socket (issue 11 §4)', () => {
+  const iface = (address: string, cidr: string) =>
+    ({ address, cidr, family: address.includes(':') ? 'IPv6' : 'IPv4' }) as never;
+  const networks = [
+    {
+      id: 'a'.repeat(64),
+      name: 'bridge',
+      labels: {},
+      driver: 'bridge',
+      subnets: ['172.17.0.0/16'],
+      bridge: 'docker0',
+    },
+    {
+      id: '0123456789ab'.padEnd(64, 'f'),
+      name: 'web_default',
+      labels: {},
+      driver: 'bridge',
+      subnets: ['172.18.0.0/16'],
+    },
+    { id: 'c'.repeat(64), name: 'lan', labels: {}, driver: 'macvlan', subnets: ['192.168.1.0/24'] },
+    { id: 'd'.repeat(64), name: 'host', labels: {}, driver: 'host', subnets: [] },
+  ];
+  const interfaces = {
+    lo: [iface('127.0.0.1', '127.0.0.1/8')],
+    eth0: [iface('192.168.1.20', '192.168.1.20/24'), iface('fe80::1', 'fe80::1/64')],
+    docker0: [iface('172.17.0.1', '172.17.0.1/16'), iface('fe80::42:1', 'fe80::42:1/64')],
+    'br-0123456789ab': [iface('172.18.0.1', '172.18.0.1/16')],
+    // Another engine's bridge (a second dockerd), known only from the host.
+    'br-99999999999a': [iface('10.99.0.1', '10.99.0.1/24')],
+  };
+
+  test('bridge networks and Docker bridge interfaces, never the LAN, macvlan or link-local', () => {
+    const facts = bridgeFacts(networks, interfaces);
+    assert.deepEqual(facts.subnets.sort(), [
+      '10.99.0.1/24',
+      '172.17.0.0/16',
+      '172.17.0.1/16',
+      '172.18.0.0/16',
+      '172.18.0.1/16',
+    ]);
+    assert.deepEqual(facts.addresses.sort(), ['10.99.0.1', '172.17.0.1', '172.18.0.1']);
+  });
+
+  test('refuses clients on those networks and connections to a bridge address, but not the edge', async () => {
+    const guard = new BridgeGuard({
+      listNetworks: async () => networks,
+      interfaces: () => interfaces,
+      exempt: ['172.18.0.9'],
+    });
+    await guard.refresh();
+    assert.equal(
+      guard.refuses('192.168.1.20', '172.18.0.3'),
+      true,
+      'an app container dialling the LAN address',
+    );
+    assert.equal(guard.refuses('172.17.0.1', '172.17.0.2'), true, 'the default bridge');
+    assert.equal(guard.refuses('::ffff:192.168.1.20', '::ffff:10.99.0.5'), true, 'IPv4-mapped');
+    assert.equal(guard.refuses('172.18.0.1', '192.168.1.30'), true, 'dialled a bridge address');
+    assert.equal(guard.refuses('192.168.1.20', '192.168.1.30'), false, 'the LAN');
+    assert.equal(guard.refuses('127.0.0.1', '127.0.0.1'), false, 'loopback');
+    assert.equal(guard.refuses('192.168.1.20', '172.18.0.9'), false, 'the trusted edge');
+  });
+
+  test('keeps the last list when the engine cannot be asked, and the interfaces still count', async () => {
+    let fail = false;
+    const guard = new BridgeGuard({
+      listNetworks: async () => {
+        if (fail) throw new Error('engine down');
+        return networks;
+      },
+      interfaces: () => ({}),
+    });
+    await guard.refresh();
+    fail = true;
+    await guard.refresh();
+    assert.equal(guard.refuses('192.168.1.20', '172.18.0.3'), true);
   });
 });
