@@ -10,6 +10,8 @@ import Fastify, {
   type FastifyServerOptions,
   type RawServerDefault,
 } from 'fastify';
+import { trustOnly } from './access/proxy.js';
+import type { LoginLimits } from './auth/login-guard.js';
 import authPlugin from './auth/plugin.js';
 import authRoutes from './auth/routes.js';
 import type { PinnedDefinitions } from './catalog/pins.js';
@@ -17,6 +19,7 @@ import type { Catalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { EventHub } from './events.js';
 import type { JobRunner } from './jobs/runner.js';
+import access, { type AccessOptions, accessFromEnv } from './plugins/access.js';
 import errorHandler from './plugins/error-handler.js';
 import openapi from './plugins/openapi.js';
 import uiRoutes from './plugins/ui.js';
@@ -61,10 +64,15 @@ declare module 'fastify' {
 export type AppOptions = Pick<FastifyServerOptions, 'logger' | 'serverFactory'> & {
   /** A pino logger to share with the rest of the daemon. */
   loggerInstance?: FastifyBaseLogger;
+  /** Names and the trusted edge; by default from FOYER_HOSTNAMES and FOYER_TRUSTED_PROXY. */
+  access?: AccessOptions;
+  /** Sign-in limits other than the defaults (server/auth/login-guard.ts). */
+  loginLimits?: Partial<LoginLimits>;
 };
 
 /** Builds the app around the daemon's services; the caller listens. */
 export async function buildApp(services: FoyerServices, options: AppOptions = {}) {
+  const accessOptions = options.access ?? accessFromEnv();
   const app = Fastify<RawServerDefault>({
     ...(options.loggerInstance
       ? { loggerInstance: options.loggerInstance }
@@ -76,8 +84,10 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     // Event streams and followed logs never end on their own: close them on shutdown.
     forceCloseConnections: true,
     bodyLimit: 256 * 1024,
-    // X-Forwarded-For and Host are the client's words, not facts: never trusted.
-    trustProxy: false,
+    // X-Forwarded-* are the client's words, not facts: read only from the configured edge, and
+    // only as the connection's direct peer (server/access/proxy.ts).
+    trustProxy:
+      accessOptions.trustedProxies.length > 0 ? trustOnly(accessOptions.trustedProxies) : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('foyer', services);
@@ -91,9 +101,10 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   });
   await app.register(errorHandler);
   await app.register(openapi);
+  await app.register(access, { access: accessOptions });
   await app.register(authPlugin);
   await app.register(healthRoutes);
-  await app.register(authRoutes);
+  await app.register(authRoutes, { loginLimits: options.loginLimits });
   await app.register(appsRoutes);
   await app.register(installsRoutes);
   await app.register(jobsRoutes);

@@ -26,6 +26,8 @@ export const Errors = {
   JobNotFound: createError<[string]>('FOYER_JOB_NOT_FOUND', 'no job "%s"', 404),
   Conflict: createError<[string]>('FOYER_CONFLICT', '%s', 409),
   AlreadySetUp: createError('FOYER_ALREADY_SET_UP', 'Foyer is already set up', 409),
+  // 421 Misdirected Request (RFC 9110 §15.5.20): a name this box does not answer to.
+  UnknownHost: createError<[string]>('FOYER_UNKNOWN_HOST', '%s', 421),
   TooManyRequests: createError<[string]>('FOYER_TOO_MANY_REQUESTS', '%s', 429),
   EngineUnreachable: createError<[string]>('FOYER_ENGINE_UNREACHABLE', '%s', 503),
 };

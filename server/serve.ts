@@ -9,6 +9,7 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
+import { BridgeGuard } from './access/bridges.js';
 import { reachableUrls } from './addresses.js';
 import { buildApp } from './app.js';
 import { readSetupCode, setupCodePath } from './auth/setup-code.js';
@@ -17,6 +18,11 @@ import { startDaemon } from './daemon.js';
 import { createLocalServer } from './local-socket.js';
 import { createLogger } from './log.js';
 import { defaultDataDir, pidPath, socketPath } from './paths.js';
+import { accessFromEnv } from './plugins/access.js';
+import type { ExecutionEvent } from './reconcile/execute.js';
+
+/** How often the Docker subnets refused at the socket are read again. */
+const BRIDGE_REFRESH_MS = 10_000;
 
 /** True when a daemon answers on the unix socket at `path`. */
 function socketAnswers(path: string): Promise<boolean> {
@@ -57,21 +63,51 @@ export async function serve(): Promise<number> {
     dockerHost: process.env.DOCKER_HOST,
     start: false,
   });
+  const access = accessFromEnv();
+  // On every address by default, but never to app containers (issue 11 §4); an explicit
+  // FOYER_HOST is the admin's choice of where to answer and is not filtered.
+  const explicitHost = process.env.FOYER_HOST || undefined;
+  const host = explicitHost ?? '0.0.0.0';
+  const bridges =
+    explicitHost === undefined
+      ? new BridgeGuard({
+          listNetworks: () => daemon.docker.listNetworks([]),
+          exempt: access.trustedProxies,
+          log,
+        })
+      : undefined;
   let local: Server | undefined;
   const app = await buildApp(daemon, {
     loggerInstance: log,
+    access,
     serverFactory: (handler) => {
       local = createLocalServer(handler);
-      return createServer(handler);
+      const server = createServer(handler);
+      bridges?.guard(server);
+      return server;
     },
   });
   const port = Number(process.env.FOYER_PORT ?? 8420);
-  const host = process.env.FOYER_HOST ?? '0.0.0.0';
+  if (bridges) {
+    await bridges.refresh();
+    bridges.start(BRIDGE_REFRESH_MS);
+    // A new app network is covered before the plan's next step creates its containers.
+    daemon.reconciler.on('progress', (event: ExecutionEvent) => {
+      if (
+        event.kind === 'step' &&
+        event.phase === 'done' &&
+        event.operation.kind === 'CreateNetwork'
+      )
+        void bridges.refresh();
+    });
+    log.info({ subnets: bridges.refusedSubnets }, 'refusing connections from Docker networks');
+  }
   try {
     await app.listen({ port, host });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') throw error;
+    bridges?.stop();
     await app.close();
     await daemon.close();
     const why =
@@ -107,6 +143,7 @@ export async function serve(): Promise<number> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  bridges?.stop();
   local?.close();
   await app.close();
   await daemon.close();

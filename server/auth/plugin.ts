@@ -54,9 +54,12 @@ declare module 'fastify' {
 const LOCAL_ADMIN: Actor = { kind: 'local', userId: null, username: 'local', role: 'admin' };
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** The client's address as the socket sees it; X-Forwarded-For is the client's word, not a fact. */
+/**
+ * The client's address: the socket's peer, or what the trusted edge says in X-Forwarded-For
+ * when the peer is the edge; anyone else's X-Forwarded-For is their word, not a fact.
+ */
 export function clientAddress(request: FastifyRequest): string {
-  return request.socket.remoteAddress ?? 'unknown';
+  return request.ip ?? request.socket.remoteAddress ?? 'unknown';
 }
 
 /** Options of the session cookie: not readable by scripts, never sent cross-site. */
@@ -96,11 +99,15 @@ export function accountOf(request: FastifyRequest): Actor & { userId: number } {
   return { ...actor, userId: actor.userId };
 }
 
-/** True when the browser says the request comes from the page's own origin (scheme and Host). */
+/**
+ * True when the browser says the request comes from the page's own origin. Behind the HTTPS edge
+ * the page's scheme and host are the edge's (X-Forwarded-Proto/-Host), which Fastify reads only
+ * from the trusted edge (server/access/proxy.ts); from anyone else, the socket's and Host.
+ */
 function isSameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return request.headers['sec-fetch-site'] === 'same-origin';
-  const own = `${request.protocol}://${request.headers.host ?? ''}`;
+  const own = `${request.protocol}://${request.host}`;
   return origin.toLowerCase() === own.toLowerCase();
 }
 

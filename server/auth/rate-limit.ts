@@ -5,6 +5,8 @@
  * cannot cause, and keeps the hot path free of database writes.
  */
 
+import { isIPv6 } from 'node:net';
+
 // Keys are client input (addresses, usernames); past this many the oldest are dropped so a
 // flood of made-up usernames cannot grow the map without bound.
 const MAX_KEYS = 10_000;
@@ -44,6 +46,11 @@ export class FailureLimiter {
     this.failures.get(key)?.pop();
   }
 
+  /** How many failures of `key` are in the window. */
+  count(key: string): number {
+    return this.recent(key).length;
+  }
+
   /** Forgets every failure of `key`. */
   reset(key: string): void {
     this.failures.delete(key);
@@ -65,4 +72,27 @@ export class FailureLimiter {
       this.failures.delete(key);
     }
   }
+}
+
+/**
+ * The key an address is limited by: IPv4 as is (an IPv4-mapped IPv6 address as its IPv4), IPv6
+ * by its /64, the smallest block a home or a host is given, so one host cannot rotate through the
+ * 2^64 addresses of its own network to get a fresh allowance each time.
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  // A trailing dotted quad (`64:ff9b::192.0.2.1`) stands for two groups.
+  const width = (groups: string[]) => groups.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const groups = address.includes('::')
+    ? [...left, ...Array(8 - width(left) - width(right)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

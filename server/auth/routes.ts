@@ -1,29 +1,33 @@
 /**
  * First-run setup, sign-in and the signed-in user's own account: password
- * and two-factor (TOTP). Failed guesses are counted per client address and
- * per account *before* the slow argon2 check, so neither one address nor many
- * addresses against one account can guess faster than the limits allow.
+ * and two-factor (TOTP). Failed guesses are counted *before* the slow argon2
+ * check by the login guard (./login-guard.ts): per client address, per
+ * account and address, and a capped slow-down of the account as a whole, so
+ * nobody can guess fast and nobody can lock the owner out (issue 11 §3).
  * API tokens and user management live in ./manage-routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../errors.js';
+import { LoginGuard, type LoginLimits } from './login-guard.js';
 import manageRoutes from './manage-routes.js';
 import { accountOf, actorOf, clientAddress, SESSION_COOKIE, startSession } from './plugin.js';
-import { FailureLimiter } from './rate-limit.js';
 import * as S from './schemas.js';
 import { checkSetupCode, ensureSetupCode, removeSetupCode, setupCodePath } from './setup-code.js';
 import { generateSecret, matchTotp, otpauthUri } from './totp.js';
 
-const WINDOW_MS = 15 * 60 * 1000;
 const PUBLIC = { public: true };
 
-const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface AuthRoutesOptions {
+  /** Sign-in limits other than the defaults (tests shorten the slow-down). */
+  loginLimits?: Partial<LoginLimits>;
+}
+
+const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, options) => {
   const { users, sessions } = app.auth;
   const { audit, dataDir } = app.foyer;
-  const byAddress = new FailureLimiter(10, WINDOW_MS);
-  const byAccount = new FailureLimiter(5, WINDOW_MS);
+  const guard = new LoginGuard({ audit, limits: options.loginLimits });
   // The last step whose code each user spent, so a code seen over a shoulder or in a proxy log
   // cannot be replayed within its 90-second window (RFC 6238 §5.2).
   const spentTotpStep = new Map<number, number>();
@@ -31,21 +35,20 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // A fresh daemon prints the code, so whoever installed it can claim it.
   ensureSetupCode(dataDir, users.count() > 0, app.log);
 
-  /** Counts an attempt against the address (and account); throws 429 while either is over its limit. */
-  const countAttempt = (request: FastifyRequest, reply: FastifyReply, username?: string) => {
-    const keys: [FailureLimiter, string][] = [[byAddress, clientAddress(request)]];
-    if (username !== undefined) keys.push([byAccount, username.toLowerCase()]);
-    const wait = Math.max(...keys.map(([limiter, key]) => limiter.retryAfter(key)));
-    if (wait > 0) {
+  /** Counts an attempt from the client's address (on an account); throws 429 while it is over a limit. */
+  const countAttempt = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    username?: string,
+    actor?: string,
+  ) => {
+    const admission = await guard.admit(clientAddress(request), username, actor);
+    if ('retryAfter' in admission) {
+      const wait = admission.retryAfter;
       reply.header('retry-after', String(wait));
       throw new Errors.TooManyRequests(`too many failed attempts; try again in ${wait} seconds`);
     }
-    for (const [limiter, key] of keys) limiter.hit(key);
-    return {
-      forgive: () => {
-        for (const [limiter, key] of keys) limiter.forgive(key);
-      },
-    };
+    return admission;
   };
 
   const spendTotp = (userId: number, code: string): boolean => {
@@ -63,7 +66,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     password: string,
   ) => {
     const actor = accountOf(request);
-    const attempt = countAttempt(request, reply, actor.username);
+    const attempt = await countAttempt(request, reply, actor.username, actor.username);
     if (!(await users.verifyPassword(actor.username, password))) {
       audit.record(actor.username, 'auth.password.confirm-failed', actor.username);
       throw new Errors.WrongPassword();
@@ -108,7 +111,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { code, username, password } = request.body;
       const address = clientAddress(request);
       if (users.count() > 0) throw new Errors.AlreadySetUp();
-      const attempt = countAttempt(request, reply);
+      const attempt = await countAttempt(request, reply);
       if (!checkSetupCode(dataDir, code)) {
         audit.record('anonymous', 'setup.failed', undefined, { address });
         throw new Errors.SetupCodeWrong();
@@ -145,7 +148,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { username, password } = request.body;
       const totp = request.body.totp?.replace(/\s/g, '') || undefined;
       const address = clientAddress(request);
-      const attempt = countAttempt(request, reply, username);
+      const attempt = await countAttempt(request, reply, username);
       const failed = (reason: string) => {
         audit.record('anonymous', 'auth.login.failed', username, { address, reason });
         return new Errors.BadCredentials();
@@ -161,7 +164,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!spendTotp(user.id, totp)) throw failed('totp');
       }
       attempt.forgive();
-      byAccount.reset(user.username.toLowerCase());
+      guard.succeeded(address, user.username);
       startSession(app, request, reply, user.id);
       audit.record(user.username, 'auth.login', user.username, { address });
       return { user };

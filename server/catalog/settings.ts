@@ -48,6 +48,34 @@ const COMMON_PASSWORDS = new Set([
   'foyer',
 ]);
 
+/**
+ * Characters a single-line setting refuses (issue 11 §4): every C0 control but tab, DEL, every
+ * C1 control (U+0085 "next line" among them) and the Unicode line and paragraph separators.
+ * Settings end up in env files, config lines and shell words, where any of these can end a line
+ * or act on a terminal. Tab is kept: it ends no line, and passwords may hold one.
+ */
+const NOT_SINGLE_LINE = /[\0-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/;
+const CHARACTER_NAMES: Record<string, string> = {
+  '\n': 'line feed',
+  '\v': 'line tabulation',
+  '\f': 'form feed',
+  '\r': 'carriage return',
+  '\x1b': 'escape',
+  '\x7f': 'delete',
+  '\x85': 'next line',
+  '\u2028': 'line separator',
+  '\u2029': 'paragraph separator',
+};
+
+/** Why `value` is not a single line of text (the character refused, by code point), or undefined. */
+export function notSingleLine(value: string): string | undefined {
+  const found = NOT_SINGLE_LINE.exec(value)?.[0];
+  if (found === undefined) return undefined;
+  const name = CHARACTER_NAMES[found];
+  const point = `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `must be a single line: ${name ? `${point} (${name})` : point} is not allowed`;
+}
+
 const UP = '0123456789'.repeat(8);
 const DOWN = [...UP].reverse().join('');
 
@@ -92,6 +120,9 @@ function checkValue(
     problems.push({ path, message });
     return undefined;
   };
+  // First, whatever the type: the character is a clearer answer than "must be an email address".
+  const multiline = notSingleLine(value);
+  if (multiline) return fail(multiline);
   switch (setting.type) {
     case 'number': {
       const n = Number(value);
@@ -123,7 +154,6 @@ function checkValue(
         return fail(`must be at most ${setting.max} characters long`);
       }
   }
-  if (/[\0\n\r]/.test(value)) return fail('must be a single line');
   if (setting.type === 'password') {
     const weak = weakPassword(value);
     if (weak) return fail(weak);

@@ -49,6 +49,12 @@ export interface NetworkSummary {
   id: string;
   name: string;
   labels: Record<string, string>;
+  /** `bridge`, `overlay`, `macvlan`, …; absent when an adapter does not say. */
+  driver?: string;
+  /** The IPAM subnets (`172.18.0.0/16`). */
+  subnets?: string[];
+  /** The host interface of a bridge network (`com.docker.network.bridge.name`), when set. */
+  bridge?: string;
 }
 
 export interface VolumeSummary {

@@ -130,9 +130,23 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
       return (rows ?? []).map(containerSummary);
     },
     async listNetworks(labels) {
-      type Row = { Id: string; Name: string; Labels?: Labels };
+      type Row = {
+        Id: string;
+        Name: string;
+        Labels?: Labels;
+        Driver?: string;
+        IPAM?: { Config?: { Subnet?: string }[] | null };
+        Options?: Labels;
+      };
       const rows = await call<Row[]>('GET', '/networks', { query: labelFilter(labels) });
-      return (rows ?? []).map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+      return (rows ?? []).map((n) => ({
+        id: n.Id,
+        name: n.Name,
+        labels: n.Labels ?? {},
+        driver: n.Driver,
+        subnets: (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])),
+        bridge: n.Options?.['com.docker.network.bridge.name'],
+      }));
     },
     async listVolumes(labels) {
       type Answer = { Volumes?: { Name: string; Labels?: Labels }[] | null };

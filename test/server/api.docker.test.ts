@@ -47,7 +47,10 @@ before(async () => {
     log,
     resyncMs: 1000,
   });
-  app = await buildApp(daemon, { loggerInstance: log });
+  app = await buildApp(daemon, {
+    loggerInstance: log,
+    access: { hostnames: ['foyer.test'], trustedProxies: [] },
+  });
   app.addHook('onSend', async (_request, _reply, payload) => {
     if (typeof payload === 'string') answers.push(payload);
     return payload;

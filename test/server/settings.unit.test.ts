@@ -107,3 +107,40 @@ describe('weakPassword', () => {
     }
   });
 });
+
+describe('single-line settings (issue 11 §4)', () => {
+  // Every character that ends a line somewhere (a shell, an INI or env file, a log viewer, a
+  // JavaScript or XML parser) or that a terminal acts on: C0 but tab, DEL, C1, U+2028, U+2029.
+  const refused: [string, string][] = [
+    ['\0', 'U+0000'],
+    ['\n', 'U+000A (line feed)'],
+    ['\r', 'U+000D (carriage return)'],
+    ['\v', 'U+000B (line tabulation)'],
+    ['\f', 'U+000C (form feed)'],
+    ['\x1b', 'U+001B (escape)'],
+    ['\x7f', 'U+007F (delete)'],
+    ['\x85', 'U+0085 (next line)'],
+    ['\x9b', 'U+009B'],
+    ['\u2028', 'U+2028 (line separator)'],
+    ['\u2029', 'U+2029 (paragraph separator)'],
+  ];
+
+  test('refuses line and paragraph separators and control characters, naming the one refused', () => {
+    for (const [char, name] of refused) {
+      for (const key of ['USER', 'PASSWORD', 'CONTACT'] as const) {
+        const value = key === 'CONTACT' ? `me${char}@example.org` : `plum tree${char} on the hill`;
+        const { problems } = resolveSettings(app, { ...good, [key]: value });
+        const what = `${key} with ${name}`;
+        assert.equal(problems.length, 1, what);
+        assert.equal(problems[0]?.path, `settings.${key}`, what);
+        assert.equal(problems[0]?.message, `must be a single line: ${name} is not allowed`, what);
+      }
+    }
+  });
+
+  test('keeps tabs and other printable text, in any script', () => {
+    for (const password of ['plum\ttree on the hill', 'prune sur la colline é', 'слива на холме']) {
+      assert.deepEqual(resolveSettings(app, { ...good, PASSWORD: password }).problems, []);
+    }
+  });
+});

@@ -110,7 +110,10 @@ export async function startAppDaemon(
       log,
       resyncMs: 2000,
     });
-    app = await buildApp(daemon, { loggerInstance: log });
+    app = await buildApp(daemon, {
+      loggerInstance: log,
+      access: { hostnames: ['foyer.test'], trustedProxies: [] },
+    });
     await app.ready();
   };
   const inject = (method: string, url: string, payload?: unknown, withCookie = true) =>

@@ -60,7 +60,8 @@ export function checkSetting(setting: Setting, raw: FormValue): string | undefin
         return t('field.maxLength', { max: setting.max });
       }
   }
-  if (/[\0\n\r]/.test(value)) return t('field.singleLine');
+  // The characters server/catalog/settings.ts refuses: C0 but tab, DEL, C1, U+2028, U+2029.
+  if (/[\0-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/.test(value)) return t('field.singleLine');
   if (setting.pattern) {
     try {
       if (!new RegExp(`^(?:${setting.pattern})$`).test(value)) return t('field.pattern');

@@ -1,0 +1,80 @@
+// The daemon's HTTP app (`buildApp`) on a real store in a temp dir, with stand-ins for the
+// Docker-facing services, for route tests that never touch an engine. Optionally served on a
+// unix socket marked local, as `foyer serve` does.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { type AppOptions, buildApp, type FoyerServices } from '../../server/app.js';
+import { setupCodePath } from '../../server/auth/setup-code.js';
+import { EventHub } from '../../server/events.js';
+import { createLocalServer } from '../../server/local-socket.js';
+import { auditLog } from '../../server/store/audit.js';
+import { openStore, type Store } from '../../server/store/index.js';
+
+export interface ApiBox {
+  app: FastifyInstance;
+  dataDir: string;
+  store: Store;
+  /** The first-run setup code. */
+  code: string;
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+  /** One request through the local unix socket (only when booted with `local`). */
+  local(method: string, path: string): Promise<{ status: number; body: string }>;
+}
+
+/** Boots the app on a fresh data dir; closed when the test ends. */
+export async function bootApiBox(
+  t: TestContext,
+  options: Omit<AppOptions, 'serverFactory'> & { local?: boolean } = {},
+): Promise<ApiBox> {
+  const { local, ...appOptions } = options;
+  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-api-box-'));
+  const store = openStore(join(dataDir, 'foyer.db'));
+  const services = {
+    dataDir,
+    store,
+    audit: auditLog(store.db),
+    hub: new EventHub(),
+    reconciler: { reachable: true, status: () => undefined },
+    catalog: { list: () => [], get: () => undefined },
+    docker: {},
+    jobs: {},
+  } as unknown as FoyerServices;
+  const app = await buildApp(services, {
+    logger: false,
+    ...appOptions,
+    ...(local ? { serverFactory: (handler) => createLocalServer(handler) } : {}),
+  });
+  await app.ready();
+  const socket = join(dataDir, 'foyer.sock');
+  if (local) await app.listen({ path: socket });
+  t.after(async () => {
+    await app.close();
+    store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    app,
+    dataDir,
+    store,
+    code: readFileSync(setupCodePath(dataDir), 'utf8').trim(),
+    inject: (request) => app.inject(request),
+    local: (method, path) =>
+      new Promise((resolve, reject) => {
+        assert.ok(local, 'boot with { local: true } to use the socket');
+        const req = httpRequest({ socketPath: socket, method, path }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        req.end();
+      }),
+  };
+}
