@@ -8,13 +8,15 @@
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ComposeError, formatProblem } from '../../compose/index.js';
+import { clientAddress } from '../auth/plugin.js';
 import type { CatalogEntry } from '../catalog/catalog.js';
 import { resolveSettings } from '../catalog/settings.js';
 import { Errors } from '../errors.js';
+import { admit } from '../jobs/admission.js';
 import { type InstallRecord, renderProject } from '../reconcile/desired.js';
 import { normalisePermission } from '../security/permissions.js';
 import { INSTALL_ID_PATTERN, type Install } from '../store/index.js';
-import type { JobKind } from '../store/jobs.js';
+import { type Job, type JobKind, jobRepository } from '../store/jobs.js';
 import { IdParams, InstallReply, JobReply } from './schemas.js';
 
 const SettingsBody = T.Record(
@@ -50,7 +52,10 @@ function invalidSettings(problems: { path: string; message: string }[]) {
 
 export default async function installsRoutes(app: FastifyInstance) {
   const { store, catalog, reconciler, jobs, audit } = app.foyer;
+  const jobRows = jobRepository(store.db);
   const actorOf = (request: FastifyRequest) => request.actor?.username ?? 'unknown';
+  const addressOf = (request: FastifyRequest) =>
+    request.actor?.kind === 'local' ? 'local socket' : clientAddress(request);
 
   const reply = (install: Install) => {
     const manifest = catalog.get(install.appId)?.manifest;
@@ -92,14 +97,31 @@ export default async function installsRoutes(app: FastifyInstance) {
     }
   };
 
-  const startJob = (kind: JobKind, install: Install, request: FastifyRequest) => {
-    if (jobs.runningFor(install.id))
-      throw new Errors.Conflict(`a job is already running for "${install.id}"`);
-    const job = jobs.start(kind, install.id, actorOf(request), install.generation);
-    audit.record(actorOf(request), `install.${kind}`, install.id, { job: job.id });
-    reconciler.enqueue(install.id);
-    return { install: reply(store.installs.get(install.id) ?? install), job };
+  /**
+   * Checks, decides and writes in one transaction (jobs/admission.ts), then
+   * follows the job and wakes the reconciler. `change` runs inside the
+   * transaction: whatever it throws, nothing is written.
+   */
+  const changeInstall = (
+    kind: JobKind,
+    installId: string,
+    request: FastifyRequest,
+    change: () => Install,
+    detail?: Record<string, unknown>,
+  ) => {
+    const { result, job, cancelled } = admit(
+      { db: store.db, jobs: jobRows, audit },
+      { kind, installId, actor: actorOf(request), address: addressOf(request), detail },
+      change,
+    );
+    if (cancelled) jobs.cancelled(cancelled);
+    jobs.follow(job, result.generation);
+    return { install: result, job };
   };
+  const jobAccepted = (change: { install: Install; job: Job }) => ({
+    install: reply(change.install),
+    job: change.job,
+  });
 
   app.get(
     '/api/installs',
@@ -152,7 +174,8 @@ export default async function installsRoutes(app: FastifyInstance) {
           },
         ]);
       }
-      if (store.installs.get(id)) throw new Errors.Conflict(`an install "${id}" exists already`);
+      const exists = () => new Errors.Conflict(`an install "${id}" exists already`);
+      if (store.installs.get(id)) throw exists();
       const declared = (entry.manifest.permissions ?? []).map((p) => normalisePermission(p) ?? p);
       const accepted = (body.acceptPermissions ?? []).map((p) => normalisePermission(p) ?? p);
       const missing = declared.filter((p) => !accepted.includes(p));
@@ -186,8 +209,12 @@ export default async function installsRoutes(app: FastifyInstance) {
         acceptedPermissions: accepted,
       };
       checkRenders(entry, { ...fields, desired: 'running', purge: false, generation: 1 });
-      const install = store.installs.create(fields);
-      return res.status(202).send(startJob('install', install, request));
+      const created = changeInstall('install', id, request, () => {
+        if (store.installs.get(id)) throw exists();
+        return store.installs.create(fields);
+      });
+      reconciler.enqueue(id);
+      return res.status(202).send(jobAccepted(created));
     },
   );
 
@@ -202,30 +229,32 @@ export default async function installsRoutes(app: FastifyInstance) {
       },
     },
     async (request, res) => {
-      const install = find((request.params as { id: string }).id);
-      const entry = catalog.get(install.appId);
-      if (!entry) throw new Errors.AppNotFound(install.appId);
-      const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
-      const resolved = resolveSettings(
-        entry.manifest,
-        (request.body as { settings: Record<string, unknown> }).settings,
-        previous,
-      );
-      if (resolved.problems.length > 0) {
-        throw invalidSettings(resolved.problems);
-      }
-      checkRenders(entry, { ...install, settings: resolved.settings, secrets: resolved.secrets });
-      const updated = store.installs.update(install.id, {
-        settings: resolved.settings,
-        secrets: resolved.secrets,
+      const id = (request.params as { id: string }).id;
+      const settings = (request.body as { settings: Record<string, unknown> }).settings;
+      // Read, checked and written inside the transaction: the settings are resolved against the
+      // install as it is when the change is admitted, not as it was a moment before.
+      const changed = changeInstall('reconfigure', id, request, () => {
+        const install = find(id);
+        const entry = catalog.get(install.appId);
+        if (!entry) throw new Errors.AppNotFound(install.appId);
+        const previous = { settings: install.settings, secrets: store.installs.secrets(id) };
+        const resolved = resolveSettings(entry.manifest, settings, previous);
+        if (resolved.problems.length > 0) throw invalidSettings(resolved.problems);
+        checkRenders(entry, { ...install, settings: resolved.settings, secrets: resolved.secrets });
+        return store.installs.update(id, {
+          settings: resolved.settings,
+          secrets: resolved.secrets,
+        });
       });
-      return res.status(202).send(startJob('reconfigure', updated, request));
+      reconciler.enqueue(id);
+      return res.status(202).send(jobAccepted(changed));
     },
   );
 
   const action = (
     verb: 'start' | 'stop' | 'restart' | 'update',
-    apply: (install: Install) => Install,
+    apply: (id: string) => Install,
+    afterwards?: (id: string) => void,
   ) =>
     app.post(
       `/api/installs/:id/${verb}`,
@@ -237,40 +266,52 @@ export default async function installsRoutes(app: FastifyInstance) {
         },
       },
       async (request, res) => {
-        const install = apply(find((request.params as { id: string }).id));
-        return res.status(202).send(startJob(verb, install, request));
+        const id = (request.params as { id: string }).id;
+        const changed = changeInstall(verb, id, request, () => apply(find(id).id));
+        afterwards?.(id);
+        reconciler.enqueue(id);
+        return res.status(202).send(jobAccepted(changed));
       },
     );
-  action('start', (i) => store.installs.setDesired(i.id, 'running'));
-  action('stop', (i) => store.installs.setDesired(i.id, 'stopped'));
+  action('start', (id) => store.installs.setDesired(id, 'running'));
+  action('stop', (id) => store.installs.setDesired(id, 'stopped'));
   // A restart or update changes no setting, but bumps the generation so its job waits for a
-  // reconcile that saw the request, not one already under way.
-  action('restart', (i) => {
-    const bumped = store.installs.update(i.id, {});
-    reconciler.requestRestart(i.id);
-    return bumped;
-  });
-  action('update', (i) => {
-    const bumped = store.installs.update(i.id, {});
-    reconciler.requestUpdate(i.id);
-    return bumped;
-  });
+  // reconcile that saw the request, not one already under way. The reconciler hears of the
+  // request only once it is admitted.
+  action(
+    'restart',
+    (id) => store.installs.update(id, {}),
+    (id) => reconciler.requestRestart(id),
+  );
+  action(
+    'update',
+    (id) => store.installs.update(id, {}),
+    (id) => reconciler.requestUpdate(id),
+  );
 
   app.delete(
     '/api/installs/:id',
     {
       schema: {
-        summary: 'Uninstall (a job); purge also deletes its data',
+        summary:
+          'Uninstall (a job); cancels a job in progress; purge also deletes its data, else it is kept data',
         params: IdParams,
         querystring: T.Object({ purge: T.Optional(T.Boolean()) }, { additionalProperties: false }),
         response: { 202: JobAccepted },
       },
     },
     async (request, res) => {
-      const install = find((request.params as { id: string }).id);
+      const id = (request.params as { id: string }).id;
       const purge = (request.query as { purge?: boolean }).purge === true;
-      const updated = store.installs.setDesired(install.id, 'absent', { purge });
-      return res.status(202).send(startJob('uninstall', updated, request));
+      const changed = changeInstall(
+        'uninstall',
+        id,
+        request,
+        () => store.installs.setDesired(find(id).id, 'absent', { purge }),
+        { purge },
+      );
+      reconciler.enqueue(id);
+      return res.status(202).send(jobAccepted(changed));
     },
   );
 }
