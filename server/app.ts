@@ -26,6 +26,7 @@ import healthRoutes from './routes/health.js';
 import hostRoutes from './routes/host.js';
 import installsRoutes from './routes/installs.js';
 import jobsRoutes from './routes/jobs.js';
+import keptDataRoutes from './routes/kept-data.js';
 import logsRoutes from './routes/logs.js';
 import type { AuditLog } from './store/audit.js';
 import type { Store } from './store/index.js';
@@ -94,6 +95,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(installsRoutes);
   await app.register(jobsRoutes);
   await app.register(logsRoutes);
+  await app.register(keptDataRoutes);
   await app.register(hostRoutes);
   await app.register(eventsRoutes);
   await app.register(uiRoutes);

@@ -47,6 +47,10 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     usage: 'uninstall <install> [--purge] [--yes] [--wait] [--json]',
     load: async () => (await import('./installs.js')).uninstall,
   },
+  data: {
+    usage: 'data [--json] | data rm <install> [--yes] [--json]',
+    load: async () => (await import('./data.js')).data,
+  },
   logs: {
     usage: 'logs <install> [--follow] [--tail N] [--timestamps] [--service S] [--json]',
     load: async () => (await import('./logs.js')).logs,
@@ -67,6 +71,8 @@ const USAGE = `usage: foyer <command>
       [--purge] [--yes] [--wait] [--json]
   logs <install>                 the logs of an install's containers
       [--follow] [--tail N] [--timestamps] [--service S] [--json]
+  data [--json]                  data kept by uninstalls without --purge
+  data rm <install> [--yes]      delete an uninstalled app's kept data for good
 
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]

@@ -24,6 +24,7 @@ const GOALS: Record<JobKind, InstallStatus['state'] | 'removed'> = {
   reconfigure: 'running',
   stop: 'stopped',
   uninstall: 'removed',
+  'delete-data': 'removed',
 };
 
 type Progress = ExecutionEvent & { install: string };
@@ -129,6 +130,13 @@ export class JobRunner {
     };
     this.active.set(installId, { job, generation, settled: false, timer, done: finish });
     this.options.hub.publish({ type: 'job', data: job });
+  }
+
+  /** Ends a job that does its work in its route (deleting kept data) rather than by the reconciler. */
+  end(job: Job, state: 'succeeded' | 'failed', error?: string): Job {
+    const done = this.options.jobs.finish(job.id, state, error);
+    this.options.hub.publish({ type: 'job', data: done });
+    return done;
   }
 
   /** Stops following a job that its superseding change already marked cancelled in the store. */

@@ -15,7 +15,9 @@ export type JobKind =
   | 'restart'
   | 'update'
   | 'reconfigure'
-  | 'uninstall';
+  | 'uninstall'
+  /** Deleting an uninstalled app's kept data (its volumes and folder). */
+  | 'delete-data';
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface Job {
