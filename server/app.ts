@@ -11,6 +11,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import authPlugin from './auth/plugin.js';
+import { type RouteEntry, type RouteRole, routeRole } from './auth/roles.js';
 import authRoutes from './auth/routes.js';
 import type { Catalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
@@ -47,11 +48,16 @@ declare module 'fastify' {
   interface FastifyInstance {
     foyer: FoyerServices;
     /** Every route registered, for the route audit and the docs. */
-    foyerRoutes: { method: string; url: string; public: boolean }[];
+    foyerRoutes: RouteEntry[];
   }
   interface FastifyContextConfig {
     /** Reachable without a session or token: login, first-run setup, health. */
     public?: boolean;
+    /**
+     * Who may call it once signed in (issue 11 §2); admin when left out, so a route someone
+     * forgets to mark is closed to members rather than open.
+     */
+    role?: RouteRole;
   }
 }
 
@@ -78,12 +84,17 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('foyer', services);
-  const routes: { method: string; url: string; public: boolean }[] = [];
+  const routes: RouteEntry[] = [];
   app.decorate('foyerRoutes', routes);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: route.url, public: route.config?.public === true });
+      routes.push({
+        method,
+        url: route.url,
+        public: route.config?.public === true,
+        role: routeRole(route.config),
+      });
     }
   });
   await app.register(errorHandler);

@@ -12,6 +12,7 @@ import { Errors } from '../errors.js';
 import manageRoutes from './manage-routes.js';
 import { accountOf, actorOf, clientAddress, SESSION_COOKIE, startSession } from './plugin.js';
 import { FailureLimiter } from './rate-limit.js';
+import { MEMBER } from './roles.js';
 import * as S from './schemas.js';
 import { checkSetupCode, ensureSetupCode, removeSetupCode, setupCodePath } from './setup-code.js';
 import { generateSecret, matchTotp, otpauthUri } from './totp.js';
@@ -170,7 +171,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/auth/logout',
-    { schema: { summary: 'End this session', response: { 204: S.NoContent } } },
+    { config: MEMBER, schema: { summary: 'End this session', response: { 204: S.NoContent } } },
     async (request, reply) => {
       const rawId = request.cookies[SESSION_COOKIE];
       if (actorOf(request).kind === 'session' && rawId !== undefined) sessions.delete(rawId);
@@ -182,6 +183,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/auth/me',
     {
+      config: MEMBER,
       schema: {
         summary: 'Who is signed in',
         response: {
@@ -198,6 +200,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/auth/password',
     {
+      config: MEMBER,
       schema: {
         summary: "Change one's password; ends one's other sessions",
         body: T.Object(
@@ -221,6 +224,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/auth/totp/setup',
     {
+      config: MEMBER,
       schema: {
         summary: 'Start two-factor set-up: a new secret, not yet enabled',
         response: { 200: T.Object({ secret: T.String(), uri: T.String() }) },
@@ -241,6 +245,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/auth/totp/enable',
     {
+      config: MEMBER,
       schema: {
         summary: 'Turn two-factor sign-in on with a code from the new secret',
         body: T.Object({ code: S.TotpCode }, { additionalProperties: false }),
@@ -266,6 +271,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/auth/totp/disable',
     {
+      config: MEMBER,
       schema: {
         summary: 'Turn two-factor sign-in off; needs the password',
         body: T.Object({ password: S.GivenPassword }, { additionalProperties: false }),

@@ -9,6 +9,7 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ComposeError, formatProblem } from '../../compose/index.js';
 import { clientAddress } from '../auth/plugin.js';
+import { MEMBER } from '../auth/roles.js';
 import type { CatalogEntry } from '../catalog/catalog.js';
 import { resolveSettings } from '../catalog/settings.js';
 import { Errors } from '../errors.js';
@@ -57,7 +58,9 @@ export default async function installsRoutes(app: FastifyInstance) {
   const addressOf = (request: FastifyRequest) =>
     request.actor?.kind === 'local' ? 'local socket' : clientAddress(request);
 
-  const reply = (install: Install) => {
+  /** An install as the API shows it; a member sees no settings or permissions (issue 11 §2). */
+  const reply = (install: Install, request?: FastifyRequest) => {
+    const member = request !== undefined && request.actor?.role !== 'admin';
     const manifest = catalog.get(install.appId)?.manifest;
     const hidden = new Set(
       (manifest?.settings ?? []).filter((s) => s.type === 'password').map((s) => s.key),
@@ -65,10 +68,10 @@ export default async function installsRoutes(app: FastifyInstance) {
     return {
       id: install.id,
       app: install.appId,
-      settings: Object.fromEntries(
-        Object.entries(install.settings).filter(([k]) => !hidden.has(k)),
-      ),
-      acceptedPermissions: install.acceptedPermissions,
+      settings: member
+        ? {}
+        : Object.fromEntries(Object.entries(install.settings).filter(([k]) => !hidden.has(k))),
+      acceptedPermissions: member ? [] : install.acceptedPermissions,
       desired: install.desired,
       web: manifest?.web ?? null,
       status: reconciler.status(install.id) ?? null,
@@ -126,24 +129,26 @@ export default async function installsRoutes(app: FastifyInstance) {
   app.get(
     '/api/installs',
     {
+      config: MEMBER,
       schema: {
-        summary: 'Every install with its status',
+        summary: 'Every install with its status (members: without settings)',
         response: { 200: T.Array(InstallReply) },
       },
     },
-    async () => store.installs.list().map(reply),
+    async (request) => store.installs.list().map((install) => reply(install, request)),
   );
 
   app.get(
     '/api/installs/:id',
     {
+      config: MEMBER,
       schema: {
-        summary: 'One install with its status',
+        summary: 'One install with its status (members: without settings)',
         params: IdParams,
         response: { 200: InstallReply },
       },
     },
-    async (request) => reply(find((request.params as { id: string }).id)),
+    async (request) => reply(find((request.params as { id: string }).id), request),
   );
 
   app.post(

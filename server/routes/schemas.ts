@@ -55,8 +55,9 @@ export const JobReply = T.Object({
 export const InstallReply = T.Object({
   id: T.String(),
   app: T.String(),
-  /** Settings a person entered, without passwords; generated secrets are never here. */
+  /** Settings a person entered, without passwords; generated secrets are never here. Empty for members. */
   settings: T.Record(T.String(), T.String()),
+  /** Empty for members. */
   acceptedPermissions: T.Array(T.String()),
   desired: T.String(),
   /** The app's web entry (app.yaml `web`): the service and its container port, if it has one. */
