@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Static } from '@sinclair/typebox';
-import type { KeptDataReply } from '../routes/kept-data.js';
+import type { KeptDataReply } from '../routes/schemas.js';
 import { type Job, seg } from './api.js';
 import { DaemonClient } from './client.js';
 import { EXIT, FailedError, json, out, table, UsageError } from './output.js';

@@ -15,14 +15,7 @@ import { admit } from '../jobs/admission.js';
 import { instanceId } from '../paths.js';
 import { instanceFilter } from '../reconcile/desired.js';
 import { jobRepository } from '../store/jobs.js';
-import { IdParams, JobReply } from './schemas.js';
-
-export const KeptDataReply = T.Object({
-  install: T.String(),
-  app: T.Union([T.String(), T.Null()]),
-  volumes: T.Array(T.String()),
-  folder: T.Union([T.String(), T.Null()]),
-});
+import { IdParams, JobReply, KeptDataReply } from './schemas.js';
 
 export default async function keptDataRoutes(app: FastifyInstance) {
   const { store, docker, audit, jobs, dataDir } = app.foyer;

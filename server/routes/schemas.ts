@@ -67,4 +67,12 @@ export const InstallReply = T.Object({
   updatedAt: T.String(),
 });
 
+/** What an uninstall without purge left of one install (`GET /api/kept-data`). */
+export const KeptDataReply = T.Object({
+  install: T.String(),
+  app: T.Union([T.String(), T.Null()]),
+  volumes: T.Array(T.String()),
+  folder: T.Union([T.String(), T.Null()]),
+});
+
 export const IdParams = T.Object({ id: T.String({ maxLength: 64 }) });

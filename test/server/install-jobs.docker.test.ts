@@ -118,9 +118,9 @@ test('every action at an install with a running job: refused ones change nothing
     ['POST', '/api/installs', { app: 'web', id: 'busy' }],
   ];
   const answers = await Promise.all(refused.map(([m, u, p]) => call(m, u, p)));
-  answers.forEach((res, i) =>
-    assert.equal(res.statusCode, 409, `${refused[i]![0]} ${refused[i]![1]}: ${res.body}`),
-  );
+  for (const [i, res] of answers.entries()) {
+    assert.equal(res.statusCode, 409, `${refused[i]![0]} ${refused[i]![1]}: ${res.body}`);
+  }
   await daemon.reconciler.idle();
   assert.deepEqual(daemon.store.installs.get('busy'), row, 'the store is unchanged');
   assert.deepEqual(daemon.store.installs.secrets('busy'), secrets);

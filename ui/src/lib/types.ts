@@ -9,6 +9,7 @@ import type { AppSummary, ProgressEvent } from '../../../server/cli/api.js';
 import type {
   InstallReply,
   JobReply,
+  KeptDataReply,
   ServiceStatusReply,
   StatusReply,
 } from '../../../server/routes/schemas.js';
@@ -16,6 +17,8 @@ import type {
 export type { AppSummary, ProgressEvent };
 export type Install = Static<typeof InstallReply>;
 export type Job = Static<typeof JobReply>;
+/** What an uninstall without purge left: `GET /api/kept-data`. */
+export type KeptData = Static<typeof KeptDataReply>;
 export type ServiceStatus = Static<typeof ServiceStatusReply>;
 /** An install's status as `/api/installs` and the `status` event carry it. */
 export type InstallStatus = Static<typeof StatusReply> & { install?: string };
