@@ -64,6 +64,9 @@ async function remove(id: string, flags: { json?: boolean; yes?: boolean }): Pro
     `/api/kept-data/${seg(id)}`,
   );
   if (flags.json) out(json(answer));
-  else out(`Deleted the kept data of ${id} (${answer.deleted.volumes.length} volumes)\n`);
+  else {
+    const count = answer.deleted.volumes.length;
+    out(`Deleted the kept data of ${id} (${count} volume${count === 1 ? '' : 's'})\n`);
+  }
   return EXIT.ok;
 }
