@@ -26,9 +26,11 @@ export function decide(kind: JobKind, installId: string, running: Job | undefine
   const hint = kind === 'uninstall' ? '' : ' (an uninstall cancels it)';
   return {
     admit: false,
-    reason: `a ${running.kind} job is already running for "${installId}"; wait for it to end${hint}`,
+    reason: `${article(running.kind)} ${running.kind} job is already running for "${installId}"; wait for it to end${hint}`,
   };
 }
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
 /** A change people asked for: what, to which install, by whom, from where. */
 export interface ChangeRequest {

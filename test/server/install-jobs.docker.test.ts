@@ -107,6 +107,7 @@ test('every action at an install with a running job: refused ones change nothing
   );
   assert.equal(jobState(installJob), 'running');
   const row = daemon.store.installs.get('busy');
+  const containerId = JSON.parse((await engine.docker(['inspect', 'busy-web-1'])).stdout)[0].Id;
   const secrets = daemon.store.installs.secrets('busy');
 
   const refused: [string, string, object?][] = [
@@ -125,6 +126,7 @@ test('every action at an install with a running job: refused ones change nothing
   assert.deepEqual(daemon.store.installs.get('busy'), row, 'the store is unchanged');
   assert.deepEqual(daemon.store.installs.secrets('busy'), secrets);
   const inspect = JSON.parse((await engine.docker(['inspect', 'busy-web-1'])).stdout)[0];
+  assert.equal(inspect.Id, containerId, 'not recreated with the new settings');
   assert.equal(inspect.State.Running, true, 'not stopped');
   assert.equal(inspect.RestartCount, 0, 'not restarted');
   assert.ok(!JSON.stringify(inspect.Config.Env).includes('changed'), 'not reconfigured');
