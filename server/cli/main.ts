@@ -67,8 +67,9 @@ const USAGE = `usage: foyer <command>
   status [<install>] [--json]    every install's state, or one install and its services
   start|stop|restart|update <install> [--wait] [--json]
   set <install> KEY=VALUE…       change an install's settings [--wait] [--json]
-  uninstall <install>            remove an install; --purge also deletes its data
-      [--purge] [--yes] [--wait] [--json]
+  uninstall <install>            remove an install, cancelling a change in progress;
+      [--purge] [--yes] [--wait] [--json]   --purge also deletes its data, else
+                                 it is kept (see foyer data)
   logs <install>                 the logs of an install's containers
       [--follow] [--tail N] [--timestamps] [--service S] [--json]
   data [--json]                  data kept by uninstalls without --purge
