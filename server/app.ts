@@ -13,6 +13,7 @@ import Fastify, {
 import { trustOnly } from './access/proxy.js';
 import type { LoginLimits } from './auth/login-guard.js';
 import authPlugin from './auth/plugin.js';
+import { type RouteEntry, type RouteRole, routeRole } from './auth/roles.js';
 import authRoutes from './auth/routes.js';
 import type { PinnedDefinitions } from './catalog/pins.js';
 import type { Catalog } from './catalog/service.js';
@@ -31,6 +32,7 @@ import hostRoutes from './routes/host.js';
 import imagesRoutes from './routes/images.js';
 import installsRoutes from './routes/installs.js';
 import jobsRoutes from './routes/jobs.js';
+import keptDataRoutes from './routes/kept-data.js';
 import logsRoutes from './routes/logs.js';
 import type { AuditLog } from './store/audit.js';
 import type { Store } from './store/index.js';
@@ -53,11 +55,16 @@ declare module 'fastify' {
   interface FastifyInstance {
     foyer: FoyerServices;
     /** Every route registered, for the route audit and the docs. */
-    foyerRoutes: { method: string; url: string; public: boolean }[];
+    foyerRoutes: RouteEntry[];
   }
   interface FastifyContextConfig {
     /** Reachable without a session or token: login, first-run setup, health. */
     public?: boolean;
+    /**
+     * Who may call it once signed in (issue 11 §2); admin when left out, so a route someone
+     * forgets to mark is closed to members rather than open.
+     */
+    role?: RouteRole;
   }
 }
 
@@ -91,12 +98,17 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('foyer', services);
-  const routes: { method: string; url: string; public: boolean }[] = [];
+  const routes: RouteEntry[] = [];
   app.decorate('foyerRoutes', routes);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: route.url, public: route.config?.public === true });
+      routes.push({
+        method,
+        url: route.url,
+        public: route.config?.public === true,
+        role: routeRole(route.config),
+      });
     }
   });
   await app.register(errorHandler);
@@ -109,6 +121,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(installsRoutes);
   await app.register(jobsRoutes);
   await app.register(logsRoutes);
+  await app.register(keptDataRoutes);
   await app.register(hostRoutes);
   await app.register(imagesRoutes);
   await app.register(eventsRoutes);

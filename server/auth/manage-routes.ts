@@ -1,23 +1,24 @@
 /**
- * API tokens (each user's own; the value is shown once, when made) and user
- * management (admins only). Registered by ./routes.ts.
+ * API tokens (each user's own, so members too; the value is shown once, when
+ * made) and user management (admins only, the default role). Registered by ./routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import Database from 'better-sqlite3';
 import { Errors } from '../errors.js';
 import { accountOf, actorOf } from './plugin.js';
+import { MEMBER } from './roles.js';
 import * as S from './schemas.js';
 import { removeSetupCode } from './setup-code.js';
 
 const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { users, tokens } = app.auth;
   const { audit, dataDir } = app.foyer;
-  const adminOnly = { preHandler: app.requireAdmin };
 
   app.get(
     '/api/tokens',
     {
+      config: MEMBER,
       schema: {
         summary: "One's API tokens, without their values",
         response: { 200: T.Object({ tokens: T.Array(S.TokenReply) }) },
@@ -32,6 +33,7 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/tokens',
     {
+      config: MEMBER,
       schema: {
         summary: 'Make an API token; its value is in this answer only',
         body: T.Object(
@@ -52,6 +54,7 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/tokens/:id',
     {
+      config: MEMBER,
       schema: {
         summary: 'Revoke one of your API tokens',
         params: S.IdParams,
@@ -72,7 +75,6 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/users',
     {
-      ...adminOnly,
       schema: {
         summary: 'Every user (admins only)',
         response: { 200: T.Object({ users: T.Array(S.UserReply) }) },
@@ -84,7 +86,6 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/users',
     {
-      ...adminOnly,
       schema: {
         summary: 'Add a user (admins only)',
         body: T.Object(
@@ -119,7 +120,6 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/users/:id',
     {
-      ...adminOnly,
       schema: {
         summary: 'Remove a user with their sessions and tokens (admins only)',
         params: S.IdParams,

@@ -3,22 +3,21 @@
  * hook names the actor of every request — the local admin through the unix
  * socket, else a Bearer API token, else the session cookie — and refuses
  * every route not marked `config.public` without one, including routes that
- * plugins register later and the event stream. Requests that a browser
+ * plugins register later and the event stream. Admins manage the box;
+ * members use it: a route is for admins unless its config says
+ * `role: 'member'` (issue 11 §2), so a forgotten route is closed, not open.
+ * Requests that a browser
  * sends with its ambient cookie must also come from Foyer's own origin.
  */
 import cookie, { type CookieSerializeOptions } from '@fastify/cookie';
-import type {
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  preHandlerAsyncHookHandler,
-} from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from '../errors.js';
 import { isLocalRequest } from '../local-socket.js';
 import { SESSION_TTL_MS, type SessionRepository, sessionsRepository } from '../store/sessions.js';
 import { type TokenRepository, tokensRepository } from '../store/tokens.js';
 import { type Role, type UserRepository, usersRepository } from '../store/users.js';
+import { routeRole } from './roles.js';
 
 /** The name of the session cookie. */
 export const SESSION_COOKIE = 'foyer_session';
@@ -46,8 +45,6 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     auth: AuthRepositories;
-    /** A preHandler that answers 403 FOYER_FORBIDDEN unless the actor is an admin. */
-    requireAdmin: preHandlerAsyncHookHandler;
   }
 }
 
@@ -146,15 +143,14 @@ export default fp(
     };
     app.decorate('auth', auth);
     app.decorateRequest('actor', undefined);
-    app.decorate('requireAdmin', async (request: FastifyRequest) => {
-      if (request.actor?.role !== 'admin') throw new Errors.Forbidden('only an admin may do this');
-    });
 
     app.addHook('onRequest', async (request, reply) => {
       const actor = identify(request, reply, auth);
       request.actor = actor;
-      if (!actor && request.routeOptions.config?.public !== true) {
-        throw new Errors.Unauthenticated();
+      const config = request.routeOptions.config;
+      if (!actor && config?.public !== true) throw new Errors.Unauthenticated();
+      if (actor && config?.public !== true && routeRole(config) === 'admin') {
+        if (actor.role !== 'admin') throw new Errors.Forbidden('only an admin may do this');
       }
       if (!STATE_CHANGING.has(request.method)) return;
       // A cookie rides along on any request the browser makes, so a cookie-authenticated write

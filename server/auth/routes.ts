@@ -13,6 +13,7 @@ import { Errors } from '../errors.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
 import manageRoutes from './manage-routes.js';
 import { accountOf, actorOf, clientAddress, SESSION_COOKIE, startSession } from './plugin.js';
+import { MEMBER } from './roles.js';
 import * as S from './schemas.js';
 import { checkSetupCode, ensureSetupCode, removeSetupCode, setupCodePath } from './setup-code.js';
 import { generateSecret, matchTotp, otpauthUri } from './totp.js';
@@ -173,7 +174,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
 
   app.post(
     '/api/auth/logout',
-    { schema: { summary: 'End this session', response: { 204: S.NoContent } } },
+    { config: MEMBER, schema: { summary: 'End this session', response: { 204: S.NoContent } } },
     async (request, reply) => {
       const rawId = request.cookies[SESSION_COOKIE];
       if (actorOf(request).kind === 'session' && rawId !== undefined) sessions.delete(rawId);
@@ -185,6 +186,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
   app.get(
     '/api/auth/me',
     {
+      config: MEMBER,
       schema: {
         summary: 'Who is signed in',
         response: {
@@ -201,6 +203,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
   app.post(
     '/api/auth/password',
     {
+      config: MEMBER,
       schema: {
         summary: "Change one's password; ends one's other sessions",
         body: T.Object(
@@ -224,6 +227,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
   app.post(
     '/api/auth/totp/setup',
     {
+      config: MEMBER,
       schema: {
         summary: 'Start two-factor set-up: a new secret, not yet enabled',
         response: { 200: T.Object({ secret: T.String(), uri: T.String() }) },
@@ -244,6 +248,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
   app.post(
     '/api/auth/totp/enable',
     {
+      config: MEMBER,
       schema: {
         summary: 'Turn two-factor sign-in on with a code from the new secret',
         body: T.Object({ code: S.TotpCode }, { additionalProperties: false }),
@@ -269,6 +274,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
   app.post(
     '/api/auth/totp/disable',
     {
+      config: MEMBER,
       schema: {
         summary: 'Turn two-factor sign-in off; needs the password',
         body: T.Object({ password: S.GivenPassword }, { additionalProperties: false }),

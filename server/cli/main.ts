@@ -57,6 +57,10 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     usage: 'images prune [--json]',
     load: async () => (await import('./images.js')).images,
   },
+  data: {
+    usage: 'data [--json] | data rm <install> [--yes] [--json]',
+    load: async () => (await import('./data.js')).data,
+  },
   logs: {
     usage: 'logs <install> [--follow] [--tail N] [--timestamps] [--service S] [--json]',
     load: async () => (await import('./logs.js')).logs,
@@ -75,12 +79,14 @@ const USAGE = `usage: foyer <command>
   update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]
                                  says what changes (version, images, access) first
   set <install> KEY=VALUE…       change an install's settings [--wait] [--json]
-  uninstall <install>            remove an install; --purge also deletes its data
-                                 and the images Foyer built for it
-      [--purge] [--yes] [--wait] [--json]
+  uninstall <install>            remove an install, cancelling a change in progress;
+      [--purge] [--yes] [--wait] [--json]   --purge also deletes its data and the
+                                 images Foyer built for it, else data is kept (see foyer data)
   logs <install>                 the logs of an install's containers
       [--follow] [--tail N] [--timestamps] [--service S] [--json]
   images prune [--json]          remove the images Foyer built that no install uses
+  data [--json]                  data kept by uninstalls without --purge
+  data rm <install> [--yes]      delete an uninstalled app's kept data for good
 
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]

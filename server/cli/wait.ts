@@ -176,12 +176,17 @@ export function successText(job: Job, installId: string): string {
   return `${PAST[job.kind] ?? `${job.kind} done:`} ${installId}`;
 }
 
-/** Throws what a failed or interrupted job means, for stderr and exit code 1. */
+/** Throws what a failed, cancelled or interrupted job means, for stderr and exit code 1. */
 export function failure(job: Job, installId: string): FailedError {
   if (job.state === 'interrupted') {
     return new FailedError(
       `the ${job.kind} job of ${installId} was interrupted (the daemon restarted); ` +
         `the daemon carries on towards it: see foyer status ${installId}`,
+    );
+  }
+  if (job.state === 'cancelled') {
+    return new FailedError(
+      `the ${job.kind} job of ${installId} was cancelled: ${plain(job.error ?? 'no reason given')}`,
     );
   }
   return new FailedError(

@@ -1,6 +1,7 @@
 /**
  * Jobs: the long work people start (install, start, stop, restart, update,
- * reconfigure, uninstall). A route changes the desired state and starts a job;
+ * reconfigure, uninstall). A route changes the desired state and creates the
+ * job in one transaction (admission.ts), then the runner follows it;
  * the job does no Docker work itself — it follows the reconciler's status
  * and progress for that install until the install reaches the job's goal,
  * fails for good, or runs out of time. Because the desired state is already
@@ -12,7 +13,7 @@ import type { EventHub } from '../events.js';
 import type { ExecutionEvent } from '../reconcile/execute.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { InstallStatus } from '../reconcile/status.js';
-import type { Job, JobKind, JobRepository } from '../store/jobs.js';
+import type { Job, JobKind, JobRepository, JobState } from '../store/jobs.js';
 
 /** What the install must become for a job to succeed. */
 const GOALS: Record<JobKind, InstallStatus['state'] | 'removed'> = {
@@ -23,6 +24,7 @@ const GOALS: Record<JobKind, InstallStatus['state'] | 'removed'> = {
   reconfigure: 'running',
   stop: 'stopped',
   uninstall: 'removed',
+  'delete-data': 'removed',
 };
 
 type Progress = ExecutionEvent & { install: string };
@@ -65,9 +67,11 @@ interface ActiveJob {
   /** The install's generation when the job started; older settles do not count. */
   generation: number;
   settled: boolean;
+  /** Gives up on the job after `timeoutMs`. */
+  timer: NodeJS.Timeout;
   /** Runs out when the goal state has held long enough. */
   stable?: NodeJS.Timeout;
-  done: (state: 'succeeded' | 'failed', error?: string) => void;
+  done: (state: 'succeeded' | 'failed' | 'cancelled', error?: string) => void;
 }
 
 export class JobRunner {
@@ -89,15 +93,24 @@ export class JobRunner {
     return this.active.get(installId)?.job;
   }
 
-  /**
-   * Starts following an install towards the goal of `kind`; the caller has
-   * already changed the desired state, at `generation`. The job succeeds only
-   * after the reconciler settled that generation (so a restart of a running
-   * install does not succeed before it happened), and a `running` goal must
-   * hold for `stableMs` (so an app that crashes at once is not "installed").
-   */
+  /** Creates a job and follows it; for callers outside a change's transaction (tests). */
   start(kind: JobKind, installId: string, actor: string, generation: number): Job {
     const job = this.options.jobs.create({ id: randomUUID(), kind, installId, actor });
+    this.follow(job, generation);
+    return job;
+  }
+
+  /**
+   * Follows a job created with its change (admission.ts) towards the goal of
+   * its kind; the install's desired state was changed at `generation`. The
+   * job succeeds only after the reconciler settled that generation (so a
+   * restart of a running install does not succeed before it happened), and a
+   * `running` goal must hold for `stableMs` (so an app that crashes at once
+   * is not "installed").
+   */
+  follow(job: Job, generation: number): void {
+    const installId = job.installId ?? '';
+    this.forget(installId);
     const timeoutMs = this.options.timeoutMs ?? 900_000;
     const timer = setTimeout(
       () =>
@@ -108,18 +121,36 @@ export class JobRunner {
       timeoutMs,
     );
     timer.unref();
-    const finish = (state: 'succeeded' | 'failed', error?: string) => {
+    const finish = (state: Exclude<JobState, 'running' | 'interrupted'>, error?: string) => {
       const entry = this.active.get(installId);
       if (entry?.job.id !== job.id) return;
-      clearTimeout(timer);
-      clearTimeout(entry.stable);
-      this.active.delete(installId);
+      this.forget(installId);
       const done = this.options.jobs.finish(job.id, state, error);
       this.options.hub.publish({ type: 'job', data: done });
     };
-    this.active.set(installId, { job, generation, settled: false, done: finish });
+    this.active.set(installId, { job, generation, settled: false, timer, done: finish });
     this.options.hub.publish({ type: 'job', data: job });
-    return job;
+  }
+
+  /** Ends a job that does its work in its route (deleting kept data) rather than by the reconciler. */
+  end(job: Job, state: 'succeeded' | 'failed', error?: string): Job {
+    const done = this.options.jobs.finish(job.id, state, error);
+    this.options.hub.publish({ type: 'job', data: done });
+    return done;
+  }
+
+  /** Stops following a job that its superseding change already marked cancelled in the store. */
+  cancelled(job: Job): void {
+    if (this.active.get(job.installId ?? '')?.job.id === job.id) this.forget(job.installId ?? '');
+    this.options.hub.publish({ type: 'job', data: job });
+  }
+
+  private forget(installId: string): void {
+    const entry = this.active.get(installId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    clearTimeout(entry.stable);
+    this.active.delete(installId);
   }
 
   private onSettled(event: { install: string; generation: number }): void {
@@ -138,8 +169,10 @@ export class JobRunner {
       entry.done('failed', status.reason);
     } else if (status.state === 'crash-looping' && goal === 'running') {
       entry.done('failed', status.reason);
-    } else if (status.state === 'removed' && goal === 'removed') {
-      entry.done('succeeded');
+    } else if (status.state === 'removed') {
+      // A job never outlives its install: `--wait` on it must end (issue 11 §1).
+      if (goal === 'removed') entry.done('succeeded');
+      else entry.done('cancelled', 'the install was removed');
     } else if (status.state !== goal) {
       clearTimeout(entry.stable);
       entry.stable = undefined;

@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { MEMBER } from '../auth/roles.js';
 
 export default fp(
   async (app: FastifyInstance) => {
@@ -20,7 +21,9 @@ export default fp(
         security: [{ session: [] }, { token: [] }],
       },
     });
-    app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    app.get('/api/openapi.json', { config: MEMBER, schema: { hide: true } }, async () =>
+      app.swagger(),
+    );
   },
   { name: 'openapi' },
 );

@@ -394,7 +394,9 @@ export class Reconciler extends EventEmitter {
     if (install) this.options.installs.delete(id);
     this.renders.delete(id);
     this.errors.delete(id);
-    if (this.statuses.delete(id))
+    // Said even when no status was ever derived (an install removed before its first pass), so
+    // a job following the install ends rather than waiting forever (issue 11 §1).
+    if (this.statuses.delete(id) || install)
       this.emit('status', { install: id, state: 'removed', services: [] });
   }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { MEMBER } from '../auth/roles.js';
 import type { CatalogEntry } from '../catalog/catalog.js';
 import { Errors } from '../errors.js';
 import { describePermission } from '../security/permissions.js';
@@ -62,13 +63,17 @@ export default async function appsRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/apps',
-    { schema: { summary: 'The catalogue', response: { 200: T.Array(AppSummary) } } },
+    {
+      config: MEMBER,
+      schema: { summary: 'The catalogue', response: { 200: T.Array(AppSummary) } },
+    },
     async () => app.foyer.catalog.list().map(summary),
   );
 
   app.get(
     '/api/apps/:id',
     {
+      config: MEMBER,
       schema: {
         summary: 'One app of the catalogue',
         params: IdParams,
@@ -101,7 +106,6 @@ export default async function appsRoutes(app: FastifyInstance) {
   app.post(
     '/api/apps/reload',
     {
-      preHandler: app.requireAdmin,
       schema: {
         summary: 'Read the catalogue folders again',
         response: {
@@ -128,7 +132,7 @@ export default async function appsRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/apps/:id/icon',
-    { schema: { summary: "The app's icon (SVG)", params: IdParams } },
+    { config: MEMBER, schema: { summary: "The app's icon (SVG)", params: IdParams } },
     async (request, reply) => {
       const entry = find((request.params as { id: string }).id);
       const icon = entry.manifest.icon;

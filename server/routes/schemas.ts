@@ -67,8 +67,9 @@ export const InstallReply = T.Object({
    */
   catalog: T.Union([T.Literal('listed'), T.Literal('removed'), T.Literal('invalid')]),
   catalogProblems: T.Optional(Problems),
-  /** Settings a person entered, without passwords; generated secrets are never here. */
+  /** Settings a person entered, without passwords; generated secrets are never here. Empty for members. */
   settings: T.Record(T.String(), T.String()),
+  /** Empty for members. */
   acceptedPermissions: T.Array(T.String()),
   desired: T.String(),
   /** The app's web entry (app.yaml `web`): the service and its container port, if it has one. */
@@ -76,6 +77,14 @@ export const InstallReply = T.Object({
   status: T.Union([StatusReply, T.Null()]),
   createdAt: T.String(),
   updatedAt: T.String(),
+});
+
+/** What an uninstall without purge left of one install (`GET /api/kept-data`). */
+export const KeptDataReply = T.Object({
+  install: T.String(),
+  app: T.Union([T.String(), T.Null()]),
+  volumes: T.Array(T.String()),
+  folder: T.Union([T.String(), T.Null()]),
 });
 
 export const IdParams = T.Object({ id: T.String({ maxLength: 64 }) });

@@ -19,8 +19,8 @@ import { type DefinitionFacts, diffDefinitions } from '../catalog/update-plan.js
 import { Errors } from '../errors.js';
 import { hashBuildContext } from '../reconcile/build-hash.js';
 import { renderProject } from '../reconcile/desired.js';
-import type { Install } from '../store/index.js';
-import type { JobKind } from '../store/jobs.js';
+import type { Install, InstallPatch } from '../store/index.js';
+import type { Job, JobKind } from '../store/jobs.js';
 import {
   checkRenders,
   declaredPermissions,
@@ -43,17 +43,20 @@ const UpdateBody = T.Object(
 
 export interface UpdateRouteContext {
   find(id: string): Install;
-  startJob(
+  /** Checks the running job, decides and writes in one transaction (jobs/admission.ts). */
+  changeInstall(
     kind: JobKind,
-    install: Install,
+    installId: string,
     request: FastifyRequest,
+    change: () => Install,
     detail?: Record<string, unknown>,
-  ): unknown;
+  ): { install: Install; job: Job };
+  jobAccepted(change: { install: Install; job: Job }): unknown;
   describePermission(permission: string): string;
 }
 
 export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
-  const { store, catalog, pins, reconciler, jobs, dataDir } = app.foyer;
+  const { store, catalog, pins, reconciler, dataDir } = app.foyer;
 
   /** Version, images, permissions and settings of a definition, rendered with these values. */
   const facts = (
@@ -154,66 +157,84 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
         acceptPermissions?: string[];
         settings?: Record<string, unknown>;
       };
-      // Checked before anything is written: a refused request changes nothing (issue 11).
-      if (jobs.runningFor(install.id))
-        throw new Errors.Conflict(`a job is already running for "${install.id}"`);
-      const { status, entry } = offered(install);
-      if (status.catalog === 'invalid') throw invalidDefinition(status.problems ?? []);
-      if (!entry) {
-        if (!pins.of(install)) throw invalidDefinition(unpinnedProblem(install));
-        const bumped = store.installs.update(install.id, {});
-        reconciler.requestUpdate(install.id);
-        return res.status(202).send(
-          ctx.startJob('update', bumped, request, {
-            from: install.appVersion,
-            to: install.appVersion,
-            catalog: status.catalog,
-          }),
-        );
-      }
-      const { hash, folder } = pinApp(pins, entry.dir);
-      const declared = declaredPermissions(folder);
-      const accepting = body.acceptPermissions ?? [];
-      const asked = declared.filter((p) => !install.acceptedPermissions.includes(p));
-      const missing = asked.filter((p) => !accepting.includes(p));
-      if (missing.length > 0) {
-        const problems = missing.map((p) => ({
-          path: 'acceptPermissions',
-          message: `the new version needs "${p}"; accept it to update`,
-        }));
-        throw withProblems(
-          new Errors.PermissionsNotAccepted(problems.map((p) => p.message).join('; ')),
-          problems,
-        );
-      }
-      const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
-      const resolved = resolveSettings(folder.manifest, body.settings ?? {}, previous);
-      if (resolved.problems.length > 0) throw invalidSettings(resolved.problems);
-      checkRenders(dataDir, folder, {
-        ...install,
-        settings: resolved.settings,
-        secrets: resolved.secrets,
-        acceptedPermissions: declared,
-      });
-      const updated = store.installs.update(install.id, {
+      const next = planUpdate(install, body);
+      // Written through the admission transaction (issue 11 §1): refused while another job runs,
+      // and refused if the install changed between the checks above and the write.
+      const changed = ctx.changeInstall(
+        'update',
+        install.id,
+        request,
+        () => {
+          const current = ctx.find(install.id);
+          if (current.generation !== install.generation)
+            throw new Errors.Conflict(`"${install.id}" changed meanwhile; look again and retry`);
+          return store.installs.update(install.id, next.patch);
+        },
+        next.detail,
+      );
+      reconciler.requestUpdate(install.id);
+      reconciler.enqueue(install.id);
+      return res.status(202).send(ctx.jobAccepted(changed));
+    },
+  );
+
+  /**
+   * What an update of `install` writes: the catalogue's folder pinned and checked (permissions
+   * asked anew accepted, settings resolved, a render of the copy), or, when nothing new is
+   * offered, the same definition refreshed. Throws a 400 with paths when it cannot be.
+   */
+  const planUpdate = (
+    install: Install,
+    body: { acceptPermissions?: string[]; settings?: Record<string, unknown> },
+  ): { patch: InstallPatch; detail: Record<string, unknown> } => {
+    const { status, entry } = offered(install);
+    if (status.catalog === 'invalid') throw invalidDefinition(status.problems ?? []);
+    if (!entry) {
+      if (!pins.of(install)) throw invalidDefinition(unpinnedProblem(install));
+      const detail = { from: install.appVersion, to: install.appVersion, catalog: status.catalog };
+      return { patch: {}, detail };
+    }
+    const { hash, folder } = pinApp(pins, entry.dir);
+    const declared = declaredPermissions(folder);
+    const accepting = body.acceptPermissions ?? [];
+    const asked = declared.filter((p) => !install.acceptedPermissions.includes(p));
+    const missing = asked.filter((p) => !accepting.includes(p));
+    if (missing.length > 0) {
+      const problems = missing.map((p) => ({
+        path: 'acceptPermissions',
+        message: `the new version needs "${p}"; accept it to update`,
+      }));
+      throw withProblems(
+        new Errors.PermissionsNotAccepted(problems.map((p) => p.message).join('; ')),
+        problems,
+      );
+    }
+    const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
+    const resolved = resolveSettings(folder.manifest, body.settings ?? {}, previous);
+    if (resolved.problems.length > 0) throw invalidSettings(resolved.problems);
+    checkRenders(dataDir, folder, {
+      ...install,
+      settings: resolved.settings,
+      secrets: resolved.secrets,
+      acceptedPermissions: declared,
+    });
+    return {
+      patch: {
         appDir: entry.dir,
         definition: hash,
         appVersion: folder.manifest.version,
         settings: resolved.settings,
         secrets: resolved.secrets,
         acceptedPermissions: declared,
-      });
-      reconciler.requestUpdate(install.id);
-      return res.status(202).send(
-        ctx.startJob('update', updated, request, {
-          from: install.appVersion,
-          to: folder.manifest.version,
-          definition: hash,
-          permissionsAccepted: asked,
-        }),
-      );
-    },
-  );
+      },
+      detail: {
+        from: install.appVersion,
+        to: folder.manifest.version,
+        definition: hash,
+        permissionsAccepted: asked,
+      },
+    };
+  };
 }
 
 function unpinnedProblem(install: Install) {

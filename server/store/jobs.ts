@@ -1,6 +1,8 @@
 /**
  * Jobs as stored: long work (install, start, stop, restart, update,
- * uninstall) with its state, current step and error. A job still `running`
+ * uninstall) with its state, current step and error. Every job ends:
+ * succeeded, failed, cancelled (an uninstall superseded it, or its install
+ * was removed) or interrupted. A job still `running`
  * when the daemon starts was cut off by a crash: it is marked `interrupted`
  * and the reconciler carries on from the desired state.
  */
@@ -13,8 +15,10 @@ export type JobKind =
   | 'restart'
   | 'update'
   | 'reconfigure'
-  | 'uninstall';
-export type JobState = 'running' | 'succeeded' | 'failed' | 'interrupted';
+  | 'uninstall'
+  /** Deleting an uninstalled app's kept data (its volumes and folder). */
+  | 'delete-data';
+export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface Job {
   id: string;
@@ -32,6 +36,8 @@ export interface Job {
 export interface JobRepository {
   create(job: { id: string; kind: JobKind; installId: string; actor: string }): Job;
   get(id: string): Job | undefined;
+  /** The install's running job, if any: the store's answer, so it can be read in a transaction. */
+  runningFor(installId: string): Job | undefined;
   /** Newest first. */
   list(options?: { installId?: string; limit?: number }): Job[];
   setStep(id: string, step: string): void;
@@ -72,6 +78,9 @@ export function jobRepository(
   now: () => Date = () => new Date(),
 ): JobRepository {
   const get = db.prepare('SELECT * FROM jobs WHERE id = ?');
+  const running = db.prepare(
+    "SELECT * FROM jobs WHERE install_id = ? AND state = 'running' ORDER BY created_at DESC LIMIT 1",
+  );
   const stamp = () => now().toISOString();
   return {
     create: ({ id, kind, installId, actor }) => {
@@ -83,6 +92,10 @@ export function jobRepository(
     },
     get: (id) => {
       const row = get.get(id) as Row | undefined;
+      return row && toJob(row);
+    },
+    runningFor: (installId) => {
+      const row = running.get(installId) as Row | undefined;
       return row && toJob(row);
     },
     list: ({ installId, limit = 100 } = {}) => {

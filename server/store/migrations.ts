@@ -101,12 +101,39 @@ ALTER TABLE installs ADD COLUMN app_version TEXT;
 ALTER TABLE installs ADD COLUMN previous_definition TEXT;
 `;
 
+// Jobs may end `cancelled` (issue 11 §1): an uninstall supersedes the job in progress. SQLite
+// cannot change a CHECK constraint in place, so the table is rebuilt with the same columns.
+const JOBS_CANCELLED = `
+CREATE TABLE jobs_next (
+  id TEXT PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL,
+  install_id TEXT,
+  state TEXT NOT NULL
+    CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+  step TEXT,
+  error TEXT,
+  actor TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT
+) STRICT;
+INSERT INTO jobs_next (id, kind, install_id, state, step, error, actor, created_at, updated_at,
+  finished_at)
+  SELECT id, kind, install_id, state, step, error, actor, created_at, updated_at, finished_at
+  FROM jobs ORDER BY rowid;
+DROP TABLE jobs;
+ALTER TABLE jobs_next RENAME TO jobs;
+CREATE INDEX jobs_created ON jobs(created_at);
+CREATE INDEX jobs_install_running ON jobs(install_id) WHERE state = 'running';
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
   { version: 2, name: 'accounts', up: ACCOUNTS },
   { version: 3, name: 'jobs and audit log', up: JOBS_AND_AUDIT },
   { version: 4, name: 'pinned definitions', up: PINNED_DEFINITIONS },
+  { version: 5, name: 'cancelled jobs', up: JOBS_CANCELLED },
 ];
 
 const LEDGER = `

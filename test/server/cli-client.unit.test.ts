@@ -76,6 +76,8 @@ const install = {
   updatedAt: '2026-01-01T00:00:00Z',
 };
 
+const kept = { install: 'old', app: 'web', volumes: ['old_www'], folder: null };
+
 const apps = [
   {
     id: 'web',
@@ -163,6 +165,10 @@ class FakeDaemon {
       return;
     }
     if (url === '/api/installs/web') return reply(200, install);
+    if (url === '/api/kept-data') return reply(200, [kept]);
+    if (url === '/api/kept-data/old' && req.method === 'DELETE') {
+      return reply(200, { deleted: kept, job: job('succeeded', { kind: 'delete-data' }) });
+    }
     if (url.startsWith('/api/jobs/')) return reply(200, this.jobState);
     if (url.startsWith('/api/installs/web/logs')) {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -353,6 +359,22 @@ describe('foyer client verbs against a fake daemon', () => {
     );
     assert.equal(tcp.requests[0]?.authorization, 'Bearer tok-123');
     assert.equal(daemon.requests.length, 0);
+  });
+
+  test('data lists kept data and data rm deletes one install’s, without asking when told --yes', async () => {
+    const list = await foyer(['data'], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^INSTALL\s+APP\s+VOLUMES\s+FOLDER\nold\s+web\s+old_www\s+-\n/);
+    assert.match(list.stdout, /foyer data rm <install>/);
+    const removed = await foyer(['data', 'rm', 'old', '--yes'], env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, 'Deleted the kept data of old (1 volume)\n');
+    assert.deepEqual(
+      daemon.requests.map((r) => `${r.method} ${r.url}`),
+      ['GET /api/kept-data', 'DELETE /api/kept-data/old'],
+    );
+    const usage = await foyer(['data', 'rm'], env);
+    assert.equal(usage.code, 2);
   });
 
   test('usage errors exit 2, an unreachable daemon exits 3 and says where it looked', async () => {

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EventHub } from '../../server/events.js';
+import { decide } from '../../server/jobs/admission.js';
 import { JobRunner } from '../../server/jobs/runner.js';
 import type { Reconciler } from '../../server/reconcile/reconciler.js';
 import { openStore } from '../../server/store/index.js';
-import { jobRepository } from '../../server/store/jobs.js';
+import { type Job, type JobKind, jobRepository } from '../../server/store/jobs.js';
 
 /** Just enough of a reconciler for the runner: status events and a status lookup. */
 function fakeReconciler() {
@@ -104,4 +105,18 @@ test("progress on the event stream names each operation but never carries its bo
     name: 'web-web-1',
   });
   store.close();
+});
+
+test('an uninstall supersedes a running job; any other change, or a second uninstall, waits', () => {
+  const running = (kind: JobKind) => ({ id: 'j', kind, installId: 'web', state: 'running' }) as Job;
+  assert.deepEqual(decide('stop', 'web', undefined), { admit: true });
+  const cancel = decide('uninstall', 'web', running('install'));
+  assert.ok(cancel.admit && cancel.cancel?.id === 'j');
+  for (const kind of ['install', 'start', 'stop', 'restart', 'update', 'reconfigure'] as const) {
+    const refused = decide(kind, 'web', running('install'));
+    assert.ok(!refused.admit);
+    assert.match(refused.reason, /an install job is already running for "web".*uninstall cancels/);
+  }
+  const second = decide('uninstall', 'web', running('uninstall'));
+  assert.ok(!second.admit && !second.reason.includes('cancels'));
 });

@@ -12,6 +12,7 @@ import {
   type Store,
   StoreError,
 } from '../../server/store/index.js';
+import { jobRepository } from '../../server/store/jobs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'foyer-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -97,6 +98,24 @@ describe('opening', () => {
     assert.equal(reopened.installs.get('radicale')?.appId, 'radicale', 'data kept');
     reopened.close();
     assert.equal(ledger(path).length, MIGRATIONS.length + 1);
+  });
+
+  test('migration 5 rebuilds the jobs table keeping every job, and jobs may end cancelled', () => {
+    const path = freshPath();
+    openStore(path, { migrations: MIGRATIONS.filter((m) => m.version <= 3) }).close();
+    const db = new Database(path);
+    db.prepare(
+      `INSERT INTO jobs (id, kind, install_id, state, step, actor, created_at, updated_at)
+       VALUES ('j1', 'install', 'web', 'running', '1/3 PullImage web', 'admin', 'a', 'b')`,
+    ).run();
+    assert.throws(() => db.prepare("UPDATE jobs SET state = 'cancelled'").run(), /CHECK/);
+    db.close();
+    const store = openStore(path);
+    const jobs = jobRepository(store.db);
+    assert.equal(jobs.runningFor('web')?.step, '1/3 PullImage web');
+    assert.equal(jobs.finish('j1', 'cancelled', 'superseded').state, 'cancelled');
+    assert.equal(jobs.runningFor('web'), undefined);
+    store.close();
   });
 
   test('a failing migration leaves the schema at the previous version', () => {

@@ -17,6 +17,15 @@ export const session = $state({
   me: null as Me | null,
 });
 
+/**
+ * Whether the signed-in person manages the box (issue 11 §2). The daemon
+ * refuses members anyway; the screens use this only to leave out what a
+ * member cannot do.
+ */
+export function isAdmin(): boolean {
+  return session.me?.actor.role === 'admin';
+}
+
 /** Asks the daemon whether setup is needed and who this browser is. */
 export async function loadSession(): Promise<void> {
   // Both at once: the first screen waits for neither more than it must.

@@ -9,6 +9,7 @@ import type { AppSummary, ProgressEvent } from '../../../server/cli/api.js';
 import type {
   InstallReply,
   JobReply,
+  KeptDataReply,
   ServiceStatusReply,
   StatusReply,
   UpdatePreview as UpdatePreviewSchema,
@@ -19,6 +20,8 @@ export type Install = Static<typeof InstallReply>;
 export type Job = Static<typeof JobReply>;
 /** `GET /api/installs/:id/update`: what an update would change (issue 17). */
 export type UpdatePreview = Static<typeof UpdatePreviewSchema>;
+/** What an uninstall without purge left: `GET /api/kept-data`. */
+export type KeptData = Static<typeof KeptDataReply>;
 export type ServiceStatus = Static<typeof ServiceStatusReply>;
 /** An install's status as `/api/installs` and the `status` event carry it. */
 export type InstallStatus = Static<typeof StatusReply> & { install?: string };

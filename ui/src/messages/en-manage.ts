@@ -42,6 +42,15 @@ export const manage = {
   'app.uninstallBody':
     'The app stops and is removed from this server. Its data is kept, so installing it again brings it back — unless you tick the box below.',
   'app.purge': 'Also delete this app’s data',
+  'app.uninstallCancels': 'A change to this app is still in progress; uninstalling cancels it.',
+  'app.busy':
+    '{name} is busy with another change, so nothing was done. Wait for it to finish, then try again. ({reason})',
+  'kept.title': 'Kept data',
+  'kept.intro':
+    'Data of apps uninstalled without deleting their data. Installing the app again with the same name brings it back.',
+  'kept.none': 'No kept data.',
+  'kept.delete': 'Delete for good',
+  'kept.deleteTitle': 'Delete the data of {name}?',
   'app.purgeHint': 'Everything the app stored is deleted for good. This cannot be undone.',
   'app.doing.install': 'Installing {name}…',
   'app.doing.reconfigure': 'Applying the new settings of {name}…',
@@ -97,6 +106,7 @@ export const manage = {
   'jobKind.restart': 'Restart',
   'jobKind.update': 'Update',
   'jobKind.uninstall': 'Uninstall',
+  'jobKind.delete-data': 'Delete kept data',
 
   'activity.title': 'Activity',
   'activity.intro': 'What Foyer did and is doing, newest first.',

@@ -186,6 +186,7 @@ export const core = {
   'job.succeeded': 'Done',
   'job.failed': 'Failed',
   'job.interrupted': 'Interrupted',
+  'job.cancelled': 'Cancelled',
 
   'error.NETWORK': 'Foyer cannot be reached. Check the connection and try again.',
   'error.generic': 'Something went wrong: {message}',

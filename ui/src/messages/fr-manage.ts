@@ -39,6 +39,16 @@ export const manage: Record<keyof typeof en, string> = {
   'app.uninstallBody':
     'L’application s’arrête et est retirée de ce serveur. Ses données sont conservées : la réinstaller les retrouve — sauf si vous cochez la case ci-dessous.',
   'app.purge': 'Supprimer aussi les données de cette application',
+  'app.uninstallCancels':
+    'Une modification de cette application est en cours ; la désinstaller l’annule.',
+  'app.busy':
+    '{name} est occupée par une autre modification : rien n’a été fait. Attendez qu’elle se termine, puis réessayez. ({reason})',
+  'kept.title': 'Données conservées',
+  'kept.intro':
+    'Les données d’applications désinstallées sans supprimer leurs données. Réinstaller l’application sous le même nom les retrouve.',
+  'kept.none': 'Aucune donnée conservée.',
+  'kept.delete': 'Supprimer définitivement',
+  'kept.deleteTitle': 'Supprimer les données de {name} ?',
   'app.purgeHint':
     'Tout ce que l’application a enregistré est effacé définitivement. C’est irréversible.',
   'app.doing.install': 'Installation de {name}…',
@@ -96,6 +106,7 @@ export const manage: Record<keyof typeof en, string> = {
   'jobKind.restart': 'Redémarrage',
   'jobKind.update': 'Mise à jour',
   'jobKind.uninstall': 'Désinstallation',
+  'jobKind.delete-data': 'Suppression des données conservées',
 
   'activity.title': 'Activité',
   'activity.intro': 'Ce que Foyer a fait et fait en ce moment, du plus récent au plus ancien.',

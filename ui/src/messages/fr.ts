@@ -188,6 +188,7 @@ const core: Record<keyof typeof en, string> = {
   'job.succeeded': 'Terminé',
   'job.failed': 'Échec',
   'job.interrupted': 'Interrompu',
+  'job.cancelled': 'Annulé',
 
   'error.NETWORK': 'Foyer est injoignable. Vérifiez la connexion et réessayez.',
   'error.generic': 'Un problème est survenu : {message}',
