@@ -147,7 +147,7 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
       schema: {
         summary: 'Update an install to the catalogue’s definition, or refresh it in place (a job)',
         params: IdParams,
-        body: T.Optional(UpdateBody),
+        body: T.Union([UpdateBody, T.Null()]),
         response: { 202: JobAccepted },
       },
     },

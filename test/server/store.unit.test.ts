@@ -13,6 +13,7 @@ import {
   StoreError,
 } from '../../server/store/index.js';
 import { jobRepository } from '../../server/store/jobs.js';
+import { migrate } from '../../server/store/migrations.js';
 
 const root = mkdtempSync(join(tmpdir(), 'foyer-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -102,8 +103,12 @@ describe('opening', () => {
 
   test('migration 5 rebuilds the jobs table keeping every job, and jobs may end cancelled', () => {
     const path = freshPath();
-    openStore(path, { migrations: MIGRATIONS.filter((m) => m.version <= 3) }).close();
-    const db = new Database(path);
+    // Schema 3 as an older Foyer left it (its repositories would not know today's columns).
+    const db = openDatabase(path);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version <= 3),
+    );
     db.prepare(
       `INSERT INTO jobs (id, kind, install_id, state, step, actor, created_at, updated_at)
        VALUES ('j1', 'install', 'web', 'running', '1/3 PullImage web', 'admin', 'a', 'b')`,

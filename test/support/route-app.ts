@@ -96,7 +96,10 @@ export async function startRouteApp(): Promise<RouteApp> {
     docker: recordingDocker(dockerCalls),
     jobs: new JobRunner({ jobs: jobRepository(store.db), reconciler, hub, stableMs: 0 }),
   };
-  const app = await buildApp(services, { logger: false });
+  const app = await buildApp(services, {
+    logger: false,
+    access: { hostnames: ['foyer.test'], trustedProxies: [] },
+  });
   await app.ready();
   const inject = (options: InjectOptions) => app.inject(options);
   const browser = (session: string) => ({
