@@ -30,8 +30,15 @@ export function applyDefaultNetwork(project: Project): void {
 
 function checkService(project: Project, service: Service, diag: Diagnostics): void {
   const path = joinPath('services', service.name);
+  const linked = new Set(service.links.map((link) => link.split(':')[0]!));
+  service.links.forEach((link, i) => {
+    const target = link.split(':')[0]!;
+    if (!project.services[target])
+      diag.error(joinPath(joinPath(path, 'links'), i), `links to undefined service "${target}"`);
+  });
   for (const [dep, { required }] of Object.entries(service.depends_on)) {
-    if (project.services[dep]) continue;
+    // A link's implied dependency is reported once, at the link.
+    if (project.services[dep] || linked.has(dep)) continue;
     const depPath = joinPath(joinPath(path, 'depends_on'), dep);
     if (required) diag.error(depPath, `depends on undefined service "${dep}"`);
     else {
