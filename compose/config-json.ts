@@ -5,14 +5,7 @@
  * map, networks as a map, durations as Go duration strings, and top-level
  * networks and volumes carrying their full engine names.
  */
-import type {
-  DeviceRequest,
-  FileObject,
-  Healthcheck,
-  Network,
-  Project,
-  Service,
-} from './model.js';
+import type { DeviceRequest, FileObject, Healthcheck, Network, Project, Service } from './model.js';
 import { formatDuration } from './units.js';
 
 type Json = Record<string, unknown>;

@@ -226,7 +226,8 @@ function readDeviceCgroupRules(
   readStringList(v, p, d).forEach((rule, i) => {
     const text = rule.trim().replace(/\s+/g, ' ');
     if (CGROUP_RULE.test(text)) s.device_cgroup_rules.push(text);
-    else d.error(joinPath(p, i), `invalid device cgroup rule "${rule}": expected e.g. "c 189:* rmw"`);
+    else
+      d.error(joinPath(p, i), `invalid device cgroup rule "${rule}": expected e.g. "c 189:* rmw"`);
   });
 }
 
@@ -240,14 +241,21 @@ function readGpus(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diag
   s.gpus = readDeviceRequests(v, p, d, false);
 }
 
-/** `links`: `SERVICE` or `SERVICE:ALIAS` (spec: links); the dependency is added by readService. */
+/** A `links` entry's service and alias (the service name when none is given), or undefined if malformed. */
+export function parseLink(link: string): { service: string; alias: string } | undefined {
+  const [service = '', alias = service, ...rest] = link.split(':');
+  return service === '' || alias === '' || rest.length > 0 ? undefined : { service, alias };
+}
+
+/**
+ * `links`: `SERVICE` or `SERVICE:ALIAS` (spec: links). Entries are kept at their index so later
+ * checks name the right one; a malformed entry fails the load here.
+ */
 function readLinks(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diagnostics): void {
-  s.links = [];
-  readStringList(v, p, d).forEach((link, i) => {
-    const parts = link.split(':');
-    if (parts.length > 2 || parts.some((part) => part === '')) {
+  s.links = readStringList(v, p, d);
+  s.links.forEach((link, i) => {
+    if (!parseLink(link))
       d.error(joinPath(p, i), `invalid link "${link}": expected SERVICE or SERVICE:ALIAS`);
-    } else s.links.push(link);
   });
 }
 
@@ -257,7 +265,8 @@ function readLinks(v: unknown, p: string, s: Service, _c: ServiceContext, d: Dia
  */
 function addLinkDependencies(service: Service): void {
   for (const link of service.links) {
-    const target = link.split(':')[0]!;
+    const target = parseLink(link)?.service;
+    if (target === undefined) continue;
     service.depends_on[target] ??= { condition: 'service_started', required: true, restart: true };
   }
 }

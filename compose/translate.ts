@@ -13,6 +13,7 @@
 import { configHash } from './hash.js';
 import type { DeviceRequest, Mount, Network, Project, Service, Volume } from './model.js';
 import { Diagnostics, joinPath } from './problems.js';
+import { parseLink } from './service.js';
 
 /** The oldest Engine API Foyer supports: Docker 20.10 (Debian bookworm). */
 export const BASELINE_API_VERSION = '1.41';
@@ -145,9 +146,10 @@ function restartPolicy(restart: string | undefined): { Name: string; MaximumRetr
  */
 function links(project: Project, service: Service, options: TranslateOptions): string[] {
   return service.links.flatMap((link) => {
-    const [name = '', alias = name] = link.split(':');
-    const target = project.services[name];
-    return target ? [`${containerName(project, target, options.honourContainerName)}:${alias}`] : [];
+    const parsed = parseLink(link);
+    const target = parsed && project.services[parsed.service];
+    if (!parsed || !target) return [];
+    return [`${containerName(project, target, options.honourContainerName)}:${parsed.alias}`];
   });
 }
 

@@ -469,7 +469,9 @@ describe('every problem at once', () => {
   test('the error message lists every problem, one per line', () => {
     try {
       loadProject({
-        files: [{ path: `${DIR}/compose.yaml`, content: web('    volumes_from: [a]\n    scale: 2\n') }],
+        files: [
+          { path: `${DIR}/compose.yaml`, content: web('    volumes_from: [a]\n    scale: 2\n') },
+        ],
       });
       assert.fail('the load should have failed');
     } catch (error) {
