@@ -5,7 +5,7 @@
  * map, networks as a map, durations as Go duration strings, and top-level
  * networks and volumes carrying their full engine names.
  */
-import type { FileObject, Healthcheck, Network, Project, Service } from './model.js';
+import type { DeviceRequest, FileObject, Healthcheck, Network, Project, Service } from './model.js';
 import { formatDuration } from './units.js';
 
 type Json = Record<string, unknown>;
@@ -34,6 +34,17 @@ function healthcheckJson(check: Healthcheck): Json {
   return out;
 }
 
+/** Compose prints a device request's `count: all` as -1 and leaves out empty fields. */
+function deviceRequestJson(request: DeviceRequest): Json {
+  const out: Json = {};
+  put(out, 'capabilities', request.capabilities);
+  put(out, 'driver', request.driver);
+  put(out, 'count', request.count);
+  put(out, 'device_ids', request.device_ids);
+  put(out, 'options', request.options);
+  return out;
+}
+
 function deployJson(service: Service): Json | undefined {
   const { limits, reservations } = service.resources;
   const resources: Json = {};
@@ -44,6 +55,7 @@ function deployJson(service: Service): Json | undefined {
   const reservationsJson: Json = {};
   put(reservationsJson, 'cpus', reservations.cpus);
   put(reservationsJson, 'memory', reservations.memory);
+  put(reservationsJson, 'devices', reservations.devices?.map(deviceRequestJson));
   put(resources, 'limits', limitsJson);
   put(resources, 'reservations', reservationsJson);
   if (Object.keys(resources).length === 0 && service.replicas === 1) return undefined;
@@ -65,6 +77,7 @@ function serviceJson(service: Service): Json {
   put(out, 'volumes', service.volumes);
   put(out, 'tmpfs', service.tmpfs);
   put(out, 'network_mode', service.network_mode);
+  put(out, 'gpus', service.gpus.map(deviceRequestJson));
   if (service.network_mode === undefined) {
     // Compose prints a network without options as null.
     out.networks = Object.fromEntries(
@@ -103,6 +116,7 @@ function serviceJson(service: Service): Json {
     'volumes',
     'tmpfs',
     'network_mode',
+    'gpus',
     'networks',
     'stop_grace_period',
     'extensions',

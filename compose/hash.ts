@@ -15,6 +15,11 @@ export const CONFIG_HASH_VERSION = 1;
 
 // `x-` extensions are notes for tools (CasaOS keeps store texts there); they never reach the container.
 const LEFT_OUT = new Set(['build', 'depends_on', 'replicas', 'profiles', 'extensions']);
+/**
+ * Keys added to the model after version 1 of the projection: left out while empty, so a
+ * service that does not use them keeps its hash and a Foyer upgrade recreates nothing.
+ */
+const LEFT_OUT_WHEN_EMPTY = new Set(['device_cgroup_rules', 'gpus', 'links']);
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -35,8 +40,13 @@ export function hashProjection(
   imageDigest?: string,
 ): Record<string, unknown> {
   const projection: Record<string, unknown> = { version: CONFIG_HASH_VERSION };
-  for (const [key, value] of Object.entries(service))
-    if (!LEFT_OUT.has(key)) projection[key] = value;
+  for (const [key, value] of Object.entries(service)) {
+    if (LEFT_OUT.has(key)) continue;
+    if (LEFT_OUT_WHEN_EMPTY.has(key) && Array.isArray(value) && value.length === 0) continue;
+    projection[key] = value;
+  }
+  // Mount consistency changes nothing on Linux (and was dropped before it was kept): no recreate.
+  projection.volumes = service.volumes.map(({ consistency: _, ...mount }) => mount);
   if (imageDigest) projection.image = imageDigest;
   // Files put into the container change it as surely as its config does.
   const files = [

@@ -38,6 +38,8 @@ export const MountSchema = T.Object({
   ),
   volume: Opt(T.Object({ nocopy: Opt(T.Boolean()), subpath: Opt(T.String()) })),
   tmpfs: Opt(T.Object({ size: Opt(T.Integer()), mode: Opt(T.Integer()) })),
+  /** Long syntax only, kept as written; Docker on Linux ignores it (spec: volumes long syntax). */
+  consistency: Opt(T.String()),
 });
 export type Mount = Static<typeof MountSchema>;
 
@@ -93,9 +95,25 @@ export const BuildSchema = T.Object({
 });
 export type Build = Static<typeof BuildSchema>;
 
+/** A device request (spec: deploy → devices, gpus): the Engine's `DeviceRequests` entry. */
+export const DeviceRequestSchema = T.Object({
+  capabilities: T.Array(T.String()),
+  driver: Opt(T.String()),
+  /** `all` is -1, as Compose and the Engine API have it. Absent when `device_ids` is set. */
+  count: Opt(T.Integer({ minimum: -1 })),
+  device_ids: Opt(T.Array(T.String())),
+  options: StringMap,
+});
+export type DeviceRequest = Static<typeof DeviceRequestSchema>;
+
 export const ResourcesSchema = T.Object({
   limits: T.Object({ cpus: Opt(T.Number()), memory: Opt(T.Integer()), pids: Opt(T.Integer()) }),
-  reservations: T.Object({ cpus: Opt(T.Number()), memory: Opt(T.Integer()) }),
+  reservations: T.Object({
+    cpus: Opt(T.Number()),
+    memory: Opt(T.Integer()),
+    /** Absent rather than empty, so services without devices keep their config hash. */
+    devices: Opt(T.Array(DeviceRequestSchema)),
+  }),
 });
 export type Resources = Static<typeof ResourcesSchema>;
 
@@ -127,6 +145,12 @@ export const ServiceSchema = T.Object({
   cap_add: T.Array(T.String()),
   cap_drop: T.Array(T.String()),
   devices: T.Array(T.Object({ source: T.String(), target: T.String(), permissions: T.String() })),
+  /** Kernel device cgroup rules such as `c 189:* rmw` (spec: device_cgroup_rules). */
+  device_cgroup_rules: T.Array(T.String()),
+  /** `gpus`: device requests with an implicit `gpu` capability (spec: gpus). */
+  gpus: T.Array(DeviceRequestSchema),
+  /** `SERVICE` or `SERVICE:ALIAS` entries as written (spec: links); each also adds a depends_on. */
+  links: T.Array(T.String()),
   /** `host:address` entries; the address may be `host-gateway`. */
   extra_hosts: T.Array(T.String()),
   dns: T.Array(T.String()),

@@ -21,6 +21,11 @@ const LONG_KEYS = new Set([
 ]);
 const UNSUPPORTED_TYPES = new Set(['image', 'npipe', 'cluster']);
 const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
+/**
+ * Docker Desktop's file-sharing hints (`SRC:DST:cached`, `ro,delegated`). Linux ignores them and
+ * so does Compose's short-syntax parser, which keeps nothing of them in the model.
+ */
+const CONSISTENCY = new Set(['consistent', 'cached', 'delegated', 'default']);
 
 /** Where relative paths and `~` resolve (spec: volumes short syntax note). */
 export interface PathContext {
@@ -60,7 +65,7 @@ function parseShort(text: string, ctx: PathContext): Mount {
     : { type: 'volume', source, target, volume: {} };
   for (const option of modeText ? modeText.split(',') : []) {
     if (option === 'ro') mount.read_only = true;
-    else if (option === 'rw') continue;
+    else if (option === 'rw' || CONSISTENCY.has(option)) continue;
     else if (option === 'z' || option === 'Z') mount.bind = { ...mount.bind, selinux: option };
     else if (option === 'nocopy' && mount.type === 'volume') mount.volume = { nocopy: true };
     else if (PROPAGATION.has(option) && mount.type === 'bind') {
@@ -103,6 +108,10 @@ function readLong(
   } else if (type === 'bind') diag.error(joinPath(path, 'source'), 'a bind mount needs a source');
   if (map.read_only !== undefined) {
     mount.read_only = readBoolean(map.read_only, joinPath(path, 'read_only'), diag);
+  }
+  if (map.consistency !== undefined) {
+    // Platform-specific values (spec): kept for `compose config`, never sent to a Linux engine.
+    mount.consistency = readString(map.consistency, joinPath(path, 'consistency'), diag);
   }
   readOptions(map, path, diag, mount);
   return mount;

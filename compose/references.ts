@@ -7,6 +7,7 @@
  */
 import type { Project, Service } from './model.js';
 import { type Diagnostics, joinPath } from './problems.js';
+import { parseLink } from './service.js';
 
 /** Attaches services without networks to `default`, declaring it when used (spec: implicit default network). */
 export function applyDefaultNetwork(project: Project): void {
@@ -30,8 +31,15 @@ export function applyDefaultNetwork(project: Project): void {
 
 function checkService(project: Project, service: Service, diag: Diagnostics): void {
   const path = joinPath('services', service.name);
+  const linked = new Set(service.links.map((link) => parseLink(link)?.service));
+  service.links.forEach((link, i) => {
+    const target = parseLink(link)?.service;
+    if (target !== undefined && !project.services[target])
+      diag.error(joinPath(joinPath(path, 'links'), i), `links to undefined service "${target}"`);
+  });
   for (const [dep, { required }] of Object.entries(service.depends_on)) {
-    if (project.services[dep]) continue;
+    // A link's implied dependency is reported once, at the link.
+    if (project.services[dep] || linked.has(dep)) continue;
     const depPath = joinPath(joinPath(path, 'depends_on'), dep);
     if (required) diag.error(depPath, `depends on undefined service "${dep}"`);
     else {

@@ -9,6 +9,7 @@ import type { Lookup } from './interpolate.js';
 import type {
   Build,
   Dependency,
+  DeviceRequest,
   FileReference,
   Healthcheck,
   Resources,
@@ -298,8 +299,8 @@ function readResources(
       reservations,
       p,
       diag,
-      new Set(['cpus', 'memory']),
-      new Set(['devices', 'generic_resources']),
+      new Set(['cpus', 'memory', 'devices']),
+      new Set(['generic_resources']),
     );
     if (reservations.cpus !== undefined)
       resources.reservations.cpus = readNumber(reservations.cpus, joinPath(p, 'cpus'), diag);
@@ -308,7 +309,56 @@ function readResources(
       const at = joinPath(p, 'memory');
       setResource(resources.reservations, 'memory', memory, 'mem_reservation', at, diag);
     }
+    if (reservations.devices !== undefined) {
+      const devices = readDeviceRequests(reservations.devices, joinPath(p, 'devices'), diag, true);
+      if (devices.length > 0) resources.reservations.devices = devices;
+    }
   }
+}
+
+const DEVICE_REQUEST_KEYS = new Set(['capabilities', 'driver', 'count', 'device_ids', 'options']);
+
+/**
+ * Device requests (spec: deploy → devices; gpus): `count` is a number or `all` (-1), exclusive
+ * with `device_ids`; with neither, every matching device is reserved, so `count` becomes -1.
+ * `deploy` requires `capabilities`; `gpus` implies `gpu` (added at translation, as Compose does).
+ */
+export function readDeviceRequests(
+  value: unknown,
+  path: string,
+  diag: Diagnostics,
+  capabilitiesRequired: boolean,
+): DeviceRequest[] {
+  const out: DeviceRequest[] = [];
+  (readList(value, path, diag) ?? []).forEach((raw, i) => {
+    const itemPath = joinPath(path, i);
+    const item = readMap(raw, itemPath, diag);
+    if (!item) return;
+    checkKeys(item, itemPath, diag, DEVICE_REQUEST_KEYS);
+    const at = (key: string) => joinPath(itemPath, key);
+    const request: DeviceRequest = {
+      capabilities:
+        item.capabilities === undefined
+          ? []
+          : readStringList(item.capabilities, at('capabilities'), diag),
+      options: item.options == null ? {} : readStringMap(item.options, at('options'), diag),
+    };
+    if (capabilitiesRequired && request.capabilities.length === 0)
+      diag.error(at('capabilities'), 'is required: the capabilities the device must have');
+    if (item.driver !== undefined) request.driver = readString(item.driver, at('driver'), diag);
+    if (item.device_ids !== undefined)
+      request.device_ids = readStringList(item.device_ids, at('device_ids'), diag);
+    if (item.count !== undefined) {
+      request.count =
+        typeof item.count === 'string' && item.count.toLowerCase() === 'all'
+          ? -1
+          : readInteger(item.count, at('count'), diag, { min: 1 });
+      if (item.device_ids !== undefined)
+        diag.error(at('count'), 'cannot be combined with "device_ids"');
+    } else if (item.device_ids === undefined) request.count = -1;
+    out.push(request);
+  });
+  return out;
 }
 
 const CDI_DEVICE = /^[a-z0-9.-]+\/[a-z0-9._-]+=[^:]+$/i;

@@ -31,6 +31,7 @@ import {
   readCommand,
   readDependsOn,
   readDeploy,
+  readDeviceRequests,
   readDevices,
   readDuration,
   readExtraHosts,
@@ -132,6 +133,9 @@ const HANDLERS: [string, Handler][] = [
   ['cap_add', list('cap_add')],
   ['cap_drop', list('cap_drop')],
   ['devices', (v, p, s, _c, d) => (s.devices = readDevices(v, p, d))],
+  ['device_cgroup_rules', readDeviceCgroupRules],
+  ['gpus', readGpus],
+  ['links', readLinks],
   ['extra_hosts', (v, p, s, _c, d) => (s.extra_hosts = readExtraHosts(v, p, d))],
   ['dns', list('dns')],
   ['dns_search', list('dns_search')],
@@ -189,13 +193,10 @@ export const UNSUPPORTED_SERVICE_KEYS: ReadonlySet<string> = new Set([
   'cpu_rt_runtime',
   'credential_spec',
   'develop',
-  'device_cgroup_rules',
   'extends',
   'external_links',
-  'gpus',
   'isolation',
   'label_file',
-  'links',
   'mac_address',
   'models',
   'post_start',
@@ -209,6 +210,66 @@ export const UNSUPPORTED_SERVICE_KEYS: ReadonlySet<string> = new Set([
   'uts',
   'volumes_from',
 ]);
+
+/** A kernel device cgroup rule: type, `major:minor` (`*` for any), access (devices.allow format). */
+const CGROUP_RULE = /^[abc] (\d+|\*):(\d+|\*) [rwm]{1,3}$/;
+
+/** `device_cgroup_rules`, each checked against the kernel's format so the engine never sees a typo. */
+function readDeviceCgroupRules(
+  v: unknown,
+  p: string,
+  s: Service,
+  _c: ServiceContext,
+  d: Diagnostics,
+): void {
+  s.device_cgroup_rules = [];
+  readStringList(v, p, d).forEach((rule, i) => {
+    const text = rule.trim().replace(/\s+/g, ' ');
+    if (CGROUP_RULE.test(text)) s.device_cgroup_rules.push(text);
+    else
+      d.error(joinPath(p, i), `invalid device cgroup rule "${rule}": expected e.g. "c 189:* rmw"`);
+  });
+}
+
+/** `gpus: all` or a list of device requests (spec: gpus). */
+function readGpus(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diagnostics): void {
+  if (typeof v === 'string') {
+    if (v.toLowerCase() === 'all') s.gpus = [{ capabilities: [], count: -1, options: {} }];
+    else d.error(p, 'must be "all" or a list of device requests');
+    return;
+  }
+  s.gpus = readDeviceRequests(v, p, d, false);
+}
+
+/** A `links` entry's service and alias (the service name when none is given), or undefined if malformed. */
+export function parseLink(link: string): { service: string; alias: string } | undefined {
+  const [service = '', alias = service, ...rest] = link.split(':');
+  return service === '' || alias === '' || rest.length > 0 ? undefined : { service, alias };
+}
+
+/**
+ * `links`: `SERVICE` or `SERVICE:ALIAS` (spec: links). Entries are kept at their index so later
+ * checks name the right one; a malformed entry fails the load here.
+ */
+function readLinks(v: unknown, p: string, s: Service, _c: ServiceContext, d: Diagnostics): void {
+  s.links = readStringList(v, p, d);
+  s.links.forEach((link, i) => {
+    if (!parseLink(link))
+      d.error(joinPath(p, i), `invalid link "${link}": expected SERVICE or SERVICE:ALIAS`);
+  });
+}
+
+/**
+ * Links imply `depends_on: {condition: service_started, restart: true}` unless the service
+ * already depends on the target, as Compose's loader adds it (compose-go normalize).
+ */
+function addLinkDependencies(service: Service): void {
+  for (const link of service.links) {
+    const target = parseLink(link)?.service;
+    if (target === undefined) continue;
+    service.depends_on[target] ??= { condition: 'service_started', required: true, restart: true };
+  }
+}
 
 const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
 /** Spec (profiles): "`profiles` follow the regex format of `[a-zA-Z0-9][a-zA-Z0-9_.-]+`". */
@@ -361,6 +422,9 @@ function emptyService(name: string): Service {
     cap_add: [],
     cap_drop: [],
     devices: [],
+    device_cgroup_rules: [],
+    gpus: [],
+    links: [],
     extra_hosts: [],
     dns: [],
     dns_search: [],
@@ -399,6 +463,14 @@ export function readService(
     if (map[key] !== undefined) handler(map[key], joinPath(path, key), service, ctx, diag);
   }
   service.extensions = extensionsOf(map);
+  addLinkDependencies(service);
+  const mode = service.network_mode;
+  // The engine refuses links beside another container's or the host's namespace, or none.
+  const sharedNamespace =
+    mode === 'host' || mode === 'none' || /^(container|service):/.test(mode ?? '');
+  if (service.links.length > 0 && sharedNamespace) {
+    diag.error(joinPath(path, 'links'), `cannot be combined with "network_mode: ${mode}"`);
+  }
   if (!service.image && !service.build) diag.error(path, 'has neither "image" nor "build"');
   if (service.network_mode !== undefined && map.networks !== undefined) {
     diag.error(joinPath(path, 'network_mode'), 'cannot be combined with "networks"');

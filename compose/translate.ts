@@ -11,8 +11,9 @@
  * understands what Foyer made, plus whatever labels the caller adds.
  */
 import { configHash } from './hash.js';
-import type { Mount, Network, Project, Service, Volume } from './model.js';
+import type { DeviceRequest, Mount, Network, Project, Service, Volume } from './model.js';
 import { Diagnostics, joinPath } from './problems.js';
+import { parseLink } from './service.js';
 
 /** The oldest Engine API Foyer supports: Docker 20.10 (Debian bookworm). */
 export const BASELINE_API_VERSION = '1.41';
@@ -64,7 +65,10 @@ export function apiAtLeast(have: string, need: string): boolean {
   return hMajor !== nMajor ? hMajor > nMajor : hMinor >= nMinor;
 }
 
-/** Features of the model that need an Engine API newer than the baseline. */
+/**
+ * Features of the model that need an Engine API newer than the baseline. (`DeviceRequests`,
+ * 1.40, and `DeviceCgroupRules`, 1.28, are older than the baseline and need no entry.)
+ */
 const API_FEATURES: { need: string; path: string; used: (s: Service) => boolean }[] = [
   {
     need: '1.44',
@@ -133,6 +137,32 @@ function restartPolicy(restart: string | undefined): { Name: string; MaximumRetr
   if (!restart || restart === 'no') return { Name: 'no' };
   const [name, count] = restart.split(':');
   return count === undefined ? { Name: name! } : { Name: name!, MaximumRetryCount: Number(count) };
+}
+
+/**
+ * `HostConfig.Links` entries, `<container>:<alias>`, as Compose makes them. On a user-defined
+ * network the engine reads them from each endpoint's `Links` instead: there the alias resolves,
+ * for this container only, to the linked one (the legacy `/etc/hosts` links are bridge-only).
+ */
+function links(project: Project, service: Service, options: TranslateOptions): string[] {
+  return service.links.flatMap((link) => {
+    const parsed = parseLink(link);
+    const target = parsed && project.services[parsed.service];
+    if (!parsed || !target) return [];
+    return [`${containerName(project, target, options.honourContainerName)}:${parsed.alias}`];
+  });
+}
+
+/** One `DeviceRequests` entry; `gpus` adds the implicit `gpu` capability (spec: gpus), as Compose does. */
+function deviceRequest(request: DeviceRequest, gpu: boolean): Record<string, unknown> {
+  const capabilities = gpu ? [...request.capabilities, 'gpu'] : request.capabilities;
+  return {
+    Driver: request.driver ?? '',
+    Count: request.count ?? 0,
+    DeviceIDs: request.device_ids ?? [],
+    Capabilities: [capabilities],
+    Options: request.options,
+  };
 }
 
 function mountBody(project: Project, mount: Mount): Record<string, unknown> {
@@ -221,6 +251,12 @@ function hostConfig(
       PathInContainer: d.target,
       CgroupPermissions: d.permissions,
     })),
+    DeviceCgroupRules: nonEmpty(service.device_cgroup_rules),
+    DeviceRequests: nonEmpty([
+      ...(reservations.devices ?? []).map((r) => deviceRequest(r, false)),
+      ...service.gpus.map((r) => deviceRequest(r, true)),
+    ]),
+    Links: nonEmpty(links(project, service, options)),
     ExtraHosts: service.extra_hosts,
     Dns: service.dns,
     DnsSearch: service.dns_search,
@@ -263,13 +299,23 @@ function hostConfig(
   return dropUndefined(body);
 }
 
+/** Keys added after the first bodies are sent only when used, so existing bodies stay as they were. */
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
+}
+
 function dropUndefined(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
 }
 
 /** Endpoint settings per engine network name, in the service's order. */
-function endpoints(project: Project, service: Service): [string, Record<string, unknown>][] {
+function endpoints(
+  project: Project,
+  service: Service,
+  options: TranslateOptions,
+): [string, Record<string, unknown>][] {
   if (service.network_mode !== undefined) return [];
+  const linkAliases = links(project, service, options);
   return Object.entries(service.networks).map(([key, net]) => {
     const ipam = dropUndefined({ IPv4Address: net.ipv4_address, IPv6Address: net.ipv6_address });
     return [
@@ -279,6 +325,7 @@ function endpoints(project: Project, service: Service): [string, Record<string, 
         Aliases: [service.name, ...net.aliases],
         ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}),
         ...(net.priority !== undefined ? { GwPriority: net.priority } : {}),
+        ...(linkAliases.length > 0 ? { Links: linkAliases } : {}),
       },
     ];
   });
@@ -314,7 +361,7 @@ export function containerSpec(
   const service = project.services[serviceName];
   if (!service) throw new Error(`no service "${serviceName}" in project "${project.name}"`);
   const { exposed } = portBindings(service);
-  const [first, ...others] = endpoints(project, service);
+  const [first, ...others] = endpoints(project, service, options);
   const name = containerName(project, service, options.honourContainerName);
   // The container names its image by reference, as Compose does; the digest goes into the
   // hash, so a reference that moves to another image recreates the container.

@@ -104,6 +104,18 @@ function serviceRequests(
     const source = device.source.startsWith('/') ? hostPath(device.source) : device.source;
     ask(`device:${source}`, joinPath(at('devices'), i));
   });
+  // A cgroup rule lets the container open host devices by number, even ones created later.
+  service.device_cgroup_rules.forEach((rule, i) => {
+    ask(`device_cgroup_rule:${rule}`, joinPath(at('device_cgroup_rules'), i));
+  });
+  // Device requests hand host GPUs (or other accelerators) to the container through a driver.
+  const reservations = joinPath(joinPath(at('deploy'), 'resources'), 'reservations');
+  service.resources.reservations.devices?.forEach((request, i) => {
+    ask(`gpu:${request.driver || 'any'}`, joinPath(joinPath(reservations, 'devices'), i));
+  });
+  service.gpus.forEach((request, i) => {
+    ask(`gpu:${request.driver || 'any'}`, joinPath(at('gpus'), i));
+  });
   namespaceRequest(project, 'network', service.network_mode, at('network_mode'), ask);
   namespaceRequest(project, 'pid', service.pid, at('pid'), ask);
   namespaceRequest(project, 'ipc', service.ipc, at('ipc'), ask);
@@ -263,6 +275,8 @@ const ARGUMENT: Record<string, RegExp> = {
   volume_driver: /^\S+$/,
   mount: /^\S+$/,
   runtime: /^\S+$/,
+  device_cgroup_rule: /^[abc] (\d+|\*):(\d+|\*) [rwm]{1,3}$/,
+  gpu: /^\S+$/,
 };
 
 /** The canonical form of a permission string (`bind:/srv/` → `bind:/srv`), or undefined if unknown. */
@@ -276,6 +290,8 @@ export function normalisePermission(permission: string): string | undefined {
   if (!pattern) return undefined;
   if (kind === 'cap_add') arg = capability(arg);
   if (kind === 'bind' && arg.startsWith('/')) arg = hostPath(arg);
+  // `c 189:*  rmw` is the rule the Compose engine normalises to `c 189:* rmw`.
+  if (kind === 'device_cgroup_rule') arg = arg.trim().replace(/\s+/g, ' ');
   return pattern.test(arg) ? `${kind}:${arg}` : undefined;
 }
 
@@ -294,6 +310,12 @@ export function describePermission(permission: string): string {
       return arg === 'ALL' ? 'every Linux capability' : `the Linux capability ${arg}`;
     case 'device':
       return `the host device ${arg}`;
+    case 'device_cgroup_rule':
+      return `host devices matching the cgroup rule "${arg}" (any such device, even one plugged in later)`;
+    case 'gpu':
+      return arg === 'any'
+        ? "the host's GPUs, through whichever driver the engine picks"
+        : `the host's GPUs, through the ${arg} driver`;
     case 'network':
     case 'pid':
     case 'ipc': {

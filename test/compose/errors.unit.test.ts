@@ -36,8 +36,8 @@ function web(lines: string, top = ''): string {
 
 describe('keys', () => {
   test('a spec key Foyer does not implement is "not supported", never dropped', () => {
-    assert.deepEqual(problems(web('    links: [db]\n')), [
-      { path: 'services.web.links', message: 'not supported by Foyer' },
+    assert.deepEqual(problems(web('    volumes_from: [db]\n')), [
+      { path: 'services.web.volumes_from', message: 'not supported by Foyer' },
     ]);
     assert.deepEqual(problems(web('    extends: { service: base }\n    volumes_from: [other]\n')), [
       { path: 'services.web.extends', message: 'not supported by Foyer' },
@@ -426,7 +426,7 @@ describe('every problem at once', () => {
       services:
         web:
           image: nginx
-          links: [db]
+          volumes_from: [db]
           network-mode: host
           ports: ["70000:80"]
           depends_on: [db, missing]
@@ -441,7 +441,7 @@ describe('every problem at once', () => {
         cache: { external: true, driver: local }
     `;
     assert.deepEqual(problems(text), [
-      { path: 'services.web.links', message: 'not supported by Foyer' },
+      { path: 'services.web.volumes_from', message: 'not supported by Foyer' },
       { path: 'services.web.network-mode', message: 'unknown key (did you mean "network_mode"?)' },
       { path: 'services.web.ports[0]', message: 'invalid host port "70000"' },
       { path: 'services.db', message: 'has neither "image" nor "build"' },
@@ -469,14 +469,16 @@ describe('every problem at once', () => {
   test('the error message lists every problem, one per line', () => {
     try {
       loadProject({
-        files: [{ path: `${DIR}/compose.yaml`, content: web('    links: [a]\n    scale: 2\n') }],
+        files: [
+          { path: `${DIR}/compose.yaml`, content: web('    volumes_from: [a]\n    scale: 2\n') },
+        ],
       });
       assert.fail('the load should have failed');
     } catch (error) {
       assert.ok(error instanceof ComposeError);
       assert.equal(
         error.message,
-        'services.web.links: not supported by Foyer\nservices.web.scale: not supported by Foyer',
+        'services.web.volumes_from: not supported by Foyer\nservices.web.scale: not supported by Foyer',
       );
     }
   });

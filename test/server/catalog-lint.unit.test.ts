@@ -120,6 +120,27 @@ describe('catalogue lint', () => {
     );
   });
 
+  test('3: device cgroup rules and GPU requests are permissions it knows (issue 12)', () => {
+    const compose = COMPOSE.replace(
+      '    healthcheck:',
+      "    device_cgroup_rules: ['c 189:* rmw']\n    gpus: [{driver: nvidia, count: 1}]\n    healthcheck:",
+    );
+    assert.deepEqual(lint({ 'compose.yaml': compose }), [
+      'compose.yaml: services.web.device_cgroup_rules[0]: needs the permission "device_cgroup_rule:c 189:* rmw", which app.yaml does not declare',
+      'compose.yaml: services.web.gpus[0]: needs the permission "gpu:nvidia", which app.yaml does not declare',
+    ]);
+    const app = APP.replace(
+      'permissions: []',
+      'permissions: ["device_cgroup_rule:c 189:* rmw", "gpu:nvidia"]',
+    );
+    assert.deepEqual(lint({ 'app.yaml': app, 'compose.yaml': compose }), []);
+    const typo = APP.replace('permissions: []', 'permissions: ["device_cgroup_rule:c 189 rmw"]');
+    assert.match(
+      lint({ 'app.yaml': typo, 'compose.yaml': compose })[0]!,
+      /^app\.yaml: permissions\[0\]/,
+    );
+  });
+
   test('3: a declared permission the compose file does not need is reported', () => {
     const app = APP.replace('permissions: []', 'permissions: [privileged, "bind:/srv"]');
     const compose = COMPOSE.replace('/data:/data"]', '/data:/data", "/srv/x:/x"]');

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { eventually, startTestFoyer, type TestFoyer } from '../support/foyer.js';
+import { addFolderInstall, eventually, startTestFoyer, type TestFoyer } from '../support/foyer.js';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 
 const engine = await useTestEngine();
@@ -86,6 +86,13 @@ const cases: Case[] = [
     permission: 'sysctl:net.ipv4.ip_unprivileged_port_start',
     granted: (i) => JSON.stringify(i.HostConfig.Sysctls).includes('ip_unprivileged_port_start'),
   },
+  {
+    // Issue 12: a cgroup rule opens host devices by number (189 is USB), like `devices` does.
+    name: 'device-cgroup-rule',
+    service: "device_cgroup_rules: ['c 189:* rmw']",
+    permission: 'device_cgroup_rule:c 189:* rmw',
+    granted: (i) => JSON.stringify(i.HostConfig.DeviceCgroupRules) === '["c 189:* rmw"]',
+  },
 ];
 
 before(async () => {
@@ -121,7 +128,7 @@ const containersOf = async (install: string) =>
 test('each dangerous option is refused without its permission and nothing is created', async () => {
   for (const c of cases) {
     const install = `${run}-no-${c.name}`;
-    foyer.store.installs.create({ id: install, appId: c.name, appDir: join(catalog, c.name) });
+    addFolderInstall(foyer.store, install, join(catalog, c.name));
     foyer.reconciler.enqueue(install);
   }
   for (const c of cases) {
@@ -145,12 +152,7 @@ test('each dangerous option is refused without its permission and nothing is cre
 test('each dangerous option is accepted with its permission: the container carries it', async () => {
   for (const c of cases) {
     const install = `${run}-yes-${c.name}`;
-    foyer.store.installs.create({
-      id: install,
-      appId: c.name,
-      appDir: join(catalog, c.name),
-      acceptedPermissions: [c.permission],
-    });
+    addFolderInstall(foyer.store, install, join(catalog, c.name), {}, [c.permission]);
     foyer.reconciler.enqueue(install);
   }
   for (const c of cases) {

@@ -94,6 +94,52 @@ describe('requested permissions, one kind at a time', () => {
     assert.equal(checkPermissions(p, { appDataDir, declared: other, accepted: other }).length, 1);
   });
 
+  test('device_cgroup_rules, one permission per rule (issue 12)', () => {
+    const p = service("device_cgroup_rules: ['c 189:* rmw', 'c 166:*  rw']");
+    assert.deepEqual(requested(p), [
+      'services.web.device_cgroup_rules[0] device_cgroup_rule:c 189:* rmw',
+      'services.web.device_cgroup_rules[1] device_cgroup_rule:c 166:* rw',
+    ]);
+    gate(p, ['device_cgroup_rule:c 189:* rmw', 'device_cgroup_rule:c  166:* rw']);
+    const one = ['device_cgroup_rule:c 189:* rmw'];
+    const refused = checkPermissions(p, { appDataDir, declared: one, accepted: one });
+    assert.deepEqual(refused, [
+      {
+        path: 'services.web.device_cgroup_rules[1]',
+        message:
+          'needs the permission "device_cgroup_rule:c 166:* rw", which the app does not declare',
+      },
+    ]);
+  });
+
+  test('GPU requests under deploy and gpus, by driver (issue 12)', () => {
+    const deploy = service(
+      'deploy:\n  resources:\n    reservations:\n      devices:\n' +
+        '        - { driver: nvidia, count: all, capabilities: [gpu] }',
+    );
+    assert.deepEqual(requested(deploy), [
+      'services.web.deploy.resources.reservations.devices[0] gpu:nvidia',
+    ]);
+    gate(deploy, ['gpu:nvidia']);
+    const gpus = service('gpus: all');
+    assert.deepEqual(requested(gpus), ['services.web.gpus[0] gpu:any']);
+    gate(gpus, ['gpu:any']);
+    const other = ['gpu:any'];
+    assert.equal(
+      checkPermissions(deploy, { appDataDir, declared: other, accepted: other }).length,
+      1,
+      'gpu:any is its own permission, not a wildcard',
+    );
+  });
+
+  test('links and mount consistency ask for nothing', () => {
+    const p = project(
+      'services:\n  web:\n    image: busybox\n    links: [db, "db:database"]\n' +
+        '    volumes: ["${FOYER_APP_DATA}/x:/x:ro,cached"]\n  db:\n    image: busybox\n',
+    );
+    assert.deepEqual(requested(p), []);
+  });
+
   test('host namespaces', () => {
     const p = service('network_mode: host\npid: host\nipc: host');
     assert.deepEqual(requested(p), [
@@ -322,6 +368,13 @@ describe('the gate', () => {
     assert.equal(normalisePermission('bind:srv'), undefined);
     assert.equal(normalisePermission('root'), undefined);
     assert.equal(normalisePermission('network:'), undefined);
+    assert.equal(
+      normalisePermission('device_cgroup_rule: c 189:*   rmw'),
+      'device_cgroup_rule:c 189:* rmw',
+    );
+    assert.equal(normalisePermission('device_cgroup_rule:c 189 rmw'), undefined);
+    assert.equal(normalisePermission('gpu:nvidia'), 'gpu:nvidia');
+    assert.equal(normalisePermission('gpu:'), undefined);
   });
 
   test('plain words for the admin', () => {
@@ -334,5 +387,11 @@ describe('the gate', () => {
     assert.equal(describePermission('cap_add:NET_ADMIN'), 'the Linux capability NET_ADMIN');
     assert.match(describePermission('network:host'), /host's network/);
     assert.match(describePermission('whatever'), /unknown/);
+    assert.match(
+      describePermission('device_cgroup_rule:c 189:* rmw'),
+      /cgroup rule "c 189:\* rmw"/,
+    );
+    assert.equal(describePermission('gpu:nvidia'), "the host's GPUs, through the nvidia driver");
+    assert.match(describePermission('gpu:any'), /whichever driver/);
   });
 });

@@ -29,12 +29,22 @@ export function addInstall(
   settings: Record<string, string> = {},
   acceptedPermissions: string[] = [],
 ) {
-  const appDir = join(TEST_CATALOG, app);
+  return addFolderInstall(store, id, join(TEST_CATALOG, app), settings, acceptedPermissions);
+}
+
+/** Adds an install of the app folder `appDir` (any folder, e.g. one a test writes), pinned. */
+export function addFolderInstall(
+  store: Store,
+  id: string,
+  appDir: string,
+  settings: Record<string, string> = {},
+  acceptedPermissions: string[] = [],
+) {
   // Pinned as the API pins (issue 17): the store's data dir holds the copy rendering reads.
   const definition = pinFolder(dirname(store.path), appDir);
   return store.installs.create({
     id,
-    appId: app,
+    appId: readAppFolder(appDir).manifest.id,
     appDir,
     definition,
     appVersion: readAppFolder(appDir).manifest.version,
