@@ -120,9 +120,22 @@ export interface EventSubscription {
   close(): void;
 }
 
+/** A named engine object: what a name conflict is about. */
+export interface EngineObject {
+  kind: 'container' | 'network' | 'volume';
+  name: string;
+}
+
 /** The engine refused to create something because it exists (409). */
 export class ConflictError extends Error {
   override name = 'ConflictError';
+  constructor(
+    message: string,
+    /** The object whose name is taken, when the call knows it. */
+    readonly object?: EngineObject,
+  ) {
+    super(message);
+  }
 }
 
 /** The engine cannot be reached (socket missing, refused, reset). */
@@ -155,12 +168,22 @@ export interface DockerAdapter {
   inspectImage(ref: string): Promise<ImageSummary | undefined>;
   /** Undefined when the container does not exist. */
   inspectContainer(idOrName: string): Promise<ContainerDetails | undefined>;
+  /** A network's or volume's labels; undefined when it does not exist. */
+  inspectLabels(
+    kind: 'network' | 'volume',
+    name: string,
+  ): Promise<{ labels: Record<string, string>; createdAt?: string } | undefined>;
   pullImage(ref: string, onProgress: (p: ImageProgress) => void): Promise<void>;
   buildImage(options: BuildOptions, onProgress: (p: ImageProgress) => void): Promise<void>;
   /** Throws ConflictError when a network of that name exists. */
   createNetwork(body: Record<string, unknown>): Promise<void>;
   /** Succeeds when the network is already gone. */
   removeNetwork(name: string): Promise<void>;
+  /**
+   * Creates a volume, or finds it there: the engine answers with the existing volume, so one
+   * carrying another owner's `foyer.instance` (or none, when the body has one) throws
+   * ConflictError, as creating a network or container of a taken name does.
+   */
   createVolume(body: Record<string, unknown>): Promise<void>;
   /** Succeeds when the volume is already gone. */
   removeVolume(name: string): Promise<void>;

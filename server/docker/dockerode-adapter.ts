@@ -7,7 +7,7 @@
  */
 
 import type Dockerode from 'dockerode';
-import type { DockerAdapter } from './adapter.js';
+import { ConflictError, type DockerAdapter, type EngineObject } from './adapter.js';
 import { contextArchive, filesArchive } from './docker-archives.js';
 import { logLines } from './docker-logs.js';
 import {
@@ -207,21 +207,33 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
     async createNetwork(body) {
       // Docker 20.10 creates a second network of the same name unless asked to check (API 1.41).
       const checked = { ...body, CheckDuplicate: true };
-      await call('POST', '/networks/create', { body: checked, conflict: true });
+      await call('POST', '/networks/create', { body: checked, conflict: true }).catch(
+        naming({ kind: 'network', name: String(body.Name) }),
+      );
     },
     async removeNetwork(name) {
       await call('DELETE', `/networks/${enc(name)}`, { fine: [404] });
     },
     async createVolume(body) {
-      // The engine answers 201 with the existing volume when the name is taken: idempotent.
-      await call('POST', '/volumes/create', { body });
+      // The engine answers 201 with the existing volume when the name is taken: idempotent for
+      // Foyer's own volumes, a conflict for anyone else's (the data is not ours to take).
+      const answer = await call<{ Labels?: Labels | null }>('POST', '/volumes/create', { body });
+      const wanted = (body.Labels as Labels | undefined)?.['foyer.instance'];
+      const found = answer?.Labels?.['foyer.instance'];
+      if (wanted !== undefined && found !== wanted) {
+        const name = String(body.Name);
+        throw new ConflictError(`volume "${name}" already exists`, { kind: 'volume', name });
+      }
     },
     async removeVolume(name) {
       await call('DELETE', `/volumes/${enc(name)}`, { fine: [404] });
     },
     async createContainer(name, body) {
       const options = { query: { name }, body, conflict: true };
-      return (await call<{ Id: string }>('POST', '/containers/create', options))!.Id;
+      const created = await call<{ Id: string }>('POST', '/containers/create', options).catch(
+        naming({ kind: 'container', name }),
+      );
+      return created!.Id;
     },
     async connectNetwork(network, body) {
       try {
@@ -253,7 +265,15 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
     },
     async renameContainer(idOrName, newName) {
       const options = { query: { name: newName }, conflict: true };
-      await call('POST', `/containers/${enc(idOrName)}/rename`, options);
+      await call('POST', `/containers/${enc(idOrName)}/rename`, options).catch(
+        naming({ kind: 'container', name: newName }),
+      );
+    },
+    async inspectLabels(kind, name) {
+      type Raw = { Labels?: Labels | null; Created?: string; CreatedAt?: string };
+      const path = kind === 'network' ? `/networks/${enc(name)}` : `/volumes/${enc(name)}`;
+      const raw = await call<Raw>('GET', path, { fine: [404] });
+      return raw && { labels: raw.Labels ?? {}, createdAt: raw.CreatedAt ?? raw.Created };
     },
     events(options, onEvent, onEnd) {
       const query = {
@@ -263,6 +283,14 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
       const open = (signal: AbortSignal) => stream('GET', '/events', { query, signal });
       return followEvents(open, onEvent, onEnd, (e) => adapterError(e, where), where);
     },
+  };
+}
+
+/** Rethrows a name conflict saying which object holds the name; other errors as they are. */
+function naming(object: EngineObject) {
+  return (error: unknown): never => {
+    if (error instanceof ConflictError) throw new ConflictError(error.message, object);
+    throw error;
   };
 }
 

@@ -28,6 +28,7 @@ import {
 import { EventWatch, eventFilters } from './event-watch.js';
 import { type ExecutionEvent, execute } from './execute.js';
 import { observeAll, observeBuiltImages, observeInstall, type Snapshot } from './observe.js';
+import { conflictMessage, ownerOf } from './ownership.js';
 import { plan, planToString } from './plan.js';
 import { TerminalError, WorkQueue } from './queue.js';
 import { deriveStatus, type InstallStatus } from './status.js';
@@ -372,20 +373,27 @@ export class Reconciler extends EventEmitter {
         },
       });
     } catch (error) {
-      if (error instanceof ConflictError) await this.checkConflict(error);
+      if (error instanceof ConflictError) await this.checkConflict(id, error);
       throw error;
     }
   }
 
-  /** A name conflict with an object Foyer does not own cannot be fixed by retrying. */
-  private async checkConflict(error: ConflictError): Promise<void> {
-    const name = /"\/?([^"]+)"/.exec(error.message)?.[1];
-    const existing = name ? await this.options.docker.inspectContainer(name) : undefined;
-    if (existing && existing.labels['foyer.managed'] !== 'true') {
-      throw new TerminalError(
-        `a container named ${name} exists and is not Foyer's; rename or remove it`,
-      );
-    }
+  /**
+   * A name held by an object Foyer does not own cannot be fixed by retrying (issue 12 §2): the
+   * job fails within seconds with who owns it and what to do. A name held by one of this
+   * Foyer's own objects (a crash's leftover) is adopted by the next pass.
+   */
+  private async checkConflict(id: string, error: ConflictError): Promise<void> {
+    const object = error.object;
+    if (!object) return;
+    const labels =
+      object.kind === 'container'
+        ? (await this.options.docker.inspectContainer(object.name))?.labels
+        : (await this.options.docker.inspectLabels(object.kind, object.name))?.labels;
+    // Gone since: the next pass creates it.
+    if (labels === undefined) return;
+    const message = conflictMessage(object, ownerOf(labels, this.options.render.instance), id);
+    if (message) throw new TerminalError(message);
   }
 
   private finishRemoval(id: string, install: InstallRecord | undefined): void {
@@ -460,7 +468,7 @@ export class Reconciler extends EventEmitter {
   }
 
   private onEngineEvent(event: EngineEvent): void {
-    const id = event.type === 'container' ? event.attributes['foyer.install'] : ownerOf(event);
+    const id = event.type === 'container' ? event.attributes['foyer.install'] : installOfObject(event);
     if (!id) return;
     // Networks and volumes are matched by name only: another Foyer's objects of the same name
     // cost one pass that finds nothing to do; objects of no install of ours cost nothing.
@@ -504,7 +512,7 @@ export class Reconciler extends EventEmitter {
 const SETTLE_MS = 100;
 
 /** The install a network or volume event is about: its name is `<install>_<key>`. */
-function ownerOf(event: EngineEvent): string | undefined {
+function installOfObject(event: EngineEvent): string | undefined {
   const name = event.type === 'network' ? event.attributes.name : event.id;
   const owner = name?.split('_')[0];
   return owner && owner !== name ? owner : undefined;
