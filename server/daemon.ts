@@ -19,6 +19,7 @@ import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
 import { instanceId } from './paths.js';
 import type { AppSource, InstallRecord } from './reconcile/desired.js';
+import { Presence } from './reconcile/presence.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
 import { auditLog } from './store/audit.js';
 import { openStore, type Store } from './store/index.js';
@@ -125,6 +126,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   reconciler.on('engine', (engine) => hub.publish({ type: 'engine', data: engine }));
   const jobs = new JobRunner({ jobs: jobRepository(store.db), reconciler, hub });
   if (options.start !== false) reconciler.start();
+  // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
+  const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
+  presence.start();
   return {
     dataDir: options.dataDir,
     store,
@@ -137,6 +141,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     audit,
     close: async () => {
       reconciler.stop();
+      await presence.stop();
       store.close();
     },
   };

@@ -42,7 +42,7 @@ function onePositional(positionals: string[], what: string): string {
 }
 
 /** Sends a change and reports it: the job started, or with --wait how it ended. */
-async function change(
+export async function change(
   client: DaemonClient,
   title: string,
   send: () => Promise<JobAccepted>,

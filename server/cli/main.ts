@@ -57,6 +57,10 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     usage: 'images prune [--json]',
     load: async () => (await import('./images.js')).images,
   },
+  adopt: {
+    usage: 'adopt <install> [--force NAME…] [--yes] [--wait [--timeout S]] [--json]',
+    load: async () => (await import('./adopt.js')).adoptInstall,
+  },
   data: {
     usage: 'data [--json] | data rm <install> [--yes] [--json]',
     load: async () => (await import('./data.js')).data,
@@ -85,6 +89,9 @@ const USAGE = `usage: foyer <command>
   logs <install>                 the logs of an install's containers
       [--follow] [--tail N] [--timestamps] [--service S] [--json]
   images prune [--json]          remove the images Foyer built that no install uses
+  adopt <install>                take over what a lost Foyer left for this install
+      [--force NAME…] [--yes] [--wait] [--json]   (its data first); --force takes an
+                                 object of a running Foyer, a Compose project or nobody
   data [--json]                  data kept by uninstalls without --purge
   data rm <install> [--yes]      delete an uninstalled app's kept data for good
 

@@ -210,6 +210,10 @@ async function followEvents(
   installId: string,
   on: { status: (event: StatusEvent) => void; progress: (event: ProgressEvent) => void },
 ): Promise<Job | undefined> {
+  // The stream opens before the change is sent, so it may start with the install's status from
+  // before it (a terminal error the change is meant to fix): statuses count once the job's own
+  // event has come, which the daemon publishes when it admits the change.
+  let admitted = false;
   try {
     for await (const { event, data } of events) {
       let payload: { install?: string; id?: string };
@@ -218,11 +222,13 @@ async function followEvents(
       } catch {
         continue;
       }
+      if (event === 'job' && payload.id === jobId) admitted = true;
       if (event === 'job' && payload.id === jobId && jobFinished(payload as Job))
         return payload as Job;
       if (event === 'progress' && payload.install === installId)
         on.progress(payload as ProgressEvent);
-      if (event === 'status' && payload.install === installId) on.status(payload as StatusEvent);
+      if (event === 'status' && payload.install === installId && admitted)
+        on.status(payload as StatusEvent);
     }
   } catch {
     // A reset connection ends the stream like a clean close: the caller asks for the job.

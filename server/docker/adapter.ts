@@ -120,6 +120,16 @@ export interface EventSubscription {
   close(): void;
 }
 
+/** What `inspectLabels` tells of a network or volume. */
+export interface ObjectDetails {
+  labels: Record<string, string>;
+  createdAt?: string;
+  /** Volumes: the driver, its options and where the data is on the engine's host. */
+  driver?: string;
+  options?: Record<string, string>;
+  mountpoint?: string;
+}
+
 /** A named engine object: what a name conflict is about. */
 export interface EngineObject {
   kind: 'container' | 'network' | 'volume';
@@ -168,11 +178,8 @@ export interface DockerAdapter {
   inspectImage(ref: string): Promise<ImageSummary | undefined>;
   /** Undefined when the container does not exist. */
   inspectContainer(idOrName: string): Promise<ContainerDetails | undefined>;
-  /** A network's or volume's labels; undefined when it does not exist. */
-  inspectLabels(
-    kind: 'network' | 'volume',
-    name: string,
-  ): Promise<{ labels: Record<string, string>; createdAt?: string } | undefined>;
+  /** A network's or volume's labels (and a volume's driver and folder); undefined when gone. */
+  inspectLabels(kind: 'network' | 'volume', name: string): Promise<ObjectDetails | undefined>;
   pullImage(ref: string, onProgress: (p: ImageProgress) => void): Promise<void>;
   buildImage(options: BuildOptions, onProgress: (p: ImageProgress) => void): Promise<void>;
   /** Throws ConflictError when a network of that name exists. */

@@ -270,10 +270,24 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
       );
     },
     async inspectLabels(kind, name) {
-      type Raw = { Labels?: Labels | null; Created?: string; CreatedAt?: string };
+      type Raw = {
+        Labels?: Labels | null;
+        Created?: string;
+        CreatedAt?: string;
+        Driver?: string;
+        Options?: Record<string, string> | null;
+        Mountpoint?: string;
+      };
       const path = kind === 'network' ? `/networks/${enc(name)}` : `/volumes/${enc(name)}`;
       const raw = await call<Raw>('GET', path, { fine: [404] });
-      return raw && { labels: raw.Labels ?? {}, createdAt: raw.CreatedAt ?? raw.Created };
+      if (!raw) return undefined;
+      return {
+        labels: raw.Labels ?? {},
+        createdAt: raw.CreatedAt ?? raw.Created,
+        ...(kind === 'volume'
+          ? { driver: raw.Driver, options: raw.Options ?? {}, mountpoint: raw.Mountpoint }
+          : {}),
+      };
     },
     events(options, onEvent, onEnd) {
       const query = {

@@ -25,6 +25,7 @@ const GOALS: Record<JobKind, InstallStatus['state'] | 'removed'> = {
   stop: 'stopped',
   uninstall: 'removed',
   'delete-data': 'removed',
+  adopt: 'running',
 };
 
 type Progress = ExecutionEvent & { install: string };

@@ -66,6 +66,11 @@ export class WorkQueue {
     this.pump();
   }
 
+  /** Whether `id` is being worked on right now. */
+  isActive(id: string): boolean {
+    return this.active.has(id);
+  }
+
   /** Resolves when nothing is queued, active or waiting for a retry. */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();

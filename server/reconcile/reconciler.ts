@@ -87,6 +87,10 @@ export class Reconciler extends EventEmitter {
   private imagesVersion = 0;
   private readonly statuses = new Map<string, InstallStatus>();
   private readonly passes = new Map<string, number>();
+  /** The generation each install's latest pass started from. */
+  private readonly passGenerations = new Map<string, number | undefined>();
+  /** Installs whose objects someone works on directly (adopt): passes skip them. */
+  private readonly held = new Set<string>();
   /** Restarts and updates people asked for, honoured by the next plan that runs to the end. */
   private readonly requests = new Map<string, { restart?: boolean; refresh?: boolean }>();
   private readonly supervision: SupervisionLog;
@@ -126,8 +130,36 @@ export class Reconciler extends EventEmitter {
     this.queue.stop();
   }
 
+  /**
+   * Runs `work` on an install's objects with the reconciler keeping off them: passes started
+   * meanwhile do nothing, a pass under way is waited for (up to 60 s); the install is looked at
+   * again afterwards.
+   */
+  async hold<T>(id: string, work: () => Promise<T>): Promise<T> {
+    this.held.add(id);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (this.queue.isActive(id) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      return await work();
+    } finally {
+      this.held.delete(id);
+      this.queue.enqueue(id);
+    }
+  }
+
   /** Asks for one install to be reconciled (after an API call or an event). */
   enqueue(id: string): void {
+    // A failure retrying could not fix lasts "until the install changes": once it has, the
+    // status stops saying so at once, not at the next pass (a job of the change would read it).
+    const error = this.errors.get(id);
+    const generation = this.options.installs.get(id)?.generation;
+    if (error?.terminal && generation !== undefined && error.generation !== generation) {
+      this.errors.delete(id);
+      const status = this.statuses.get(id);
+      if (status?.terminal)
+        this.setStatus({ ...status, terminal: false, reason: 'a change is being applied' });
+    }
     this.queue.enqueue(id);
   }
 
@@ -309,7 +341,10 @@ export class Reconciler extends EventEmitter {
 
   /** One pass for one install: re-read, observe, plan, execute, and go again until steady. */
   private async reconcile(id: string): Promise<void> {
+    // Held while someone works on its objects directly (adopt): the pass would fight them.
+    if (this.held.has(id)) return;
     const install = this.options.installs.get(id);
+    this.passGenerations.set(id, install?.generation);
     await this.ensureApiVersion();
     let desired = this.desiredFor(id, install);
     await this.learnImages(desired);
@@ -422,11 +457,15 @@ export class Reconciler extends EventEmitter {
     this.forgetImages();
     const message = (error as Error)?.message ?? String(error);
     const install = this.options.installs.get(id);
-    this.errors.set(id, {
-      message,
-      terminal: retryInMs === undefined,
-      generation: install?.generation,
-    });
+    const generation = this.passGenerations.get(id);
+    // A pass of an older generation failed for good while a newer change came in: that change
+    // may well fix it, so it is tried rather than reported (a job of the new generation would
+    // otherwise fail on the old one's error).
+    if (retryInMs === undefined && install && generation !== install.generation) {
+      this.queue.enqueue(id);
+      return;
+    }
+    this.errors.set(id, { message, terminal: retryInMs === undefined, generation });
     this.options.log.warn({ install: id, err: message, retryInMs }, 'reconcile failed');
     const status = this.statuses.get(id);
     this.setStatus({
@@ -468,7 +507,8 @@ export class Reconciler extends EventEmitter {
   }
 
   private onEngineEvent(event: EngineEvent): void {
-    const id = event.type === 'container' ? event.attributes['foyer.install'] : installOfObject(event);
+    const id =
+      event.type === 'container' ? event.attributes['foyer.install'] : installOfObject(event);
     if (!id) return;
     // Networks and volumes are matched by name only: another Foyer's objects of the same name
     // cost one pass that finds nothing to do; objects of no install of ours cost nothing.

@@ -15,6 +15,7 @@ import { admit } from '../jobs/admission.js';
 import { describePermission } from '../security/permissions.js';
 import { INSTALL_ID_PATTERN, type Install } from '../store/index.js';
 import { type Job, type JobKind, jobRepository } from '../store/jobs.js';
+import { adoptRoutes } from './adopt.js';
 import {
   checkAccepted,
   checkRenders,
@@ -276,4 +277,5 @@ export default async function installsRoutes(app: FastifyInstance) {
   );
 
   updateRoutes(app, { find, changeInstall, jobAccepted, describePermission });
+  adoptRoutes(app, { find, changeInstall, jobAccepted });
 }

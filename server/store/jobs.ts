@@ -17,7 +17,8 @@ export type JobKind =
   | 'reconfigure'
   | 'uninstall'
   /** Deleting an uninstalled app's kept data (its volumes and folder). */
-  | 'delete-data';
+  | 'delete-data'
+  | 'adopt';
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface Job {
