@@ -36,6 +36,16 @@ export const manage = {
   'app.updateDropped': 'Access no longer needed: {list}',
   'app.updateSettingsAdded': 'New settings, with their defaults: {list}',
   'app.updateSettingsRemoved': 'Settings that go away: {list}',
+  'app.adopt': 'Take over',
+  'app.adoptTitle': 'Take over what another Foyer left for {name}?',
+  'app.adoptBody':
+    'These belong to another Foyer on this server’s Docker — after a reinstall or a dead disk, the apps and data of the old one are still here. Taking them over keeps the data and runs the app from this Foyer.',
+  'app.adoptOtherFoyer': 'another Foyer ({instance})',
+  'app.adoptCompose': 'the Compose project “{project}”',
+  'app.adoptNobody': 'not Foyer’s',
+  'app.adoptLive': 'which still runs',
+  'app.adoptRefused':
+    'Not taken: {reason}. From the command line, foyer adopt --force takes it anyway.',
   'app.uninstall': 'Uninstall',
   'app.uninstallPurge': 'Uninstall and delete data',
   'app.uninstallTitle': 'Uninstall {name}?',

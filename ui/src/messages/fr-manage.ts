@@ -33,6 +33,16 @@ export const manage: Record<keyof typeof en, string> = {
   'app.updateDropped': 'Accès qui ne sont plus nécessaires : {list}',
   'app.updateSettingsAdded': 'Nouveaux réglages, avec leur valeur par défaut : {list}',
   'app.updateSettingsRemoved': 'Réglages supprimés : {list}',
+  'app.adopt': 'Reprendre',
+  'app.adoptTitle': 'Reprendre ce qu’un autre Foyer a laissé pour {name} ?',
+  'app.adoptBody':
+    'Ces éléments appartiennent à un autre Foyer sur le Docker de ce serveur — après une réinstallation ou un disque mort, les applications et les données de l’ancien sont toujours là. Les reprendre garde les données et fait tourner l’application depuis ce Foyer.',
+  'app.adoptOtherFoyer': 'un autre Foyer ({instance})',
+  'app.adoptCompose': 'le projet Compose « {project} »',
+  'app.adoptNobody': 'pas à Foyer',
+  'app.adoptLive': 'qui fonctionne encore',
+  'app.adoptRefused':
+    'Non repris : {reason}. En ligne de commande, foyer adopt --force le reprend quand même.',
   'app.uninstall': 'Désinstaller',
   'app.uninstallPurge': 'Désinstaller et supprimer les données',
   'app.uninstallTitle': 'Désinstaller {name} ?',
