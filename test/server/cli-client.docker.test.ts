@@ -214,7 +214,10 @@ describe('foyer client verbs against foyer serve', { timeout: 5 * 60_000 }, () =
     assert.deepEqual(install.settings, { GREETING: 'hi' });
     assert.deepEqual(await containersOf(id), [`${id}-web-1 running`]);
     const table = await foyer('status');
-    assert.match(table.stdout, new RegExp(`^${id}\\s+greeter\\s+running`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(`^${id}\\s+greeter\\s+1\\.0\\.0-1\\s+up to date\\s+running`, 'm'),
+    );
   });
 
   test('logs shows what the container printed', async () => {
