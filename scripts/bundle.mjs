@@ -16,7 +16,17 @@ await build({
   // better-sqlite3 and argon2 are native; dockerode is loaded with createRequire and stubs
   // (server/docker/dockerode-load.ts); tar-fs finds tar-stream beside itself; pino loads
   // worker files by path.
-  external: ['better-sqlite3', '@node-rs/argon2', 'dockerode', 'docker-modem', 'tar-fs', 'pino'],
+  // @fastify/cookie loads `cookie` with a dynamic import that esbuild would turn into a default
+  // export only (cookie 1.x is CommonJS): it stays external and finds its own copy.
+  external: [
+    'better-sqlite3',
+    '@node-rs/argon2',
+    'dockerode',
+    'docker-modem',
+    'tar-fs',
+    'pino',
+    '@fastify/cookie',
+  ],
   banner: {
     js: "import { createRequire as __foyerRequire } from 'node:module'; const require = __foyerRequire(import.meta.url);",
   },
