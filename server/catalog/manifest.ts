@@ -11,23 +11,13 @@ import { joinPath, type Problem } from '../../compose/problems.js';
 import { suggestKey } from '../../compose/raw.js';
 import { parseBytes } from '../../compose/units.js';
 import { normalisePermission } from '../security/permissions.js';
+import { SETTING_TYPES } from './setting-rules.js';
 
 const Opt = T.Optional;
 const Strict = { additionalProperties: false } as const;
 const Port = T.Integer({ minimum: 1, maximum: 65535 });
 /** A byte size as Compose writes it (`512m`, `2GB`) or a number of bytes. */
 const Bytes = T.Union([T.String(), T.Integer({ minimum: 0 })]);
-
-/** The form field types a setting can have. */
-export const SETTING_TYPES = [
-  'string',
-  'password',
-  'number',
-  'boolean',
-  'choice',
-  'email',
-  'domain',
-] as const;
 
 export const SettingSchema = T.Object(
   {

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AppManifest } from '../../server/catalog/manifest.js';
-import { resolveSettings, weakPassword } from '../../server/catalog/settings.js';
+import { weakPassword } from '../../server/catalog/setting-rules.js';
+import { resolveSettings } from '../../server/catalog/settings.js';
 
 const app: AppManifest = {
   id: 'mail',

@@ -5,6 +5,7 @@
  * fails the UI's type check instead of a screen.
  */
 import type { Static } from '@sinclair/typebox';
+import type { SettingType } from '../../../server/catalog/setting-rules.ts';
 import type { AppSummary, ProgressEvent } from '../../../server/cli/api.js';
 import type {
   InstallReply,
@@ -35,7 +36,7 @@ export interface JobAccepted {
 /** A form field of an app (`app.yaml` settings; server/catalog/manifest.ts SettingSchema). */
 export interface Setting {
   key: string;
-  type: 'string' | 'password' | 'number' | 'boolean' | 'choice' | 'email' | 'domain';
+  type: SettingType;
   label?: string;
   description?: string;
   required?: boolean;

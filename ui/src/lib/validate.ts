@@ -1,15 +1,14 @@
 /**
- * Checks a form runs before sending, mirroring the daemon's own
- * (server/catalog/settings.ts checkValue and resolveSettings, the auth
- * schemas), so a person sees a problem by its field at once. The daemon
- * still checks everything: its path-qualified problems land on the same
- * fields when these rules drift.
+ * Checks a form runs before sending, so a person sees a problem by its field
+ * at once. A setting's value is checked by the daemon's own rules
+ * (server/catalog/setting-rules.ts, bundled here), so the form and the daemon
+ * cannot disagree about it; ./setting-messages.ts words the problem. The
+ * account and install-id checks mirror the auth schemas and the store. Pure:
+ * no i18n, so the tests run these checks as the browser does.
  */
-import { t } from './i18n.ts';
+import { checkSetting, type SettingProblem } from '../../../server/catalog/setting-rules.ts';
 import type { Setting } from './types.ts';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const DOMAIN = /^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!\d+$)[a-z0-9-]{2,63}$/i;
 /** server/store installs INSTALL_ID_PATTERN. */
 export const INSTALL_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 /** server/auth/schemas.ts Username. */
@@ -31,45 +30,9 @@ export function editable(setting: Setting): boolean {
   return !setting.secret?.generate;
 }
 
-/** The problem with one value, in the person's language, or undefined when it is fine. */
-export function checkSetting(setting: Setting, raw: FormValue): string | undefined {
-  if (setting.type === 'boolean') return undefined;
-  const value = String(raw);
-  if (value === '') return setting.required ? t('field.required') : undefined;
-  switch (setting.type) {
-    case 'number': {
-      const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n)) return t('field.number');
-      if (setting.min !== undefined && n < setting.min) return t('field.min', { min: setting.min });
-      if (setting.max !== undefined && n > setting.max) return t('field.max', { max: setting.max });
-      return undefined;
-    }
-    case 'choice':
-      return setting.choices?.includes(value) ? undefined : t('field.choice');
-    case 'email':
-      if (!EMAIL.test(value)) return t('field.email');
-      break;
-    case 'domain':
-      if (!DOMAIN.test(value)) return t('field.domain');
-      break;
-    default:
-      if (setting.min !== undefined && value.length < setting.min) {
-        return t('field.minLength', { min: setting.min });
-      }
-      if (setting.max !== undefined && value.length > setting.max) {
-        return t('field.maxLength', { max: setting.max });
-      }
-  }
-  // The characters server/catalog/settings.ts refuses: C0 but tab, DEL, C1, U+2028, U+2029.
-  if (/[\0-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/.test(value)) return t('field.singleLine');
-  if (setting.pattern) {
-    try {
-      if (!new RegExp(`^(?:${setting.pattern})$`).test(value)) return t('field.pattern');
-    } catch {
-      // A pattern the browser cannot read: the daemon decides.
-    }
-  }
-  return undefined;
+/** What is wrong with one value as the form holds it, by the daemon's rules, or undefined. */
+export function settingProblem(setting: Setting, value: FormValue): SettingProblem | undefined {
+  return checkSetting(setting, value).problem;
 }
 
 /** The body's `settings`: what the person entered, empty optional fields left out. */

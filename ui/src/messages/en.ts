@@ -155,7 +155,11 @@ export const core = {
   'field.domain': 'Enter a domain name, such as example.org.',
   'field.pattern': 'This value is not in the expected form.',
   'field.choice': 'Choose one of the options.',
-  'field.singleLine': 'Keep it on one line.',
+  'field.singleLine': 'Keep it on one line: {character} is not allowed.',
+  'field.boolean': 'Choose yes or no.',
+  'field.scalar': 'Enter text, a number or yes or no.',
+  'field.weakVariety': 'Too easy to guess: use more different characters.',
+  'field.weakCommon': 'Too easy to guess: avoid common words and number sequences.',
   'field.showPassword': 'Show',
   'field.hidePassword': 'Hide',
 

@@ -157,7 +157,11 @@ const core: Record<keyof typeof en, string> = {
   'field.domain': 'Saisissez un nom de domaine, comme exemple.fr.',
   'field.pattern': 'Cette valeur n’a pas la forme attendue.',
   'field.choice': 'Choisissez l’une des options.',
-  'field.singleLine': 'Restez sur une seule ligne.',
+  'field.singleLine': 'Restez sur une seule ligne : {character} n’est pas admis.',
+  'field.boolean': 'Choisissez oui ou non.',
+  'field.scalar': 'Saisissez un texte, un nombre, oui ou non.',
+  'field.weakVariety': 'Trop facile à deviner : utilisez des caractères plus variés.',
+  'field.weakCommon': 'Trop facile à deviner : évitez les mots courants et les suites de chiffres.',
   'field.showPassword': 'Afficher',
   'field.hidePassword': 'Masquer',
 
