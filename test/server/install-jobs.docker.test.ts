@@ -37,7 +37,10 @@ before(async () => {
     log,
     resyncMs: 1000,
   });
-  app = await buildApp(daemon, { loggerInstance: log });
+  app = await buildApp(daemon, {
+    loggerInstance: log,
+    access: { hostnames: ['foyer.test'], trustedProxies: [] },
+  });
   await app.ready();
   const code = readFileSync(join(dataDir, 'setup-code'), 'utf8').trim();
   const setup = await app.inject({
