@@ -4,17 +4,15 @@
 // runs, adopt refuses (A's presence lease is fresh) and changes nothing. Once A is gone, adopt
 // takes A's objects over — the volume with its data first — and B runs the app with it.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { instanceId } from '../../server/paths.js';
-import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from '../support/foyer.js';
+import { removeLabelled, runFoyer, serveFoyer } from '../support/cli.js';
+import { type DaemonProcess, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const engine = await useTestEngine();
 const id = `adopt${process.pid.toString(36)}`;
 const dirA = mkdtempSync(join(tmpdir(), 'foyer-adopt-a-'));
@@ -22,33 +20,8 @@ const dirB = mkdtempSync(join(tmpdir(), 'foyer-adopt-b-'));
 let a: DaemonProcess | undefined;
 let b: DaemonProcess | undefined;
 
-function foyer(dataDir: string, ...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, FOYER_DATA_DIR: dataDir };
-  delete env.FOYER_URL;
-  delete env.FOYER_TOKEN;
-  return new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-    execFile(
-      process.execPath,
-      [join(root, 'bin/foyer.js'), ...args],
-      { env, timeout: 180_000 },
-      (error, stdout, stderr) =>
-        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
-
-async function serve(dataDir: string): Promise<DaemonProcess> {
-  const daemon = spawnDaemon(engine, dataDir, { FOYER_CATALOG: TEST_CATALOG });
-  await eventually(
-    'foyer serve',
-    () => {
-      if (daemon.child.exitCode !== null) throw new Error(daemon.output());
-      return daemon.output().includes('Foyer is running at');
-    },
-    60_000,
-  );
-  return daemon;
-}
+const foyer = runFoyer;
+const serve = (dataDir: string) => serveFoyer(engine, dataDir, { FOYER_CATALOG: TEST_CATALOG });
 
 const lines = async (args: string[]) =>
   (await engine.docker(args)).stdout.split('\n').filter(Boolean);
@@ -76,13 +49,7 @@ after(async () => {
   await foyer(dirB, 'uninstall', id, '--purge', '--yes', '--wait');
   await b?.kill('SIGTERM');
   for (const dir of [dirA, dirB]) {
-    const label = `label=foyer.instance=${instanceId(dir)}`;
-    const left = await lines(['ps', '-aq', '--filter', label]).catch(() => []);
-    if (left.length > 0) await engine.docker(['rm', '-f', ...left]).catch(() => {});
-    const nets = await lines(['network', 'ls', '-q', '--filter', label]).catch(() => []);
-    if (nets.length > 0) await engine.docker(['network', 'rm', ...nets]).catch(() => {});
-    const vols = await lines(['volume', 'ls', '-q', '--filter', label]).catch(() => []);
-    if (vols.length > 0) await engine.docker(['volume', 'rm', ...vols]).catch(() => {});
+    await removeLabelled(engine, `foyer.instance=${instanceId(dir)}`);
     rmSync(dir, { recursive: true, force: true });
   }
 });

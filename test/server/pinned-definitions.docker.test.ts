@@ -4,19 +4,16 @@
 // breaks, and goes away, across daemon restarts; the `foyer` CLI as a person runs it. Each step
 // checks the engine itself: container ids, the page in the app's volume.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { type DaemonProcess, eventually, spawnDaemon } from '../support/foyer.js';
+import { removeLabelled, runFoyer, serveFoyer } from '../support/cli.js';
+import { type DaemonProcess, eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 import { startRegistry } from '../support/registry.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/foyer.js');
 const engine = await useTestEngine();
 
 const id = `pin${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
@@ -29,22 +26,7 @@ const V1_TAG = `${registry.address}/keeper:1`;
 const V2_TAG = `${registry.address}/keeper:2`;
 let daemon: DaemonProcess | undefined;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function foyer(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FOYER_DATA_DIR: dataDir };
-  delete env.FOYER_URL;
-  delete env.FOYER_TOKEN;
-  return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { env, timeout: 180_000 }, (error, stdout, stderr) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const foyer = (...args: string[]) => runFoyer(dataDir, ...args);
 
 interface InstallJson {
   id: string;
@@ -126,16 +108,7 @@ async function page(): Promise<string> {
 }
 
 async function startDaemon() {
-  daemon = spawnDaemon(engine, dataDir, { FOYER_CATALOG: catalog });
-  const started = daemon;
-  await eventually(
-    'foyer serve to start',
-    () => {
-      if (started.child.exitCode !== null) throw new Error(`serve exited: ${started.output()}`);
-      return started.output().includes('Foyer is running at');
-    },
-    60_000,
-  );
+  daemon = await serveFoyer(engine, dataDir, { FOYER_CATALOG: catalog });
 }
 
 async function restartDaemon() {
@@ -170,15 +143,7 @@ before(async () => {
 
 after(async () => {
   await daemon?.kill('SIGTERM');
-  const label = `label=foyer.install=${id}`;
-  const ids = async (args: string[]) =>
-    (await engine.docker(args).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
-  const left = await ids(['ps', '-aq', '--filter', label]);
-  if (left.length > 0) await engine.docker(['rm', '-f', ...left]).catch(() => {});
-  const networks = await ids(['network', 'ls', '-q', '--filter', label]);
-  if (networks.length > 0) await engine.docker(['network', 'rm', ...networks]).catch(() => {});
-  const volumes = await ids(['volume', 'ls', '-q', '--filter', label]);
-  if (volumes.length > 0) await engine.docker(['volume', 'rm', ...volumes]).catch(() => {});
+  await removeLabelled(engine, `foyer.install=${id}`);
   await engine.docker(['rmi', V1_TAG, V2_TAG]).catch(() => {});
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(catalog, { recursive: true, force: true });
