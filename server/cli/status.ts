@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Static } from '@sinclair/typebox';
 import { formatBytes } from '../resources/bytes.js';
-import type { ResourcesReply } from '../routes/resources.js';
+import type { ResourcesReply } from '../routes/schemas.js';
 import { type Install, seg } from './api.js';
 import { ApiError, DaemonClient } from './client.js';
 import { columns, EXIT, json, out, table, UsageError } from './output.js';

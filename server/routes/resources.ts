@@ -4,33 +4,10 @@
  * `GET /api/installs/:id/resources/events` streams a sample every few seconds while it is open,
  * which is what makes the monitor sample that install more often than once a minute.
  */
-import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Errors } from '../errors.js';
 import type { ResourcePoint } from '../resources/history.js';
-import { IdParams } from './schemas.js';
-
-const Point = T.Object({
-  at: T.String({ format: 'date-time' }),
-  cpuPercent: T.Union([T.Number(), T.Null()], {
-    description:
-      'percent of one core since the previous sample (200: two cores busy); null on a first sample',
-  }),
-  memoryBytes: T.Integer(),
-});
-
-export const ResourcesReply = T.Object({
-  at: T.String({ format: 'date-time' }),
-  cpuPercent: T.Union([T.Number(), T.Null()]),
-  memoryBytes: T.Integer(),
-  diskBytes: T.Object({
-    volumes: T.Integer({ description: "the install's named volumes" }),
-    images: T.Integer({
-      description: 'the images its containers run (shared layers counted in each)',
-    }),
-  }),
-  history: T.Array(Point, { description: 'one sample a minute, the last hour, oldest first' }),
-});
+import { IdParams, ResourcesReply } from './schemas.js';
 
 const pointView = (p: ResourcePoint) => ({
   at: new Date(p.at).toISOString(),

@@ -128,7 +128,7 @@ describe('live progress in the UI', { timeout: 300_000 }, () => {
     await page.goto(`${daemon.url}/#/install/hungry`);
     await heading(page, 'Install Needs a bigger server');
     await see(
-      page.getByText(/This app needs 4 TB of memory and this server has .* in all/),
+      page.getByText(/This app needs 4 TB of memory and only .* is free/),
       'the memory warning',
     );
     await see(
