@@ -35,12 +35,15 @@ export async function status(args: string[]): Promise<number> {
 
 type Resources = Static<typeof ResourcesReply>;
 
-/** The install's CPU, memory and disk; null for a member (admins only) or an engine that is down. */
+/**
+ * The install's CPU, memory and disk; null for a member (admins only), a daemon before issue 12
+ * (no such route) or an engine that is down.
+ */
 async function resourcesOf(client: DaemonClient, id: string): Promise<Resources | null> {
   try {
     return await client.get<Resources>(`/api/installs/${seg(id)}/resources`);
   } catch (error) {
-    if (error instanceof ApiError && [403, 503].includes(error.statusCode)) return null;
+    if (error instanceof ApiError && [403, 404, 503].includes(error.statusCode)) return null;
     throw error;
   }
 }

@@ -76,6 +76,14 @@ const install = {
   updatedAt: '2026-01-01T00:00:00Z',
 };
 
+const resources = {
+  at: '2026-01-01T00:01:00.000Z',
+  cpuPercent: 2.5,
+  memoryBytes: 12 * 1024 * 1024,
+  diskBytes: { volumes: 1024 * 1024, images: 4.5 * 1024 * 1024 },
+  history: [{ at: '2026-01-01T00:00:00.000Z', cpuPercent: null, memoryBytes: 11 * 1024 * 1024 }],
+};
+
 const kept = { install: 'old', app: 'web', volumes: ['old_www'], folder: null };
 
 const apps = [
@@ -165,6 +173,7 @@ class FakeDaemon {
       return;
     }
     if (url === '/api/installs/web') return reply(200, install);
+    if (url === '/api/installs/web/resources') return reply(200, resources);
     if (url === '/api/kept-data') return reply(200, [kept]);
     if (url === '/api/kept-data/old' && req.method === 'DELETE') {
       return reply(200, { deleted: kept, job: job('succeeded', { kind: 'delete-data' }) });
@@ -238,7 +247,13 @@ describe('foyer client verbs against a fake daemon', () => {
       /^INSTALL\s+APP\s+VERSION\s+CATALOGUE\s+STATE\s+REASON\nweb\s+web\s+1\.0\.0-1\s+update: 1\.1\.0-1\s+running\n$/,
     );
     const one = await foyer(['status', 'web', '--json'], env);
-    assert.deepEqual(JSON.parse(one.stdout), install);
+    assert.deepEqual(JSON.parse(one.stdout), { ...install, resources });
+    // One install in words: its figures beside its state (issue 12 §4).
+    const text = await foyer(['status', 'web'], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /cpu:\s+2\.5% of one core\n/);
+    assert.match(text.stdout, /memory:\s+12 MiB\n/);
+    assert.match(text.stdout, /disk:\s+1 MiB in volumes, 4\.5 MiB of images\n/);
   });
 
   test('install --wait prints one plain line per step and exits 1 with the job’s error when it fails', async () => {
