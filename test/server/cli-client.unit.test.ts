@@ -153,7 +153,24 @@ class FakeDaemon {
     }
     if (url === '/api/installs' && req.method === 'GET') return reply(200, [install]);
     if (url === '/api/installs' && req.method === 'POST') {
-      const settings = (JSON.parse(body) as { settings?: Record<string, string> }).settings;
+      const asked = JSON.parse(body) as {
+        settings?: Record<string, string>;
+        allowInsufficientResources?: boolean;
+      };
+      const settings = asked.settings;
+      if (settings?.BIG !== undefined && !asked.allowInsufficientResources) {
+        return reply(409, {
+          code: 'FOYER_INSUFFICIENT_RESOURCES',
+          statusCode: 409,
+          message: 'requirements.memory: the app needs 4 TiB, 3 GiB of memory are free',
+          problems: [
+            {
+              path: 'requirements.memory',
+              message: 'the app needs 4 TiB, 3 GiB of memory are free',
+            },
+          ],
+        });
+      }
       if (settings?.NOPE !== undefined) {
         return reply(400, {
           code: 'FOYER_INVALID_SETTINGS',
@@ -324,6 +341,27 @@ describe('foyer client verbs against a fake daemon', () => {
     const missing = await foyer(['install', 'nope'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /FOYER_APP_NOT_FOUND: no app/);
+  });
+
+  test('an app too big for the server is refused with both figures; --ignore-requirements installs it', async () => {
+    const refused = await foyer(['install', 'web', '--set', 'BIG=1'], env);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /requirements\.memory: the app needs 4 TiB, 3 GiB of memory are free\n.*--ignore-requirements/s,
+    );
+    const accepted = await foyer(
+      ['install', 'web', '--set', 'BIG=1', '--ignore-requirements'],
+      env,
+    );
+    assert.equal(accepted.code, 0, accepted.stderr);
+    const posts = daemon.requests.filter((r) => r.method === 'POST');
+    assert.deepEqual(
+      posts.map(
+        (r) => (r.body as { allowInsufficientResources?: boolean }).allowInsufficientResources,
+      ),
+      [undefined, true],
+    );
   });
 
   test('permissions are shown in plain words and must be accepted', async () => {
