@@ -25,6 +25,7 @@ import errorHandler from './plugins/error-handler.js';
 import openapi from './plugins/openapi.js';
 import uiRoutes from './plugins/ui.js';
 import type { Reconciler } from './reconcile/reconciler.js';
+import type { ResourceMonitor } from './resources/monitor.js';
 import appsRoutes from './routes/apps.js';
 import eventsRoutes from './routes/events.js';
 import healthRoutes from './routes/health.js';
@@ -34,6 +35,7 @@ import installsRoutes from './routes/installs.js';
 import jobsRoutes from './routes/jobs.js';
 import keptDataRoutes from './routes/kept-data.js';
 import logsRoutes from './routes/logs.js';
+import resourcesRoutes from './routes/resources.js';
 import type { AuditLog } from './store/audit.js';
 import type { Store } from './store/index.js';
 
@@ -49,6 +51,8 @@ export interface FoyerServices {
   hub: EventHub;
   jobs: JobRunner;
   audit: AuditLog;
+  /** Per-install CPU, memory and disk, sampled from cgroups (issue 12 §4). */
+  resources: ResourceMonitor;
 }
 
 declare module 'fastify' {
@@ -123,6 +127,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(logsRoutes);
   await app.register(keptDataRoutes);
   await app.register(hostRoutes);
+  await app.register(resourcesRoutes);
   await app.register(imagesRoutes);
   await app.register(eventsRoutes);
   await app.register(uiRoutes);

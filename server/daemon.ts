@@ -21,6 +21,7 @@ import { instanceId } from './paths.js';
 import type { AppSource, InstallRecord } from './reconcile/desired.js';
 import { Presence } from './reconcile/presence.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
+import { ResourceMonitor } from './resources/monitor.js';
 import { auditLog } from './store/audit.js';
 import { openStore, type Store } from './store/index.js';
 import { jobRepository } from './store/jobs.js';
@@ -125,10 +126,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
   reconciler.on('engine', (engine) => hub.publish({ type: 'engine', data: engine }));
   const jobs = new JobRunner({ jobs: jobRepository(store.db), reconciler, hub });
+  let lastSampleError = '';
+  const resources = new ResourceMonitor({
+    docker: adapter,
+    instance: instanceId(options.dataDir),
+    installs: () => store.installs.list().map((install) => install.id),
+    // Once per distinct failure: an engine that stays down would otherwise log every minute.
+    onError: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== lastSampleError) options.log.warn({ err: error }, 'resource sample failed');
+      lastSampleError = message;
+    },
+  });
+  // A status change is the reconciler seeing containers change: the monitor lists them again.
+  reconciler.on('status', () => resources.invalidate());
   if (options.start !== false) reconciler.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();
+  resources.start();
   return {
     dataDir: options.dataDir,
     store,
@@ -139,7 +155,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     hub,
     jobs,
     audit,
+    resources,
     close: async () => {
+      resources.stop();
       reconciler.stop();
       await presence.stop();
       store.close();

@@ -25,6 +25,8 @@ export const Errors = {
   InstallNotFound: createError<[string]>('FOYER_INSTALL_NOT_FOUND', 'no install "%s"', 404),
   JobNotFound: createError<[string]>('FOYER_JOB_NOT_FOUND', 'no job "%s"', 404),
   Conflict: createError<[string]>('FOYER_CONFLICT', '%s', 409),
+  // The request is sound but the host lacks the room now; it may pass later or with the override.
+  InsufficientResources: createError<[string]>('FOYER_INSUFFICIENT_RESOURCES', '%s', 409),
   AlreadySetUp: createError('FOYER_ALREADY_SET_UP', 'Foyer is already set up', 409),
   // 421 Misdirected Request (RFC 9110 §15.5.20): a name this box does not answer to.
   UnknownHost: createError<[string]>('FOYER_UNKNOWN_HOST', '%s', 421),

@@ -99,7 +99,22 @@ async function acceptPermissions(
   );
 }
 
-/** `foyer install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait] [--json]` */
+/** A refusal for room says what the app needs and what is free, then how to go ahead anyway. */
+function withOverrideHint(error: unknown): never {
+  if (error instanceof ApiError && error.code === 'FOYER_INSUFFICIENT_RESOURCES') {
+    const lines = error.problems.map((p) => `  ${plain(p.path)}: ${plain(p.message)}\n`);
+    throw new FailedError(
+      `Not installed: this server lacks room for the app:\n${lines.join('')}` +
+        'Install anyway with --ignore-requirements.',
+    );
+  }
+  throw error;
+}
+
+/**
+ * `foyer install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--ignore-requirements]
+ * [--wait] [--json]`
+ */
 export async function install(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -108,6 +123,7 @@ export async function install(args: string[]): Promise<number> {
       id: { type: 'string' },
       set: { type: 'string', multiple: true },
       'accept-permissions': { type: 'boolean' },
+      'ignore-requirements': { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -121,8 +137,10 @@ export async function install(args: string[]): Promise<number> {
     ...(values.id === undefined ? {} : { id: values.id }),
     ...(Object.keys(settings).length > 0 ? { settings } : {}),
     ...(accepted.length > 0 ? { acceptPermissions: accepted } : {}),
+    ...(values['ignore-requirements'] ? { allowInsufficientResources: true } : {}),
   };
-  const send = () => client.json<JobAccepted>('POST', '/api/installs', body);
+  const send = () =>
+    client.json<JobAccepted>('POST', '/api/installs', body).catch(withOverrideHint);
   return change(client, `Installing ${values.id ?? appId}`, send, values);
 }
 

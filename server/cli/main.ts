@@ -17,7 +17,7 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
   apps: { usage: 'apps [--json]', load: async () => (await import('./apps.js')).apps },
   install: {
     usage:
-      'install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait [--timeout S]] [--json]',
+      'install <app> [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--ignore-requirements] [--wait [--timeout S]] [--json]',
     load: async () => (await import('./installs.js')).install,
   },
   status: {
@@ -78,7 +78,9 @@ const USAGE = `usage: foyer <command>
   apps [--json]                  the apps of the catalogue
   install <app>                  install an app
       [--id ID] [--set KEY=VALUE…] [--accept-permissions] [--wait] [--json]
-  status [<install>] [--json]    every install's state, or one install and its services
+      [--ignore-requirements]    even when its memory or disk does not fit what is free
+  status [<install>] [--json]    every install's state, or one install with its services,
+                                 CPU, memory and disk
   start|stop|restart <install> [--wait] [--json]
   update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]
                                  says what changes (version, images, access) first

@@ -1,7 +1,10 @@
 /** `foyer status [<install>] [--json]`: every install's state, or one install with its services. */
 import { parseArgs } from 'node:util';
+import type { Static } from '@sinclair/typebox';
+import { formatBytes } from '../resources/bytes.js';
+import type { ResourcesReply } from '../routes/schemas.js';
 import { type Install, seg } from './api.js';
-import { DaemonClient } from './client.js';
+import { ApiError, DaemonClient } from './client.js';
 import { columns, EXIT, json, out, table, UsageError } from './output.js';
 
 /** Before the reconciler has looked at an install, it has no status yet. */
@@ -25,8 +28,35 @@ export async function status(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const install = await client.get<Install>(`/api/installs/${seg(id)}`);
-  out(values.json ? json(install) : installText(install));
+  const resources = await resourcesOf(client, id);
+  out(values.json ? json({ ...install, resources }) : installText(install, resources));
   return EXIT.ok;
+}
+
+type Resources = Static<typeof ResourcesReply>;
+
+/**
+ * The install's CPU, memory and disk; null for a member (admins only), a daemon before issue 12
+ * (no such route) or an engine that is down.
+ */
+async function resourcesOf(client: DaemonClient, id: string): Promise<Resources | null> {
+  try {
+    return await client.get<Resources>(`/api/installs/${seg(id)}/resources`);
+  } catch (error) {
+    if (error instanceof ApiError && [403, 404, 503].includes(error.statusCode)) return null;
+    throw error;
+  }
+}
+
+/** The figures `foyer status <install>` prints, in the words of the app page. */
+export function resourceFields(resources: Resources): [string, string][] {
+  const cpu = resources.cpuPercent === null ? 'measuring…' : `${resources.cpuPercent}% of one core`;
+  const { volumes, images } = resources.diskBytes;
+  return [
+    ['cpu', cpu],
+    ['memory', formatBytes(resources.memoryBytes)],
+    ['disk', `${formatBytes(volumes)} in volumes, ${formatBytes(images)} of images`],
+  ];
 }
 
 function installsTable(installs: Install[]): string {
@@ -50,7 +80,7 @@ function catalogNote(install: Install): string {
 }
 
 /** One install: its state, what it should be, its settings and a table of its services. */
-function installText(install: Install): string {
+function installText(install: Install, resources: Resources | null): string {
   const fields: [string, string][] = [
     ['install', install.id],
     ['app', install.app],
@@ -60,6 +90,7 @@ function installText(install: Install): string {
     ['desired', install.desired],
   ];
   if (install.status?.reason) fields.push(['reason', install.status.reason]);
+  if (resources) fields.push(...resourceFields(resources));
   for (const problem of install.catalogProblems ?? [])
     fields.push(['problem', `${problem.path}: ${problem.message}`]);
   if (install.available !== undefined)

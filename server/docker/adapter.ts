@@ -77,6 +77,8 @@ export interface ContainerDetails {
   state: {
     status: ContainerState;
     running: boolean;
+    /** The init process's id on the engine's host; 0 when not running. */
+    pid: number;
     exitCode: number;
     restartCount: number;
     oomKilled: boolean;
@@ -164,8 +166,27 @@ export class EngineError extends Error {
   }
 }
 
+/** What `GET /info` says about where the engine keeps containers (issue 12 §4). */
+export interface EngineInfo {
+  /** `cgroupfs` or `systemd`. */
+  cgroupDriver: string;
+  /** `1` or `2`. */
+  cgroupVersion: string;
+  /** The engine's data root, e.g. `/var/lib/docker`. */
+  dockerRootDir: string;
+}
+
+/** Sizes from `GET /system/df`, in bytes; -1 where the engine did not compute one. */
+export interface DiskUsage {
+  volumes: { name: string; labels: Record<string, string>; size: number }[];
+  images: { id: string; size: number }[];
+}
+
 export interface DockerAdapter {
   version(): Promise<{ version: string; apiVersion: string }>;
+  info(): Promise<EngineInfo>;
+  /** Sizes of every volume and image; costly for the engine (it walks every volume). */
+  diskUsage(): Promise<DiskUsage>;
   /** Containers (all states) carrying every one of `labels` (`key=value` or `key`). */
   listContainers(labels: string[]): Promise<ContainerSummary[]>;
   listNetworks(labels: string[]): Promise<NetworkSummary[]>;

@@ -38,6 +38,7 @@ export interface RawContainerDetails {
   State: {
     Status: string;
     Running: boolean;
+    Pid?: number;
     ExitCode: number;
     OOMKilled: boolean;
     Error: string;
@@ -104,6 +105,7 @@ export function containerDetails(raw: RawContainerDetails): ContainerDetails {
     state: {
       status: s.Status as ContainerState,
       running: s.Running,
+      pid: s.Pid ?? 0,
       exitCode: s.ExitCode,
       restartCount: raw.RestartCount ?? 0,
       oomKilled: s.OOMKilled,

@@ -124,6 +124,31 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
       const v = await call<{ Version: string; ApiVersion: string }>('GET', '/version');
       return { version: v!.Version, apiVersion: v!.ApiVersion };
     },
+    async info() {
+      type Answer = { CgroupDriver?: string; CgroupVersion?: string; DockerRootDir?: string };
+      const answer = (await call<Answer>('GET', '/info')) ?? {};
+      return {
+        cgroupDriver: answer.CgroupDriver ?? 'cgroupfs',
+        // Engines before API 1.40 say nothing: they only know cgroup v1.
+        cgroupVersion: answer.CgroupVersion ?? '1',
+        dockerRootDir: answer.DockerRootDir ?? '/var/lib/docker',
+      };
+    },
+    async diskUsage() {
+      type Answer = {
+        Volumes?: { Name: string; Labels?: Labels; UsageData?: { Size?: number } | null }[] | null;
+        Images?: { Id: string; Size?: number }[] | null;
+      };
+      const answer = (await call<Answer>('GET', '/system/df')) ?? {};
+      return {
+        volumes: (answer.Volumes ?? []).map((v) => ({
+          name: v.Name,
+          labels: v.Labels ?? {},
+          size: v.UsageData?.Size ?? -1,
+        })),
+        images: (answer.Images ?? []).map((i) => ({ id: i.Id, size: i.Size ?? -1 })),
+      };
+    },
     async listContainers(labels) {
       const query = { all: true, ...labelFilter(labels) };
       const rows = await call<RawContainerSummary[]>('GET', '/containers/json', { query });

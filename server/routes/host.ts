@@ -1,8 +1,11 @@
-/** Host facts for the dashboard: CPU, memory, disk of the data dir, and the Docker engine. */
-import { statfsSync } from 'node:fs';
-import { cpus, freemem, loadavg, totalmem } from 'node:os';
+/**
+ * Host facts for the dashboard: CPU, memory, the disk where the engine keeps images and volumes,
+ * and the Docker engine. Free memory and disk are the figures install admission checks against.
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { freeResources } from '../resources/requirements.js';
 
 const HostReply = T.Object({
   cpu: T.Object({ model: T.String(), cores: T.Integer(), load: T.Array(T.Number()) }),
@@ -22,7 +25,7 @@ export default async function hostRoutes(app: FastifyInstance) {
     { schema: { summary: 'Facts about the host', response: { 200: HostReply } } },
     async () => {
       const list = cpus();
-      const fs = statfsSync(app.foyer.dataDir);
+      const free = await freeResources(app.foyer.docker, app.foyer.dataDir);
       let docker: { reachable: boolean; version?: string; apiVersion?: string; hint?: string };
       try {
         docker = { reachable: true, ...(await app.foyer.docker.version()) };
@@ -34,8 +37,8 @@ export default async function hostRoutes(app: FastifyInstance) {
       }
       return {
         cpu: { model: list[0]?.model.trim() ?? 'unknown', cores: list.length, load: loadavg() },
-        memory: { total: totalmem(), free: freemem() },
-        disk: { path: app.foyer.dataDir, total: fs.blocks * fs.bsize, free: fs.bavail * fs.bsize },
+        memory: { total: totalmem(), free: free.memory },
+        disk: free.disk,
         docker,
       };
     },

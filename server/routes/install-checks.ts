@@ -9,6 +9,7 @@ import type { AppFolder } from '../catalog/catalog.js';
 import type { PinnedDefinitions } from '../catalog/pins.js';
 import { Errors } from '../errors.js';
 import { type InstallRecord, renderProject } from '../reconcile/desired.js';
+import { type FreeResources, requirementProblems } from '../resources/requirements.js';
 import { normalisePermission } from '../security/permissions.js';
 
 /** A problem list as a 400 the error handler passes through. */
@@ -78,4 +79,17 @@ export function checkRenders(dataDir: string, folder: AppFolder, record: Install
     if (!(error instanceof ComposeError)) throw error;
     throw invalidSettings(error.problems);
   }
+}
+
+/**
+ * Refuses (409 FOYER_INSUFFICIENT_RESOURCES, path-qualified) an app whose declared memory or
+ * disk does not fit what is free (issue 12 §4); the install route skips it on the override.
+ */
+export function checkRequirements(folder: AppFolder, free: FreeResources): void {
+  const problems = requirementProblems(folder.manifest.requirements ?? {}, free);
+  if (problems.length === 0) return;
+  throw withProblems(
+    new Errors.InsufficientResources(problems.map(formatProblem).join('; ')),
+    problems,
+  );
 }

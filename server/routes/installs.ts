@@ -12,6 +12,7 @@ import { MEMBER } from '../auth/roles.js';
 import { resolveSettings } from '../catalog/settings.js';
 import { Errors } from '../errors.js';
 import { admit } from '../jobs/admission.js';
+import { freeResources } from '../resources/requirements.js';
 import { describePermission } from '../security/permissions.js';
 import { INSTALL_ID_PATTERN, type Install } from '../store/index.js';
 import { type Job, type JobKind, jobRepository } from '../store/jobs.js';
@@ -19,6 +20,7 @@ import { adoptRoutes } from './adopt.js';
 import {
   checkAccepted,
   checkRenders,
+  checkRequirements,
   invalidSettings,
   pinApp,
   withProblems,
@@ -33,6 +35,8 @@ const CreateBody = T.Object(
     id: T.Optional(T.String({ maxLength: 64 })),
     settings: T.Optional(SettingsBody),
     acceptPermissions: T.Optional(T.Array(T.String({ maxLength: 512 }), { maxItems: 100 })),
+    /** Install even when the app's declared memory or disk does not fit what is free. */
+    allowInsufficientResources: T.Optional(T.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -131,6 +135,7 @@ export default async function installsRoutes(app: FastifyInstance) {
         id?: string;
         settings?: Record<string, unknown>;
         acceptPermissions?: string[];
+        allowInsufficientResources?: boolean;
       };
       const listed = catalog.get(body.app);
       if (!listed) throw new Errors.AppNotFound(body.app);
@@ -171,10 +176,21 @@ export default async function installsRoutes(app: FastifyInstance) {
         purge: false,
         generation: 1,
       });
-      const created = changeInstall('install', id, request, () => {
-        if (store.installs.get(id)) throw exists();
-        return store.installs.create(fields);
-      });
+      // Last of the checks and before anything is written: a refusal changes nothing.
+      const override = body.allowInsufficientResources === true;
+      if (!override) {
+        checkRequirements(entry, await freeResources(app.foyer.docker, app.foyer.dataDir));
+      }
+      const created = changeInstall(
+        'install',
+        id,
+        request,
+        () => {
+          if (store.installs.get(id)) throw exists();
+          return store.installs.create(fields);
+        },
+        override ? { allowInsufficientResources: true } : undefined,
+      );
       reconciler.enqueue(id);
       return res.status(202).send(jobAccepted(created));
     },

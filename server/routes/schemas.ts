@@ -124,3 +124,29 @@ export const UpdatePreview = T.Object({
   /** What moving to the catalogue's definition changes; null when it offers nothing new. */
   changes: T.Union([UpdateChanges, T.Null()]),
 });
+
+/** One resource sample (issue 12 §4). */
+export const ResourcePointReply = T.Object({
+  at: T.String({ format: 'date-time' }),
+  cpuPercent: T.Union([T.Number(), T.Null()], {
+    description:
+      'percent of one core since the previous sample (200: two cores busy); null on a first sample',
+  }),
+  memoryBytes: T.Integer(),
+});
+
+/** `GET /api/installs/:id/resources`. */
+export const ResourcesReply = T.Object({
+  at: T.String({ format: 'date-time' }),
+  cpuPercent: T.Union([T.Number(), T.Null()]),
+  memoryBytes: T.Integer(),
+  diskBytes: T.Object({
+    volumes: T.Integer({ description: "the install's named volumes" }),
+    images: T.Integer({
+      description: 'the images its containers run (shared layers counted in each)',
+    }),
+  }),
+  history: T.Array(ResourcePointReply, {
+    description: 'one sample a minute, the last hour, oldest first',
+  }),
+});

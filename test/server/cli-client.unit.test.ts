@@ -76,6 +76,14 @@ const install = {
   updatedAt: '2026-01-01T00:00:00Z',
 };
 
+const resources = {
+  at: '2026-01-01T00:01:00.000Z',
+  cpuPercent: 2.5,
+  memoryBytes: 12 * 1024 * 1024,
+  diskBytes: { volumes: 1024 * 1024, images: 4.5 * 1024 * 1024 },
+  history: [{ at: '2026-01-01T00:00:00.000Z', cpuPercent: null, memoryBytes: 11 * 1024 * 1024 }],
+};
+
 const kept = { install: 'old', app: 'web', volumes: ['old_www'], folder: null };
 
 const apps = [
@@ -145,7 +153,24 @@ class FakeDaemon {
     }
     if (url === '/api/installs' && req.method === 'GET') return reply(200, [install]);
     if (url === '/api/installs' && req.method === 'POST') {
-      const settings = (JSON.parse(body) as { settings?: Record<string, string> }).settings;
+      const asked = JSON.parse(body) as {
+        settings?: Record<string, string>;
+        allowInsufficientResources?: boolean;
+      };
+      const settings = asked.settings;
+      if (settings?.BIG !== undefined && !asked.allowInsufficientResources) {
+        return reply(409, {
+          code: 'FOYER_INSUFFICIENT_RESOURCES',
+          statusCode: 409,
+          message: 'requirements.memory: the app needs 4 TiB, 3 GiB of memory are free',
+          problems: [
+            {
+              path: 'requirements.memory',
+              message: 'the app needs 4 TiB, 3 GiB of memory are free',
+            },
+          ],
+        });
+      }
       if (settings?.NOPE !== undefined) {
         return reply(400, {
           code: 'FOYER_INVALID_SETTINGS',
@@ -165,6 +190,7 @@ class FakeDaemon {
       return;
     }
     if (url === '/api/installs/web') return reply(200, install);
+    if (url === '/api/installs/web/resources') return reply(200, resources);
     if (url === '/api/kept-data') return reply(200, [kept]);
     if (url === '/api/kept-data/old' && req.method === 'DELETE') {
       return reply(200, { deleted: kept, job: job('succeeded', { kind: 'delete-data' }) });
@@ -238,7 +264,13 @@ describe('foyer client verbs against a fake daemon', () => {
       /^INSTALL\s+APP\s+VERSION\s+CATALOGUE\s+STATE\s+REASON\nweb\s+web\s+1\.0\.0-1\s+update: 1\.1\.0-1\s+running\n$/,
     );
     const one = await foyer(['status', 'web', '--json'], env);
-    assert.deepEqual(JSON.parse(one.stdout), install);
+    assert.deepEqual(JSON.parse(one.stdout), { ...install, resources });
+    // One install in words: its figures beside its state (issue 12 §4).
+    const text = await foyer(['status', 'web'], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /cpu:\s+2\.5% of one core\n/);
+    assert.match(text.stdout, /memory:\s+12 MiB\n/);
+    assert.match(text.stdout, /disk:\s+1 MiB in volumes, 4\.5 MiB of images\n/);
   });
 
   test('install --wait prints one plain line per step and exits 1 with the job’s error when it fails', async () => {
@@ -309,6 +341,27 @@ describe('foyer client verbs against a fake daemon', () => {
     const missing = await foyer(['install', 'nope'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /FOYER_APP_NOT_FOUND: no app/);
+  });
+
+  test('an app too big for the server is refused with both figures; --ignore-requirements installs it', async () => {
+    const refused = await foyer(['install', 'web', '--set', 'BIG=1'], env);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /requirements\.memory: the app needs 4 TiB, 3 GiB of memory are free\n.*--ignore-requirements/s,
+    );
+    const accepted = await foyer(
+      ['install', 'web', '--set', 'BIG=1', '--ignore-requirements'],
+      env,
+    );
+    assert.equal(accepted.code, 0, accepted.stderr);
+    const posts = daemon.requests.filter((r) => r.method === 'POST');
+    assert.deepEqual(
+      posts.map(
+        (r) => (r.body as { allowInsufficientResources?: boolean }).allowInsufficientResources,
+      ),
+      [undefined, true],
+    );
   });
 
   test('permissions are shown in plain words and must be accepted', async () => {

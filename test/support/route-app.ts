@@ -14,6 +14,7 @@ import type { DockerAdapter } from '../../server/docker/adapter.js';
 import { EventHub } from '../../server/events.js';
 import { JobRunner } from '../../server/jobs/runner.js';
 import type { Reconciler } from '../../server/reconcile/reconciler.js';
+import { ResourceMonitor } from '../../server/resources/monitor.js';
 import { auditLog } from '../../server/store/audit.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { jobRepository } from '../../server/store/jobs.js';
@@ -43,7 +44,13 @@ function fakeReconciler(): FakeReconciler {
 }
 
 /** Docker calls whose name does not start with one of these change the engine. */
-const READS = ['list', 'inspect', 'version', 'logs', 'events', 'ping', 'info'];
+const READS = ['list', 'inspect', 'version', 'logs', 'events', 'ping', 'info', 'diskUsage'];
+
+/** Answers of the stand-in engine that callers read fields of. */
+const ANSWERS: Record<string, unknown> = {
+  info: { cgroupDriver: 'cgroupfs', cgroupVersion: '2', dockerRootDir: '/nonexistent' },
+  diskUsage: { volumes: [], images: [] },
+};
 
 function recordingDocker(calls: string[]): DockerAdapter {
   return new Proxy({} as DockerAdapter, {
@@ -53,6 +60,7 @@ function recordingDocker(calls: string[]): DockerAdapter {
       return (...args: unknown[]) => {
         calls.push(`${String(name)} ${JSON.stringify(args[0] ?? '')}`);
         if (name === 'logs') return (async function* () {})();
+        if (typeof name === 'string' && name in ANSWERS) return Promise.resolve(ANSWERS[name]);
         return Promise.resolve(String(name).startsWith('list') ? [] : undefined);
       };
     },
@@ -85,6 +93,7 @@ export async function startRouteApp(): Promise<RouteApp> {
   const hub = new EventHub();
   const reconciler = fakeReconciler();
   const dockerCalls: string[] = [];
+  const docker = recordingDocker(dockerCalls);
   const services: FoyerServices = {
     dataDir,
     store,
@@ -93,8 +102,9 @@ export async function startRouteApp(): Promise<RouteApp> {
     reconciler,
     catalog: createCatalog([TEST_CATALOG]),
     pins: new PinnedDefinitions(dataDir),
-    docker: recordingDocker(dockerCalls),
+    docker,
     jobs: new JobRunner({ jobs: jobRepository(store.db), reconciler, hub, stableMs: 0 }),
+    resources: new ResourceMonitor({ docker, instance: 'route-test', installs: () => [] }),
   };
   const app = await buildApp(services, {
     logger: false,

@@ -128,7 +128,7 @@ describe('live progress in the UI', { timeout: 300_000 }, () => {
     await page.goto(`${daemon.url}/#/install/hungry`);
     await heading(page, 'Install Needs a bigger server');
     await see(
-      page.getByText(/This app needs 4 TB of memory and this server has .* in all/),
+      page.getByText(/This app needs 4 TB of memory and only .* is free/),
       'the memory warning',
     );
     await see(
@@ -136,5 +136,24 @@ describe('live progress in the UI', { timeout: 300_000 }, () => {
       'the disk warning',
     );
     await shoot(page, '31-install-requirements-warning');
+    // The daemon refuses it (issue 12 §4) until "Install anyway" is ticked.
+    await page.getByRole('button', { name: 'Install', exact: true }).click();
+    await see(page.getByText(/Foyer did not install it: the app needs 4 TiB/), 'the refusal');
+    await page.getByRole('checkbox', { name: /Install anyway/ }).check();
+    await page.getByRole('button', { name: 'Install', exact: true }).click();
+    await heading(page, 'Needs a bigger server installed', 120_000);
+  });
+
+  test('the app page shows the install’s CPU, memory and disk with a chart of the last hour', async () => {
+    await page.goto(`${daemon.url}/#/apps/hungry`);
+    await heading(page, 'Needs a bigger server');
+    const panel = page.getByRole('region', { name: 'Resources' });
+    await see(
+      panel.getByRole('img', { name: 'Memory use over the last hour' }),
+      'the memory chart',
+    );
+    await see(panel.getByText(/^\d[\d.,]* (KB|MB)$/), 'a memory figure');
+    await see(panel.getByText(/% of one core/), 'a CPU figure from the live stream', 20_000);
+    await shoot(page, '32-app-resources');
   });
 });

@@ -7,10 +7,12 @@
 import type { Static } from '@sinclair/typebox';
 import type { SettingType } from '../../../server/catalog/setting-rules.ts';
 import type { AppSummary, ProgressEvent } from '../../../server/cli/api.js';
+
 import type {
   InstallReply,
   JobReply,
   KeptDataReply,
+  ResourcesReply,
   ServiceStatusReply,
   StatusReply,
   UpdatePreview as UpdatePreviewSchema,
@@ -24,6 +26,10 @@ export type UpdatePreview = Static<typeof UpdatePreviewSchema>;
 /** What an uninstall without purge left: `GET /api/kept-data`. */
 export type KeptData = Static<typeof KeptDataReply>;
 export type ServiceStatus = Static<typeof ServiceStatusReply>;
+/** `GET /api/installs/:id/resources`: CPU, memory, disk and the last hour (issue 12 §4). */
+export type Resources = Static<typeof ResourcesReply>;
+/** One sample, as the history and `/resources/events` carry it. */
+export type ResourcePoint = Resources['history'][number];
 /** An install's status as `/api/installs` and the `status` event carry it. */
 export type InstallStatus = Static<typeof StatusReply> & { install?: string };
 

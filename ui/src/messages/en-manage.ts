@@ -211,6 +211,19 @@ export const manage = {
   'tokens.revokeTitle': 'Revoke the token “{name}”?',
   'tokens.revokeBody': 'Programs using it can no longer reach Foyer. This cannot be undone.',
 
+  'resources.title': 'Resources',
+  'resources.cpu': 'Processor',
+  'resources.cpuValue': '{percent} % of one core',
+  'resources.measuring': 'Measuring…',
+  'resources.cpuChart': 'Processor use over the last hour',
+  'resources.memory': 'Memory',
+  'resources.memoryChart': 'Memory use over the last hour',
+  'resources.disk': 'Storage',
+  'resources.diskParts': '{volumes} of data, {images} of software',
+  'resources.hint':
+    'Charts show the last hour, one point a minute; figures refresh every few seconds while this page is open.',
+  'resources.error': 'The figures cannot be read right now.',
+
   'error.FOYER_WRONG_PASSWORD': 'That password is wrong.',
   'error.FOYER_INSTALL_NOT_FOUND': 'This app is no longer installed.',
 };

@@ -126,9 +126,13 @@ export const core = {
   'install.accept': 'I accept: {what}',
   'install.mustAccept': 'Accept every item above to install.',
   'install.lowMemory':
-    'This app needs {need} of memory and this server has {have} in all. It may be slow or fail to start.',
+    'This app needs {need} of memory and only {have} is free. It may be slow or fail to start.',
   'install.lowDisk':
     'This app needs {need} of storage and only {have} is free. It may fail when storage runs out.',
+  'install.ignoreRequirements': 'Install anyway: I know this server may be too small for it.',
+  'install.refusedFor': 'Foyer did not install it: {reason}.',
+  'install.tooBig':
+    'This server lacks the memory or storage this app needs. Tick “Install anyway” to install it regardless.',
   'install.submit': 'Install',
   'install.submitting': 'Starting…',
   'install.fixErrors': 'Some fields need your attention.',

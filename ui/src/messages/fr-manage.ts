@@ -215,6 +215,19 @@ export const manage: Record<keyof typeof en, string> = {
   'tokens.revokeBody':
     'Les programmes qui l’utilisent ne pourront plus accéder à Foyer. C’est irréversible.',
 
+  'resources.title': 'Ressources',
+  'resources.cpu': 'Processeur',
+  'resources.cpuValue': '{percent} % d’un cœur',
+  'resources.measuring': 'Mesure en cours…',
+  'resources.cpuChart': 'Utilisation du processeur sur la dernière heure',
+  'resources.memory': 'Mémoire',
+  'resources.memoryChart': 'Utilisation de la mémoire sur la dernière heure',
+  'resources.disk': 'Stockage',
+  'resources.diskParts': '{volumes} de données, {images} de logiciels',
+  'resources.hint':
+    'Les graphiques montrent la dernière heure, un point par minute ; les chiffres se mettent à jour toutes les quelques secondes tant que cette page est ouverte.',
+  'resources.error': 'Les chiffres ne peuvent pas être lus pour le moment.',
+
   'error.FOYER_WRONG_PASSWORD': 'Ce mot de passe est erroné.',
   'error.FOYER_INSTALL_NOT_FOUND': 'Cette application n’est plus installée.',
 };

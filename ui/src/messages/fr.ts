@@ -128,9 +128,14 @@ const core: Record<keyof typeof en, string> = {
   'install.accept': 'J’accepte : {what}',
   'install.mustAccept': 'Acceptez chaque point ci-dessus pour installer.',
   'install.lowMemory':
-    'Cette application a besoin de {need} de mémoire et ce serveur en a {have} en tout. Elle risque d’être lente ou de ne pas démarrer.',
+    'Cette application a besoin de {need} de mémoire et seuls {have} sont libres. Elle risque d’être lente ou de ne pas démarrer.',
   'install.lowDisk':
     'Cette application a besoin de {need} de stockage et seuls {have} sont libres. Elle risque d’échouer quand le stockage sera plein.',
+  'install.ignoreRequirements':
+    'Installer quand même : je sais que ce serveur est peut-être trop petit pour elle.',
+  'install.refusedFor': 'Foyer ne l’a pas installée : {reason}.',
+  'install.tooBig':
+    'Ce serveur n’a pas la mémoire ou le stockage dont cette application a besoin. Cochez « Installer quand même » pour l’installer malgré tout.',
   'install.submit': 'Installer',
   'install.submitting': 'Démarrage…',
   'install.fixErrors': 'Certains champs demandent votre attention.',
