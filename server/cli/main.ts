@@ -70,6 +70,7 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
 const USAGE = `usage: foyer <command>
 
   serve                          run the daemon
+  service-unit                   print the systemd unit that runs it (scripts/up.sh installs it)
 
   apps [--json]                  the apps of the catalogue
   install <app>                  install an app
@@ -126,6 +127,15 @@ export async function main(args: string[]): Promise<number> {
     }
     const { catalogLint } = await import('../catalog/lint.js');
     return catalogLint(rest.slice(1));
+  }
+  if (verb === 'service-unit') {
+    if (rest.length > 0) {
+      process.stdout.write('usage: foyer service-unit\n');
+      return rest.includes('--help') || rest.includes('-h') ? 0 : 2;
+    }
+    const { serviceUnitHere } = await import('../service-unit.js');
+    process.stdout.write(serviceUnitHere());
+    return 0;
   }
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
     process.stdout.write(USAGE);
