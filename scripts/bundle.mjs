@@ -40,6 +40,8 @@ for (const name of readdirSync('dist/bundle')) {
   const text = readFileSync(join('dist/bundle', name), 'latin1');
   const at = text.search(/[^\x00-\x7f]/);
   if (at >= 0) {
-    throw new Error(`dist/bundle/${name} is not ASCII at ${at}: ${JSON.stringify(text.slice(at - 40, at + 10))}`);
+    throw new Error(
+      `dist/bundle/${name} is not ASCII at ${at}: ${JSON.stringify(text.slice(at - 40, at + 10))}`,
+    );
   }
 }
