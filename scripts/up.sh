@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Quick start on a fresh Debian machine with Node.js and npm: run from the repository root as
 # root (or with sudo). Installs Docker if needed, makes sure its engine runs, installs and builds
-# Foyer, then runs the daemon in the foreground. Safe to run again: while Foyer runs, it says
-# where and exits 0, touching nothing (issue 11 §5).
+# Foyer, then runs the daemon: on a machine with systemd as the foyer.service system service
+# (enabled at boot, logs in the journal; issue 12 §5), elsewhere in the foreground. Safe to run
+# again: while Foyer runs, it says where and exits 0, touching nothing (issue 11 §5).
 #
 # It honours DOCKER_HOST (an engine elsewhere: used as it is, never started here),
-# FOYER_DATA_DIR, FOYER_PORT and FOYER_HOST like the daemon, and FOYER_UP_SKIP_BUILD=1 (use the
-# build that is there instead of npm ci; the tests run it that way).
+# FOYER_DATA_DIR, FOYER_PORT and FOYER_HOST like the daemon (the unit keeps them),
+# FOYER_UP_SKIP_BUILD=1 (use the build that is there instead of npm ci; the tests run it that
+# way) and FOYER_UP_FOREGROUND=1 (run in the foreground even with systemd).
+# FOYER_UP_SYSTEMD_DIR and FOYER_UP_UNIT_DIR move where systemd is looked for and where the
+# unit goes, for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +25,14 @@ command -v node >/dev/null && command -v npm >/dev/null ||
 # The floor of engines.node in package.json (vite needs 20.19; scripts/check-engines.ts).
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)' ||
   die "Node.js 20.19 or later (or 22.12 or later) is needed; this is $(node --version)"
+
+# systemd runs the machine when this folder exists (sd_booted(3)); systemctl alone says nothing:
+# Debian containers have it without systemd running.
+SYSTEMD_DIR="${FOYER_UP_SYSTEMD_DIR:-/run/systemd/system}"
+UNIT_DIR="${FOYER_UP_UNIT_DIR:-/etc/systemd/system}"
+with_systemd() {
+  [ "${FOYER_UP_FOREGROUND:-}" != 1 ] && [ -d "$SYSTEMD_DIR" ] && command -v systemctl >/dev/null
+}
 
 PORT="${FOYER_PORT:-8420}"
 HOST="${FOYER_HOST:-0.0.0.0}"
@@ -72,6 +84,11 @@ case "$(probe)" in
     addresses
     if [ -s "$DATA_DIR/setup-code" ]; then
       printf '\n  First-run setup code: %s\n' "$(cat "$DATA_DIR/setup-code")"
+    fi
+    if with_systemd && systemctl is-active --quiet foyer.service 2>/dev/null; then
+      printf '\n  It runs as the foyer.service system service. Its logs: journalctl -u foyer -f'
+      printf '\n  To stop it: systemctl stop foyer (and systemctl disable foyer to keep it stopped after a reboot)\n'
+      exit 0
     fi
     printf '\n  To stop it: Ctrl-C in the terminal that runs it'
     if [ -s "$DATA_DIR/foyer.pid" ]; then printf ', or: kill %s' "$(cat "$DATA_DIR/foyer.pid")"; fi
@@ -127,5 +144,32 @@ else
   npm ci
 fi
 
-say "Starting Foyer on port $PORT (Ctrl-C stops it; the apps keep running in Docker)"
-exec node bin/foyer.js serve
+if ! with_systemd; then
+  say "Starting Foyer on port $PORT (Ctrl-C stops it; the apps keep running in Docker)"
+  exec node bin/foyer.js serve
+fi
+
+# A system service: started at boot after Docker, restarted if it fails, logging to the journal.
+# The unit is made for this clone, this Node.js and this environment (foyer service-unit).
+UNIT="$UNIT_DIR/foyer.service"
+say "Installing the foyer.service system service ($UNIT)"
+mkdir -p "$UNIT_DIR"
+FOYER_DATA_DIR="$DATA_DIR" node bin/foyer.js service-unit >"$UNIT.tmp"
+mv "$UNIT.tmp" "$UNIT"
+systemctl daemon-reload
+systemctl enable foyer.service >/dev/null 2>&1 || die "systemctl enable foyer.service failed"
+say "Starting Foyer on port $PORT (systemctl restart foyer)"
+systemctl restart foyer.service || die "foyer.service did not start; see: journalctl -u foyer -n 50"
+for _ in $(seq 1 60); do
+  [ "$(probe)" = foyer ] && break
+  sleep 1
+done
+[ "$(probe)" = foyer ] || die "Foyer does not answer after 60 s; see: journalctl -u foyer -n 50"
+say "Foyer is running as a system service; it starts again at boot"
+addresses
+if [ -s "$DATA_DIR/setup-code" ]; then
+  printf '\n  First-run setup code: %s\n' "$(cat "$DATA_DIR/setup-code")"
+  printf '  Open the address above in a browser and type this code to create the first admin account.\n'
+fi
+printf '\n  Its logs:    journalctl -u foyer -f'
+printf '\n  To stop it:  systemctl stop foyer (and systemctl disable foyer to keep it stopped after a reboot)\n'

@@ -22,6 +22,7 @@ import type { EventHub } from './events.js';
 import type { JobRunner } from './jobs/runner.js';
 import access, { type AccessOptions, accessFromEnv } from './plugins/access.js';
 import errorHandler from './plugins/error-handler.js';
+import { lazySchemas } from './plugins/lazy-schemas.js';
 import openapi from './plugins/openapi.js';
 import uiRoutes from './plugins/ui.js';
 import type { Reconciler } from './reconcile/reconciler.js';
@@ -99,6 +100,8 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     // only as the connection's direct peer (server/access/proxy.ts).
     trustProxy:
       accessOptions.trustedProxies.length > 0 ? trustOnly(accessOptions.trustedProxies) : false,
+    // Route schemas are compiled at each route's first request, not at start (issue 12 §5).
+    schemaController: lazySchemas,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('foyer', services);

@@ -42,8 +42,16 @@ export interface DaemonOptions {
 export { defaultDataDir } from './paths.js';
 
 export interface Daemon extends FoyerServices {
-  close(): Promise<void>;
+  /**
+   * Stops reconciling and closes the store once the passes in flight have ended, waiting at
+   * most `drainMs` (default 10 s). Resolves false when passes were abandoned; the
+   * store is then left open for them, and the process should exit (issue 12 §5).
+   */
+  close(options?: { drainMs?: number }): Promise<boolean>;
 }
+
+/** How long a stopping daemon waits for the passes in flight (a pull, a build) before abandoning them. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
 
 /** Foyer's own `catalog/`, then the folders of `FOYER_CATALOG` (separated by ":"). */
 export function defaultCatalogDirs(env = process.env): string[] {
@@ -156,11 +164,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     jobs,
     audit,
     resources,
-    close: async () => {
+    close: async ({ drainMs = SHUTDOWN_DRAIN_MS } = {}) => {
       resources.stop();
-      reconciler.stop();
       await presence.stop();
-      store.close();
+      const drained = await reconciler.shutdown(drainMs);
+      // An abandoned pass may still read the store before the process exits.
+      if (drained) store.close();
+      return drained;
     },
   };
 }

@@ -2,7 +2,9 @@
  * `foyer serve`: the daemon. The HTTP API (and later the UI) on FOYER_PORT,
  * the same app on the local unix socket `$FOYER_DATA_DIR/foyer.sock` (mode
  * 0600) for the CLI, and the reconciler keeping installs converged. Explicit
- * timeouts and a graceful close on SIGINT/SIGTERM (fastify/demo server.ts).
+ * timeouts and a graceful close on SIGINT/SIGTERM (fastify/demo server.ts):
+ * no new work, the passes in flight finish or are abandoned after 10 s (they
+ * converge at the next start), the socket and pid files go, exit code 0.
  * A second daemon on the same data dir or port says so in one line and
  * exits 1, before it touches the store or the socket of the one running.
  */
@@ -14,7 +16,7 @@ import { reachableUrls } from './addresses.js';
 import { buildApp } from './app.js';
 import { readSetupCode, setupCodePath } from './auth/setup-code.js';
 import { startBanner } from './banner.js';
-import { startDaemon } from './daemon.js';
+import { SHUTDOWN_DRAIN_MS, startDaemon } from './daemon.js';
 import { createLocalServer } from './local-socket.js';
 import { createLogger } from './log.js';
 import { defaultDataDir, pidPath, socketPath } from './paths.js';
@@ -139,15 +141,39 @@ export async function serve(): Promise<number> {
       setupCodePath: setupCodePath(dataDir),
     }),
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
+  const removeFiles = () => {
+    rmSync(sock, { force: true });
+    rmSync(pidPath(dataDir), { force: true });
+  };
+  // Stopping never hangs: a second signal, or a close that outlasts the drain, ends it at once.
+  const now = () => {
+    removeFiles();
+    process.exit(0);
+  };
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  setTimeout(now, SHUTDOWN_DRAIN_MS + 5000).unref();
+  log.info({ signal }, 'stopping: no new work; waiting for the passes in flight');
   bridges?.stop();
   local?.close();
+  local?.closeAllConnections();
   await app.close();
-  await daemon.close();
-  rmSync(sock, { force: true });
-  rmSync(pidPath(dataDir), { force: true });
-  return 0;
+  const drained = await daemon.close({ drainMs: SHUTDOWN_DRAIN_MS });
+  removeFiles();
+  if (drained) {
+    log.info({}, 'stopped');
+    return 0;
+  }
+  // Jobs still running stay so in the store; the next start marks them interrupted and the
+  // reconciler finishes their installs (server/jobs/runner.ts). The engine's requests in flight
+  // (a pull, a build) hold sockets open that are not waited for.
+  log.warn(
+    { drainMs: SHUTDOWN_DRAIN_MS },
+    'stopped with work in flight (a pull or a build); it carries on at the next start',
+  );
+  process.exit(0);
 }

@@ -91,6 +91,8 @@ export class WorkQueue {
 
   private pump(): void {
     const concurrency = this.options.concurrency ?? 2;
+    // Once stopped, an id enqueued during its own pass (`dirty`) waits for the next start.
+    if (this.stopped) this.queued.clear();
     for (const id of this.queued) {
       if (this.active.size >= concurrency) break;
       this.queued.delete(id);

@@ -99,6 +99,10 @@ export class Reconciler extends EventEmitter {
   private readonly settling = new Map<string, NodeJS.Timeout>();
   private apiVersion?: string;
   private timer?: NodeJS.Timeout;
+  private stopped = false;
+  /** The resync in flight, if any, which a shutdown waits for. */
+  private resyncing: Promise<void> = Promise.resolve();
+  private resyncBusy = false;
   private engineReachable = true;
 
   constructor(private readonly options: ReconcilerOptions) {
@@ -116,13 +120,26 @@ export class Reconciler extends EventEmitter {
 
   /** Starts watching events and resyncing; the first resync runs at once. */
   start(): void {
+    this.stopped = false;
     for (const watch of this.watches) watch.start();
-    void this.resync();
-    this.timer = setInterval(() => void this.resync(), this.options.resyncMs ?? 30_000);
+    this.startResync();
+    this.timer = setInterval(() => this.startResync(), this.options.resyncMs ?? 30_000);
+  }
+
+  /** A periodic resync; skipped while the last one still runs (a slow engine), never stacked. */
+  private startResync(): void {
+    if (this.stopped || this.resyncBusy) return;
+    this.resyncBusy = true;
+    this.resyncing = this.resync()
+      .catch((error) => this.options.log.error({ err: error }, 'resync failed'))
+      .finally(() => {
+        this.resyncBusy = false;
+      });
   }
 
   /** Stops taking work; work in progress finishes on its own. */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     for (const watch of this.watches) watch.stop();
     for (const timer of this.settling.values()) clearTimeout(timer);
@@ -145,6 +162,26 @@ export class Reconciler extends EventEmitter {
     } finally {
       this.held.delete(id);
       this.queue.enqueue(id);
+    }
+  }
+
+  /**
+   * Stops taking work and waits, at most `timeoutMs`, for the passes and the resync in flight
+   * to end. True when they did; false when some were abandoned (a pull or a build that takes
+   * longer): their installs converge at the next start, as after a crash (DESIGN: crash-safe).
+   */
+  async shutdown(timeoutMs: number): Promise<boolean> {
+    this.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
+    const drained = Promise.all([this.queue.idle(), this.resyncing]).then(() => true);
+    try {
+      return await Promise.race([drained, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
