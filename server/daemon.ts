@@ -11,6 +11,8 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ComposeError } from '../compose/index.js';
 import type { FoyerServices } from './app.js';
+import { BackupService } from './backup/service.js';
+import { backupStore } from './backup/store.js';
 import { readAppFolder } from './catalog/catalog.js';
 import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
@@ -125,7 +127,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
   reconciler.on('engine', (engine) => hub.publish({ type: 'engine', data: engine }));
   const jobs = new JobRunner({ jobs: jobRepository(store.db), reconciler, hub });
+  const backups = backupStore(store.db);
+  const backup = new BackupService({
+    dataDir: options.dataDir,
+    instance: instanceId(options.dataDir),
+    store,
+    db: store.db,
+    backups,
+    pins,
+    docker: adapter,
+    reconciler,
+    jobs: jobRepository(store.db),
+    hub,
+    audit,
+    log: options.log,
+  });
   if (options.start !== false) reconciler.start();
+  backup.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();
@@ -139,7 +157,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     hub,
     jobs,
     audit,
+    backup,
+    backups,
     close: async () => {
+      backup.stop();
       reconciler.stop();
       await presence.stop();
       store.close();
