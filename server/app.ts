@@ -15,6 +15,8 @@ import type { LoginLimits } from './auth/login-guard.js';
 import authPlugin from './auth/plugin.js';
 import { type RouteEntry, type RouteRole, routeRole } from './auth/roles.js';
 import authRoutes from './auth/routes.js';
+import type { BackupService } from './backup/service.js';
+import type { BackupStore } from './backup/store.js';
 import type { PinnedDefinitions } from './catalog/pins.js';
 import type { Catalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
@@ -28,6 +30,7 @@ import uiRoutes from './plugins/ui.js';
 import type { Reconciler } from './reconcile/reconciler.js';
 import type { ResourceMonitor } from './resources/monitor.js';
 import appsRoutes from './routes/apps.js';
+import backupRoutes from './routes/backup.js';
 import eventsRoutes from './routes/events.js';
 import healthRoutes from './routes/health.js';
 import hostRoutes from './routes/host.js';
@@ -54,6 +57,9 @@ export interface FoyerServices {
   audit: AuditLog;
   /** Per-install CPU, memory and disk, sampled from cgroups (issue 12 §4). */
   resources: ResourceMonitor;
+  /** Backups (issue 15): targets, snapshots, restore, the nightly schedule. */
+  backup: BackupService;
+  backups: BackupStore;
 }
 
 declare module 'fastify' {
@@ -132,6 +138,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(hostRoutes);
   await app.register(resourcesRoutes);
   await app.register(imagesRoutes);
+  await app.register(backupRoutes);
   await app.register(eventsRoutes);
   await app.register(uiRoutes);
   return app;

@@ -11,6 +11,8 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ComposeError } from '../compose/index.js';
 import type { FoyerServices } from './app.js';
+import { BackupService } from './backup/service.js';
+import { backupStore } from './backup/store.js';
 import { readAppFolder } from './catalog/catalog.js';
 import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
@@ -148,7 +150,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   // A status change is the reconciler seeing containers change: the monitor lists them again.
   reconciler.on('status', () => resources.invalidate());
+  const backups = backupStore(store.db);
+  const backup = new BackupService({
+    dataDir: options.dataDir,
+    instance: instanceId(options.dataDir),
+    store,
+    db: store.db,
+    backups,
+    pins,
+    docker: adapter,
+    reconciler,
+    jobs: jobRepository(store.db),
+    hub,
+    audit,
+    log: options.log,
+  });
   if (options.start !== false) reconciler.start();
+  backup.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();
@@ -164,8 +182,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     jobs,
     audit,
     resources,
+    backup,
+    backups,
     close: async ({ drainMs = SHUTDOWN_DRAIN_MS } = {}) => {
       resources.stop();
+      backup.stop();
       await presence.stop();
       const drained = await reconciler.shutdown(drainMs);
       // An abandoned pass may still read the store before the process exits.

@@ -80,6 +80,22 @@ export const AppManifestSchema = T.Object(
     /** Host powers the compose file needs (server/security/permissions.ts). */
     permissions: Opt(T.Array(T.String())),
     notes: Opt(T.String()),
+    /**
+     * How a backup gets a consistent copy (issue 15): by default the app's services are stopped
+     * for the seconds the snapshot takes; with `command`, that command runs in `service` first
+     * (an SQLite `.backup` or `pg_dump` into a volume) and the app keeps running.
+     */
+    backup: Opt(
+      T.Object(
+        {
+          service: T.String(),
+          command: T.Array(T.String(), { minItems: 1 }),
+          /** Seconds the command may take (default 300). */
+          timeout: Opt(T.Integer({ minimum: 1, maximum: 3600 })),
+        },
+        Strict,
+      ),
+    ),
   },
   Strict,
 );

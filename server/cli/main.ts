@@ -65,6 +65,15 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     usage: 'data [--json] | data rm <install> [--yes] [--json]',
     load: async () => (await import('./data.js')).data,
   },
+  backup: {
+    usage:
+      'backup target add <name> <restic-repository> [--password-stdin] | backup target list [--json] | backup run [<install>] [--target <name>] [--wait] | backup list [<install>] [--json] | backup verify <install> [--wait] | backup key',
+    load: async () => (await import('./backup.js')).backup,
+  },
+  restore: {
+    usage: 'restore <install> [--snapshot <id>] [--as <new-install>] [--wait] [--json]',
+    load: async () => (await import('./backup.js')).restore,
+  },
   logs: {
     usage: 'logs <install> [--follow] [--tail N] [--timestamps] [--service S] [--json]',
     load: async () => (await import('./logs.js')).logs,
@@ -97,6 +106,18 @@ const USAGE = `usage: foyer <command>
                                  object of a running Foyer, a Compose project or nobody
   data [--json]                  data kept by uninstalls without --purge
   data rm <install> [--yes]      delete an uninstalled app's kept data for good
+  backup target add <name> <restic-repository> [--password-stdin]
+                                 a folder, sftp:user@host:/path or rest:http(s)://…; a new
+                                 repository's password is shown once, as a recovery kit
+  backup target list [--json]    the targets
+  backup run [<install>] [--target <name>] [--wait]
+                                 back up one install, or every install and Foyer's state
+  backup list [<install>] [--json]   snapshots with time, size and whether verified
+  backup verify <install> [--wait]   check the repository, restore the newest to scratch
+  backup key                     Foyer's SSH public key, for SFTP targets' authorized_keys
+  restore <install> [--snapshot <id>] [--as <new-install>] [--wait]
+                                 in place (the current state snapshotted first), or as a
+                                 new install
 
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]

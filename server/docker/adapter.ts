@@ -229,6 +229,12 @@ export interface DockerAdapter {
   /** Succeeds when already gone; `force` kills a running container first. */
   removeContainer(idOrName: string, force?: boolean): Promise<void>;
   renameContainer(idOrName: string, newName: string): Promise<void>;
+  /** Runs a command in a running container and waits for it: its exit code and output. */
+  exec(
+    idOrName: string,
+    command: string[],
+    options?: { signal?: AbortSignal },
+  ): Promise<{ exitCode: number; output: string }>;
   /**
    * A container's log lines (stdout and stderr), the last `tail` of them, then
    * new ones while `follow` holds; ends when `signal` aborts or the container stops.

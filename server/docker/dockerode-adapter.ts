@@ -294,6 +294,25 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
         naming({ kind: 'container', name: newName }),
       );
     },
+    async exec(idOrName, command, o = {}) {
+      const created = await call<{ Id: string }>('POST', `/containers/${enc(idOrName)}/exec`, {
+        body: { Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false },
+      });
+      const id = created!.Id;
+      const body = await stream('POST', `/exec/${enc(id)}/start`, {
+        body: { Detach: false, Tty: false },
+        signal: o.signal,
+      });
+      let output = '';
+      try {
+        for await (const line of logLines(body, false))
+          output = (output + line.text).slice(-16_384);
+      } finally {
+        body.destroy();
+      }
+      const done = await call<{ ExitCode: number | null }>('GET', `/exec/${enc(id)}/json`);
+      return { exitCode: done?.ExitCode ?? -1, output };
+    },
     async inspectLabels(kind, name) {
       type Raw = {
         Labels?: Labels | null;

@@ -26,6 +26,11 @@ const GOALS: Record<JobKind, InstallStatus['state'] | 'removed'> = {
   uninstall: 'removed',
   'delete-data': 'removed',
   adopt: 'running',
+  // Backup jobs do their own work (server/backup/) and are never followed here; an app stays
+  // (or is back) running after each.
+  backup: 'running',
+  restore: 'running',
+  verify: 'running',
 };
 
 type Progress = ExecutionEvent & { install: string };

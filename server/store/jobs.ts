@@ -18,7 +18,13 @@ export type JobKind =
   | 'uninstall'
   /** Deleting an uninstalled app's kept data (its volumes and folder). */
   | 'delete-data'
-  | 'adopt';
+  | 'adopt'
+  /** A restic snapshot of installs and Foyer's state (issue 15); the job does its own work. */
+  | 'backup'
+  /** Putting a snapshot back, in place or as a new install (issue 15). */
+  | 'restore'
+  /** Reading a backup back: `restic check --read-data-subset` and a restore to scratch. */
+  | 'verify';
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface Job {
@@ -35,7 +41,7 @@ export interface Job {
 }
 
 export interface JobRepository {
-  create(job: { id: string; kind: JobKind; installId: string; actor: string }): Job;
+  create(job: { id: string; kind: JobKind; installId: string | null; actor: string }): Job;
   get(id: string): Job | undefined;
   /** The install's running job, if any: the store's answer, so it can be read in a transaction. */
   runningFor(installId: string): Job | undefined;

@@ -127,6 +127,38 @@ CREATE INDEX jobs_created ON jobs(created_at);
 CREATE INDEX jobs_install_running ON jobs(install_id) WHERE state = 'running';
 `;
 
+// Backups (issue 15): targets with the repository password Foyer generated (or was given) — the
+// one secret without which a backup is useless, shown once as a recovery kit and never returned
+// by the API again —, what Foyer knows of each snapshot it made (size, verification), and the
+// backup settings (schedule, retention, the last scheduled run) as JSON values by key.
+const BACKUPS = `
+CREATE TABLE backup_targets (
+  name TEXT PRIMARY KEY NOT NULL
+    CHECK (length(name) BETWEEN 1 AND 40 AND name GLOB '[a-z0-9]*' AND name NOT GLOB '*[^a-z0-9-]*'),
+  repository TEXT NOT NULL,
+  password TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE backup_snapshots (
+  target TEXT NOT NULL REFERENCES backup_targets(name) ON DELETE CASCADE,
+  snapshot TEXT NOT NULL,
+  install TEXT,
+  app TEXT,
+  version TEXT,
+  time TEXT NOT NULL,
+  size INTEGER,
+  data_added INTEGER,
+  verified INTEGER CHECK (verified IS NULL OR verified IN (0, 1)),
+  verified_at TEXT,
+  verify_note TEXT,
+  PRIMARY KEY (target, snapshot)
+) STRICT;
+CREATE TABLE backup_settings (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL CHECK (json_valid(value))
+) STRICT;
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
@@ -134,6 +166,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'jobs and audit log', up: JOBS_AND_AUDIT },
   { version: 4, name: 'pinned definitions', up: PINNED_DEFINITIONS },
   { version: 5, name: 'cancelled jobs', up: JOBS_CANCELLED },
+  { version: 6, name: 'backups', up: BACKUPS },
 ];
 
 const LEDGER = `

@@ -1,8 +1,18 @@
 // Makes sure the host has what the Docker tiers need, installing it with apt-get when we may.
 import { findCommand, run } from './exec.js';
 
-/** The Debian packages the harness relies on (docker-registry is for the pull tests). */
-export const APT_PACKAGES = ['docker.io', 'busybox-static', 'debootstrap', 'docker-registry'];
+/**
+ * The Debian packages the harness relies on (docker-registry is for the pull tests, restic and
+ * openssh-server for the backup tests: a real repository, a real SFTP server on loopback).
+ */
+export const APT_PACKAGES = [
+  'docker.io',
+  'busybox-static',
+  'debootstrap',
+  'docker-registry',
+  'restic',
+  'openssh-server',
+];
 
 /** The exact command a user must run when we cannot install the packages ourselves. */
 export const INSTALL_COMMAND = `apt-get update && apt-get install -y ${APT_PACKAGES.join(' ')}`;
@@ -17,6 +27,9 @@ const COMMANDS: Record<string, string> = {
   'docker-registry': 'docker-registry',
   iptables: 'iptables',
   ip: 'iproute2',
+  restic: 'restic',
+  sshd: 'openssh-server',
+  'ssh-keygen': 'openssh-client',
 };
 
 let checked: Promise<void> | undefined;

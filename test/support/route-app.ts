@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type FoyerServices } from '../../server/app.js';
+import type { BackupService } from '../../server/backup/service.js';
+import { backupStore } from '../../server/backup/store.js';
 import { PinnedDefinitions } from '../../server/catalog/pins.js';
 import { createCatalog } from '../../server/catalog/service.js';
 import type { DockerAdapter } from '../../server/docker/adapter.js';
@@ -105,6 +107,9 @@ export async function startRouteApp(): Promise<RouteApp> {
     docker,
     jobs: new JobRunner({ jobs: jobRepository(store.db), reconciler, hub, stableMs: 0 }),
     resources: new ResourceMonitor({ docker, instance: 'route-test', installs: () => [] }),
+    backups: backupStore(store.db),
+    // Route tests never run restic; the backup docker tier does.
+    backup: {} as BackupService,
   };
   const app = await buildApp(services, {
     logger: false,

@@ -1,0 +1,66 @@
+/**
+ * When the nightly backup runs (issue 15): once per day inside a window people choose
+ * (02:00 for 4 hours by default, the box's local time), checked by a timer once a minute.
+ * The decision is pure: given the time, the window and when the last scheduled run started,
+ * is one due? A box that was off during the whole window simply waits for the next one.
+ */
+import { DEFAULT_RETENTION, type Retention } from './restic-args.js';
+
+export interface BackupSchedule {
+  enabled: boolean;
+  /** Start of the window, `HH:MM`, local time. */
+  window: string;
+  /** Length of the window in hours (1 to 23). */
+  hours: number;
+  retention: Retention;
+}
+
+export const DEFAULT_SCHEDULE: BackupSchedule = {
+  enabled: true,
+  window: '02:00',
+  hours: 4,
+  retention: DEFAULT_RETENTION,
+};
+
+export const WINDOW_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** The start of the window occurrence `now` falls in, or undefined when outside every window. */
+export function currentWindow(now: Date, schedule: BackupSchedule): Date | undefined {
+  const match = WINDOW_PATTERN.exec(schedule.window);
+  if (!match) return undefined;
+  const length = schedule.hours * 3_600_000;
+  // Today's start, and yesterday's for a window that wraps past midnight.
+  for (const daysBack of [0, 1]) {
+    const start = new Date(now);
+    start.setDate(start.getDate() - daysBack);
+    start.setHours(Number(match[1]), Number(match[2]), 0, 0);
+    const t = now.getTime() - start.getTime();
+    if (t >= 0 && t < length) return start;
+  }
+  return undefined;
+}
+
+/** A scheduled run is due: enabled, inside the window, and none started in this window yet. */
+export function isDue(now: Date, schedule: BackupSchedule, lastRun: Date | undefined): boolean {
+  if (!schedule.enabled) return false;
+  const start = currentWindow(now, schedule);
+  if (!start) return false;
+  return lastRun === undefined || lastRun.getTime() < start.getTime();
+}
+
+/** Problems of a schedule people send, path-qualified; empty when it is fine. */
+export function scheduleProblems(schedule: BackupSchedule): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (!WINDOW_PATTERN.test(schedule.window))
+    problems.push({ path: 'window', message: 'must be a time of day, HH:MM (24 h)' });
+  if (!Number.isInteger(schedule.hours) || schedule.hours < 1 || schedule.hours > 23)
+    problems.push({ path: 'hours', message: 'must be a whole number of hours, 1 to 23' });
+  for (const key of ['daily', 'weekly', 'monthly'] as const) {
+    const n = schedule.retention[key];
+    if (!Number.isInteger(n) || n < 0 || n > 1000)
+      problems.push({ path: `retention.${key}`, message: 'must be a whole number, 0 to 1000' });
+  }
+  if (schedule.retention.daily + schedule.retention.weekly + schedule.retention.monthly === 0)
+    problems.push({ path: 'retention', message: 'must keep at least one snapshot' });
+  return problems;
+}

@@ -1,0 +1,268 @@
+/**
+ * `foyer backup …` and `foyer restore …` (issue 15; the names are interfaces held-out checks
+ * use): targets, runs, snapshots, verification, restore. Long work is a job; `--wait` follows
+ * it on the event stream, showing restic's progress, and exits 1 when it fails.
+ */
+import { parseArgs } from 'node:util';
+import { type Job, jobFinished, seg } from './api.js';
+import { DaemonClient } from './client.js';
+import { serverEvents } from './events.js';
+import { EXIT, err, FailedError, json, out, plain, table, UsageError } from './output.js';
+
+interface Target {
+  name: string;
+  repository: string;
+  kind: string;
+  createdAt: string;
+}
+
+interface Snapshot {
+  id: string;
+  shortId: string;
+  target: string;
+  time: string;
+  install: string | null;
+  app: string | null;
+  version: string | null;
+  state: boolean;
+  size: number | null;
+  verified: boolean | null;
+  verifiedAt: string | null;
+}
+
+/** `foyer backup target add|list`, `backup run|list|verify|key`. */
+export async function backup(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      target: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  const [sub, ...rest] = positionals;
+  const client = new DaemonClient();
+  switch (sub) {
+    case 'target':
+      if (rest[0] === 'add') {
+        if (rest.length !== 3)
+          throw new UsageError('foyer backup target add <name> <restic-repository>');
+        return addTarget(client, rest[1]!, rest[2]!, values);
+      }
+      if (rest[0] === 'list' && rest.length === 1) return listTargets(client, values.json);
+      throw new UsageError('use: foyer backup target add <name> <repository> | target list');
+    case 'run': {
+      if (rest.length > 1) throw new UsageError('foyer backup run takes at most one install');
+      const body = {
+        ...(rest[0] ? { install: rest[0] } : {}),
+        ...(values.target ? { target: values.target } : {}),
+      };
+      return jobCommand(
+        client,
+        () => client.json('POST', '/api/backup/runs', body),
+        values,
+        'Backed up',
+      );
+    }
+    case 'list':
+      if (rest.length > 1) throw new UsageError('foyer backup list takes at most one install');
+      return listSnapshots(client, rest[0], values.json);
+    case 'verify':
+      if (rest.length !== 1) throw new UsageError('foyer backup verify takes one install');
+      return jobCommand(
+        client,
+        () => client.json('POST', '/api/backup/verify', { install: rest[0] }),
+        values,
+        'Verified',
+      );
+    case 'key': {
+      const { publicKey } = await client.get<{ publicKey: string }>('/api/backup/ssh-key');
+      out(`${publicKey}\n`);
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError(`unknown "backup ${sub ?? ''}"; use target, run, list, verify or key`);
+  }
+}
+
+/** `foyer restore <install> [--snapshot <id>] [--as <new-install>] [--wait]`. */
+export async function restore(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      snapshot: { type: 'string' },
+      as: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('foyer restore takes one install');
+  const body = {
+    install: positionals[0],
+    ...(values.snapshot ? { snapshot: values.snapshot } : {}),
+    ...(values.as ? { as: values.as } : {}),
+  };
+  const client = new DaemonClient();
+  return jobCommand(
+    client,
+    () => client.json('POST', '/api/backup/restore', body),
+    values,
+    'Restored',
+  );
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+async function addTarget(
+  client: DaemonClient,
+  name: string,
+  repository: string,
+  flags: { json?: boolean; 'password-stdin'?: boolean },
+): Promise<number> {
+  const password = flags['password-stdin'] ? await readStdin() : undefined;
+  if (password === '') throw new UsageError('--password-stdin read an empty password');
+  const answer = await client.json<{ target: Target; recoveryKit?: string; publicKey?: string }>(
+    'POST',
+    '/api/backup/targets',
+    { name, repository, ...(password === undefined ? {} : { password }) },
+  );
+  if (flags.json) {
+    out(json(answer));
+    return EXIT.ok;
+  }
+  out(`Added backup target ${answer.target.name} (${answer.target.repository})\n`);
+  if (answer.recoveryKit) {
+    out('\n');
+    out(answer.recoveryKit);
+    out('\nThis is the only time Foyer shows this password. Save it now.\n');
+  }
+  return EXIT.ok;
+}
+
+async function listTargets(client: DaemonClient, asJson?: boolean): Promise<number> {
+  const targets = await client.get<Target[]>('/api/backup/targets');
+  if (asJson) out(json(targets));
+  else if (targets.length === 0)
+    out('No backup target yet: foyer backup target add <name> <restic-repository>\n');
+  else
+    out(
+      table(
+        ['NAME', 'KIND', 'REPOSITORY', 'ADDED'],
+        targets.map((t) => [t.name, t.kind, t.repository, t.createdAt]),
+      ),
+    );
+  return EXIT.ok;
+}
+
+const size = (bytes: number | null) => {
+  if (bytes === null) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let n = bytes;
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) {
+    n /= 1024;
+    u += 1;
+  }
+  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+};
+
+async function listSnapshots(
+  client: DaemonClient,
+  install?: string,
+  asJson?: boolean,
+): Promise<number> {
+  const query = install ? `?install=${seg(install)}` : '';
+  const snapshots = await client.get<Snapshot[]>(`/api/backup/snapshots${query}`);
+  if (asJson) {
+    out(json(snapshots));
+    return EXIT.ok;
+  }
+  if (snapshots.length === 0) {
+    out(
+      install
+        ? `No snapshot of ${install} yet: foyer backup run ${install}\n`
+        : 'No snapshot yet: foyer backup run\n',
+    );
+    return EXIT.ok;
+  }
+  const rows = snapshots.map((s) => [
+    s.shortId,
+    s.time.replace(/\.\d+/, ''),
+    s.state ? "(Foyer's state)" : (s.install ?? '-'),
+    s.version ?? '-',
+    s.target,
+    size(s.size),
+    s.verified === null ? 'no' : s.verified ? `yes (${s.verifiedAt?.slice(0, 10)})` : 'FAILED',
+  ]);
+  out(table(['SNAPSHOT', 'TIME', 'INSTALL', 'VERSION', 'TARGET', 'SIZE', 'VERIFIED'], rows));
+  return EXIT.ok;
+}
+
+/** Starts a job; with --wait follows it to its end (restic's progress on stderr when --json). */
+async function jobCommand(
+  client: DaemonClient,
+  start: () => Promise<{ job: Job }>,
+  flags: { json?: boolean; wait?: boolean },
+  done: string,
+): Promise<number> {
+  if (!flags.wait) {
+    const { job } = await start();
+    if (flags.json) out(json(job));
+    else out(`Started ${job.kind} job ${job.id}${job.installId ? ` for ${job.installId}` : ''}\n`);
+    return EXIT.ok;
+  }
+  const abort = new AbortController();
+  const events = await client.stream('/api/events', 'text/event-stream', abort.signal);
+  events.on('error', () => {});
+  const show = flags.json ? err : out;
+  try {
+    const { job } = await start();
+    let ended: Job | undefined;
+    const follow = (async () => {
+      try {
+        for await (const { event, data } of serverEvents(events)) {
+          const payload = JSON.parse(data) as Record<string, unknown>;
+          if (event === 'job' && payload.id === job.id && jobFinished(payload as unknown as Job)) {
+            ended = payload as unknown as Job;
+            return;
+          }
+          if (event !== 'progress' || payload.job !== job.id) continue;
+          if (payload.kind === 'backup-step') show(`${plain(String(payload.text))}\n`);
+          else if (payload.kind === 'backup' && process.stdout.isTTY && !flags.json)
+            process.stdout.write(
+              `\r  ${(Number(payload.percent) * 100).toFixed(0)}%  ${size(Number(payload.bytesDone))} of ${size(Number(payload.totalBytes))}   `,
+            );
+        }
+      } catch {
+        // The stream ended; the job is asked for below.
+      }
+    })();
+    for (;;) {
+      if (ended) break;
+      const current = await client.get<Job>(`/api/jobs/${seg(job.id)}`);
+      if (jobFinished(current)) {
+        ended = current;
+        break;
+      }
+      await Promise.race([follow, new Promise((r) => setTimeout(r, 1000))]);
+    }
+    if (process.stdout.isTTY && !flags.json) process.stdout.write('\n');
+    if (flags.json) out(json(ended));
+    if (ended.state !== 'succeeded')
+      throw new FailedError(`${ended.kind} ${ended.state}: ${ended.error ?? 'no reason given'}`);
+    if (!flags.json) out(`${done}${ended.installId ? ` ${ended.installId}` : ''}\n`);
+    return EXIT.ok;
+  } finally {
+    abort.abort();
+    events.destroy();
+  }
+}
