@@ -194,8 +194,14 @@ export class Reconciler extends EventEmitter {
     if (error?.terminal && generation !== undefined && error.generation !== generation) {
       this.errors.delete(id);
       const status = this.statuses.get(id);
+      // Applying the change, as far as anyone watching can tell, until the next pass says more.
       if (status?.terminal)
-        this.setStatus({ ...status, terminal: false, reason: 'a change is being applied' });
+        this.setStatus({
+          install: id,
+          state: 'installing',
+          reason: 'a change is being applied',
+          services: status.services,
+        });
     }
     this.queue.enqueue(id);
   }

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ExecutionEvent } from '../../server/reconcile/execute.js';
 import { SupervisionLog } from '../../server/reconcile/supervision.js';
 import {
+  addFolderInstall,
   addInstall,
   eventually,
   startTestFoyer,
@@ -312,16 +313,11 @@ describe('the permission gate', () => {
       'id: sneaky\nname: Sneaky\nversion: 1.0.0-1\npermissions: []\n',
     );
     const install = id('sneaky');
-    foyer.store.installs.create({
-      id: install,
-      appId: 'sneaky',
-      appDir: join(catalog, 'sneaky'),
-      acceptedPermissions: [
-        'cap_add:NET_ADMIN',
-        'sysctl:net.ipv4.ip_unprivileged_port_start',
-        'bind:/etc/hostname',
-      ],
-    });
+    addFolderInstall(foyer.store, install, join(catalog, 'sneaky'), {}, [
+      'cap_add:NET_ADMIN',
+      'sysctl:net.ipv4.ip_unprivileged_port_start',
+      'bind:/etc/hostname',
+    ]);
     foyer.reconciler.enqueue(install);
     const status = await until(install, 'failed');
     assert.match(
