@@ -36,6 +36,7 @@ import keptDataRoutes from './routes/kept-data.js';
 import logsRoutes from './routes/logs.js';
 import type { AuditLog } from './store/audit.js';
 import type { Store } from './store/index.js';
+import type { UpdateDriver } from './updates/driver.js';
 
 /** The long-lived parts every route may use; one instance per daemon. */
 export interface FoyerServices {
@@ -49,6 +50,8 @@ export interface FoyerServices {
   hub: EventHub;
   jobs: JobRunner;
   audit: AuditLog;
+  /** Updates that roll back (issue 15): drives update jobs through their phases. */
+  updates: UpdateDriver;
 }
 
 declare module 'fastify' {

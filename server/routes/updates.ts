@@ -3,7 +3,9 @@
  * `GET /api/installs/:id/update` says what an update would change (version,
  * images, permissions asked anew, settings); `POST` pins the catalogue's
  * current folder (after checking permissions, settings and a render against
- * the copy) and asks the reconciler to pull or rebuild. When the catalogue
+ * the copy) and hands the job to the update driver (server/updates/driver.ts), which
+ * fetches the new images, snapshots, recreates and rolls back if the new
+ * version is not healthy in time (issue 15). When the catalogue
  * offers nothing new, or has dropped the app, an update refreshes the pinned
  * definition in place (a new pull, a rebuild without cache for Debian's
  * security updates). A broken catalogue folder is refused with its problems
@@ -48,7 +50,7 @@ export interface UpdateRouteContext {
     kind: JobKind,
     installId: string,
     request: FastifyRequest,
-    change: () => Install,
+    change: (jobId: string) => Install,
     detail?: Record<string, unknown>,
   ): { install: Install; job: Job };
   jobAccepted(change: { install: Install; job: Job }): unknown;
@@ -56,7 +58,7 @@ export interface UpdateRouteContext {
 }
 
 export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
-  const { store, catalog, pins, reconciler, dataDir } = app.foyer;
+  const { store, catalog, pins, dataDir, updates } = app.foyer;
 
   /** Version, images, permissions and settings of a definition, rendered with these values. */
   const facts = (
@@ -159,21 +161,36 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
       };
       const next = planUpdate(install, body);
       // Written through the admission transaction (issue 11 §1): refused while another job runs,
-      // and refused if the install changed between the checks above and the write.
+      // and refused if the install changed between the checks above and the write. The update's
+      // row — what the install was, so a rollback can put it back — is written with it (issue 15).
       const changed = ctx.changeInstall(
         'update',
         install.id,
         request,
-        () => {
+        (jobId) => {
           const current = ctx.find(install.id);
           if (current.generation !== install.generation)
             throw new Errors.Conflict(`"${install.id}" changed meanwhile; look again and retry`);
+          updates.record({
+            jobId,
+            installId: install.id,
+            refresh: next.patch.definition === undefined,
+            from: {
+              appDir: current.appDir,
+              definition: current.definition,
+              previousDefinition: current.previousDefinition,
+              version: current.appVersion,
+              settings: current.settings,
+              secrets: store.installs.secrets(install.id),
+              acceptedPermissions: current.acceptedPermissions,
+            },
+            toVersion: next.patch.appVersion ?? current.appVersion,
+          });
           return store.installs.update(install.id, next.patch);
         },
         next.detail,
       );
-      reconciler.requestUpdate(install.id);
-      reconciler.enqueue(install.id);
+      updates.start(changed.job.id);
       return res.status(202).send(ctx.jobAccepted(changed));
     },
   );

@@ -10,6 +10,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp, type FoyerServices } from '../../server/app.js';
 import { PinnedDefinitions } from '../../server/catalog/pins.js';
 import { createCatalog } from '../../server/catalog/service.js';
+import { appSource, installSource } from '../../server/daemon.js';
 import type { DockerAdapter } from '../../server/docker/adapter.js';
 import { EventHub } from '../../server/events.js';
 import { JobRunner } from '../../server/jobs/runner.js';
@@ -17,6 +18,8 @@ import type { Reconciler } from '../../server/reconcile/reconciler.js';
 import { auditLog } from '../../server/store/audit.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { jobRepository } from '../../server/store/jobs.js';
+import { updateRepository } from '../../server/store/updates.js';
+import { UpdateDriver } from '../../server/updates/driver.js';
 import { TEST_CATALOG } from './foyer.js';
 
 export const HOST = 'foyer.test:8420';
@@ -85,16 +88,35 @@ export async function startRouteApp(): Promise<RouteApp> {
   const hub = new EventHub();
   const reconciler = fakeReconciler();
   const dockerCalls: string[] = [];
+  const pins = new PinnedDefinitions(dataDir);
+  const docker = recordingDocker(dockerCalls);
+  const audit = auditLog(store.db);
+  const jobRows = jobRepository(store.db);
+  const jobs = new JobRunner({ jobs: jobRows, reconciler, hub, stableMs: 0 });
   const services: FoyerServices = {
     dataDir,
     store,
-    audit: auditLog(store.db),
+    audit,
     hub,
     reconciler,
     catalog: createCatalog([TEST_CATALOG]),
-    pins: new PinnedDefinitions(dataDir),
-    docker: recordingDocker(dockerCalls),
-    jobs: new JobRunner({ jobs: jobRepository(store.db), reconciler, hub, stableMs: 0 }),
+    pins,
+    docker,
+    jobs,
+    updates: new UpdateDriver({
+      store,
+      updates: updateRepository(store.db),
+      jobs,
+      jobRows,
+      audit,
+      docker,
+      reconciler,
+      pins,
+      installs: installSource(store, pins),
+      loadApp: appSource,
+      render: { dataDir },
+      log: { info() {}, warn() {}, error() {} },
+    }),
   };
   const app = await buildApp(services, {
     logger: false,
