@@ -462,9 +462,10 @@ export class UpdateDriver {
   }
 
   private observe(watch: Watch, status: InstallStatus): void {
-    if (status.state === 'running') watch.runningSince ??= Date.now();
-    else watch.runningSince = undefined;
-    watch.unhealthy ??= unhealthyService(status);
+    // Before the first settled pass the status may still describe the containers being replaced.
+    if (status.state === 'running' && watch.settled) watch.runningSince ??= Date.now();
+    else if (status.state !== 'running') watch.runningSince = undefined;
+    if (watch.settled) watch.unhealthy ??= unhealthyService(status);
     if (status.state === 'failed') watch.failure = status.reason ?? 'failed';
   }
 

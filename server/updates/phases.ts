@@ -69,7 +69,7 @@ export interface HealthInput {
   status: InstallStatus | undefined;
   /** When the status was first seen `running` without a break since (ms), if it is. */
   runningSince: number | undefined;
-  /** A service's failed health check seen since the phase began (supervision may restart it). */
+  /** A service's failed health check seen since the first settled pass (supervision may restart it). */
   unhealthy?: string;
   now: number;
   deadline: number;
@@ -86,7 +86,9 @@ export function judgeHealth(input: HealthInput): HealthVerdict {
   const { status, settled } = input;
   if (status?.state === 'failed' && status.terminal)
     return { kind: 'failed', reason: status.reason ?? 'the reconciler gave up' };
-  if (status?.state === 'crash-looping')
+  // Only after a pass of this generation: until then the status may still be the old
+  // containers' (a rollback's old version reuses the failed one's container names).
+  if (settled && status?.state === 'crash-looping')
     return { kind: 'failed', reason: status.reason ?? 'crash-looping' };
   if (settled && input.unhealthy) return { kind: 'failed', reason: input.unhealthy };
   if (

@@ -104,6 +104,8 @@ describe('the health gate', () => {
     });
     const looping = status('crash-looping', { reason: 'web: exited 3 times' });
     assert.equal(judgeHealth({ ...base, status: looping }).kind, 'failed');
+    // Before a pass of the update's generation, a crash loop may be the old containers'.
+    assert.equal(judgeHealth({ ...base, status: looping, settled: false }).kind, 'waiting');
     const terminal = status('failed', { terminal: true, reason: 'bad compose' });
     assert.deepEqual(judgeHealth({ ...base, status: terminal, settled: false }), {
       kind: 'failed',
