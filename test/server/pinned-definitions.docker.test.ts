@@ -206,6 +206,8 @@ describe('an install runs its pinned definition until it is updated', {
     const db = new Database(join(dataDir, 'foyer.db'));
     for (const column of ['definition', 'app_version', 'previous_definition'])
       db.exec(`ALTER TABLE installs DROP COLUMN ${column}`);
+    // What schema 6 added too (issue 15), which a schema-3 data dir never had.
+    db.exec('DROP TABLE updates');
     db.exec('DELETE FROM schema_migrations WHERE version >= 4');
     db.close();
     rmSync(join(dataDir, 'definitions'), { recursive: true, force: true });
