@@ -23,6 +23,7 @@ import { hashBuildContext } from '../reconcile/build-hash.js';
 import { renderProject } from '../reconcile/desired.js';
 import type { Install, InstallPatch } from '../store/index.js';
 import type { Job, JobKind } from '../store/jobs.js';
+import { readFailedLogs } from '../updates/failed-logs.js';
 import {
   checkRenders,
   declaredPermissions,
@@ -32,6 +33,21 @@ import {
   withProblems,
 } from './install-checks.js';
 import { IdParams, JobAccepted, SettingsBody, UpdatePreview } from './schemas.js';
+
+const UpdateReply = T.Object({
+  job: T.String(),
+  phase: T.String(),
+  /** Same definition, images pulled or rebuilt anew. */
+  refresh: T.Boolean(),
+  from: T.Union([T.String(), T.Null()]),
+  to: T.Union([T.String(), T.Null()]),
+  reason: T.Union([T.String(), T.Null()]),
+  /** Where the failed version's logs are kept, and their last lines by service. */
+  logsDir: T.Optional(T.String()),
+  logs: T.Optional(T.Record(T.String(), T.Array(T.String()))),
+  createdAt: T.String(),
+  finishedAt: T.Union([T.String(), T.Null()]),
+});
 
 const UpdateBody = T.Object(
   {
@@ -140,6 +156,33 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
           },
         },
       };
+    },
+  );
+
+  app.get(
+    '/api/installs/:id/updates',
+    {
+      schema: {
+        summary:
+          'The install’s updates, newest first: phase, versions, why one failed or rolled back, and the failed version’s last log lines',
+        params: IdParams,
+        response: { 200: T.Array(UpdateReply) },
+      },
+    },
+    async (request) => {
+      const install = ctx.find((request.params as { id: string }).id);
+      // Never the settings or secrets the row keeps for a rollback.
+      return updates.list(install.id).map((u) => ({
+        job: u.jobId,
+        phase: u.phase,
+        refresh: u.refresh,
+        from: u.from.version,
+        to: u.toVersion,
+        reason: u.reason,
+        ...(u.logs ? { logsDir: u.logs, logs: readFailedLogs(u.logs) } : {}),
+        createdAt: u.createdAt,
+        finishedAt: u.finishedAt,
+      }));
     },
   );
 

@@ -131,6 +131,11 @@ export class UpdateDriver {
     return this.options.updates.create(update);
   }
 
+  /** The install's updates, newest first. */
+  list(installId: string): UpdateRecord[] {
+    return this.options.updates.list(installId);
+  }
+
   /** Starts walking a newly admitted update (its row is in phase `preparing`). */
   start(jobId: string): void {
     void this.drive(jobId);

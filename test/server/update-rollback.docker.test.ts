@@ -14,6 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -128,6 +129,21 @@ async function precious(): Promise<string> {
 async function rollbackTags(): Promise<string[]> {
   const { stdout } = await engine.docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']);
   return stdout.split('\n').filter((t) => t.includes('foyer-rollback'));
+}
+
+/** GET on the daemon's local socket (the local admin), as JSON. */
+function api(path: string): Promise<unknown> {
+  return new Promise((done, fail) => {
+    const req = request({ socketPath: join(dataDir, 'foyer.sock'), path }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk;
+      });
+      res.on('end', () => done(JSON.parse(body)));
+    });
+    req.on('error', fail);
+    req.end();
+  });
 }
 
 function lastUpdateJob(): { state: string; error: string | null } {
@@ -266,6 +282,18 @@ describe('an update whose new version is not healthy is rolled back', {
       readFileSync(join(logsDir, 'web.log'), 'utf8'),
       /vault 2: the data format changed/,
     );
+    // The API lists the update with why it rolled back and the failed version's last lines.
+    const [listed] = (await api(`/api/installs/${id}/updates`)) as {
+      phase: string;
+      from: string;
+      to: string;
+      reason: string;
+      logs: Record<string, string[]>;
+    }[];
+    assert.equal(listed?.phase, 'rolled-back');
+    assert.deepEqual([listed?.from, listed?.to], ['2.0.0', '1.0.0'].reverse());
+    assert.match(listed?.reason ?? '', /did not become healthy/);
+    assert.ok(listed?.logs.web?.some((l) => l.includes('the data format changed')));
     // Nothing left behind: no rollback tag, no snapshot.
     assert.deepEqual(await rollbackTags(), []);
     assert.deepEqual(readdirSync(join(dataDir, 'snapshots', id)), []);
