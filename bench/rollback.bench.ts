@@ -82,13 +82,14 @@ async function offer(version: string, image: string, command: string) {
   if (run.code !== 0) throw new Error(run.out);
 }
 
-function phase(): string | undefined {
+/** The newest update's row number and phase. */
+function latest(): { n: number; phase?: string } {
   const db = new Database(join(dataDir, 'foyer.db'), { readonly: true });
   try {
     const row = db
-      .prepare('SELECT phase FROM updates ORDER BY created_at DESC, rowid DESC LIMIT 1')
-      .get() as { phase: string } | undefined;
-    return row?.phase;
+      .prepare('SELECT rowid AS n, phase FROM updates ORDER BY rowid DESC LIMIT 1')
+      .get() as { n: number; phase: string } | undefined;
+    return row ?? { n: 0 };
   } finally {
     db.close();
   }
@@ -110,11 +111,13 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 /** One failed update: seconds from "judged failed" to the old version healthy, and in all. */
 async function failedUpdate(v1Image: string): Promise<{ rollback: number; total: number }> {
   await offer('2.0.0', V2, BROKEN);
+  const before = latest().n;
   const start = performance.now();
   const update = foyer('update', id, '--wait');
   let failedAt = 0;
   await until('the update to be judged failed', () => {
-    if (['restoring', 'reverting', 'rolled-back'].includes(phase() ?? '')) {
+    const now = latest();
+    if (now.n > before && ['restoring', 'reverting', 'rolled-back'].includes(now.phase ?? '')) {
       failedAt = performance.now();
       return true;
     }
