@@ -376,4 +376,22 @@ describe('an update whose new version is not healthy is rolled back', {
     assert.equal(await precious(), 'precious');
     assert.deepEqual(await rollbackTags(), []);
   });
+
+  test('a daemon killed while a good new version starts keeps that version', async () => {
+    // Healthy, but only after a few seconds: the kill lands in the health wait.
+    await offer('5.0.0', V1_TAG, `sleep 4; ${HEALTHY}`, 10);
+    const run = await foyer('update', id);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    await eventually('the update to wait for health', () => updatePhase() === 'checking', 120_000);
+    await daemon?.kill('SIGKILL');
+    await startDaemon();
+    await eventually('the update job to end', () => lastUpdateJob().state !== 'running', 180_000);
+    assert.equal(lastUpdateJob().state, 'succeeded', lastUpdateJob().error ?? '');
+    assert.equal(updatePhase(), 'succeeded');
+    assert.equal((await status()).version, '5.0.0');
+    assert.equal(await inspect('{{.Config.Image}}'), V1_TAG);
+    assert.equal(await precious(), 'precious');
+    assert.deepEqual(readdirSync(join(dataDir, 'snapshots', id)), []);
+    assert.deepEqual(await rollbackTags(), []);
+  });
 });
