@@ -170,6 +170,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     audit,
     updates,
     close: async () => {
+      updates.stop();
       reconciler.stop();
       await presence.stop();
       store.close();

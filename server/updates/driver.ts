@@ -111,6 +111,7 @@ const WORDS: Record<string, string> = {
 export class UpdateDriver {
   private readonly watches = new Set<Watch>();
   private readonly driving = new Set<string>();
+  private stopped = false;
 
   constructor(private readonly options: UpdateDriverOptions) {
     options.reconciler.on(
@@ -134,6 +135,14 @@ export class UpdateDriver {
   /** The install's updates, newest first. */
   list(installId: string): UpdateRecord[] {
     return this.options.updates.list(installId);
+  }
+
+  /**
+   * Stops walking updates (the daemon is closing): a wait under way ends without storing
+   * anything, so the next start resumes the same phase.
+   */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Starts walking a newly admitted update (its row is in phase `preparing`). */
@@ -180,8 +189,10 @@ export class UpdateDriver {
         try {
           result = await this.step(update);
         } catch (error) {
+          if (error instanceof DriverStopped) return;
           result = { outcome: { kind: 'failed', reason: (error as Error).message } };
         }
+        if (this.stopped) return;
         this.advance(update, result);
       }
     } catch (error) {
@@ -407,16 +418,16 @@ export class UpdateDriver {
       }
     }
     const dir = snapshotDir(render.dataDir, update.installId, update.jobId);
-    // A rollback that could not put the data back leaves the snapshot for a person to use.
-    const restored = !(update.phase === 'failed' && /going back failed/.test(update.reason ?? ''));
-    if (update.phase !== 'failed' || restored) removeSnapshot(dir);
+    // A rollback that did not end healthy leaves the snapshot for a person to use.
+    const kept = update.phase === 'failed' && snapshotComplete(dir);
+    if (!kept) removeSnapshot(dir);
     const job = this.options.jobRows.get(update.jobId);
     if (job?.state !== 'running') return;
     if (update.phase === 'succeeded') {
       this.options.jobs.end(job, 'succeeded');
       return;
     }
-    const message = failureMessage(update);
+    const message = `${failureMessage(update)}${kept ? `; the snapshot of its volumes is kept in ${dir}` : ''}`;
     this.options.audit.record('foyer', `install.update.${update.phase}`, update.installId, {
       job: update.jobId,
       from: update.toVersion,
@@ -488,8 +499,9 @@ export class UpdateDriver {
     };
   }
 
-  private sleep(): Promise<void> {
-    return new Promise((r) => setTimeout(r, this.options.pollMs ?? 100));
+  private async sleep(): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.options.pollMs ?? 100));
+    if (this.stopped) throw new DriverStopped('the daemon is closing');
   }
 }
 
@@ -500,6 +512,11 @@ const FAILURE_WORDS: Partial<Record<UpdatePhase, string>> = {
   recreating: 'the new version could not be started',
   checking: 'the new version did not become healthy',
 };
+
+/** A wait ended because the daemon is closing; the stored phase is resumed at the next start. */
+class DriverStopped extends Error {
+  override name = 'DriverStopped';
+}
 
 function failed(reason: string): StepResult {
   return { outcome: { kind: 'failed', reason } };

@@ -8,8 +8,8 @@
  *
  * Every phase is stored before its work starts and its work is idempotent, so
  * a daemon killed at any instant re-enters the stored phase at its next start
- * and converges: it finishes the rollback, or keeps the new version if it had
- * been judged healthy.
+ * and converges: it finishes the rollback, or keeps the new version if it is
+ * healthy within the deadline stored when recreating began.
  */
 import type { InstallStatus } from '../reconcile/status.js';
 import type { UpdatePhase } from '../store/updates.js';
