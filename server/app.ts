@@ -42,6 +42,7 @@ import logsRoutes from './routes/logs.js';
 import resourcesRoutes from './routes/resources.js';
 import type { AuditLog } from './store/audit.js';
 import type { Store } from './store/index.js';
+import type { UpdateDriver } from './updates/driver.js';
 
 /** The long-lived parts every route may use; one instance per daemon. */
 export interface FoyerServices {
@@ -60,6 +61,8 @@ export interface FoyerServices {
   /** Backups (issue 15): targets, snapshots, restore, the nightly schedule. */
   backup: BackupService;
   backups: BackupStore;
+  /** Updates that roll back (issue 15): drives update jobs through their phases. */
+  updates: UpdateDriver;
 }
 
 declare module 'fastify' {

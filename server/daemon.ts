@@ -27,6 +27,9 @@ import { ResourceMonitor } from './resources/monitor.js';
 import { auditLog } from './store/audit.js';
 import { openStore, type Store } from './store/index.js';
 import { jobRepository } from './store/jobs.js';
+import { updateRepository } from './store/updates.js';
+import { UpdateDriver } from './updates/driver.js';
+import { stageOf } from './updates/phases.js';
 
 export interface DaemonOptions {
   dataDir: string;
@@ -94,11 +97,18 @@ export function appSource(appDir: string): AppSource {
  * daemon). `appDir` is the install's pinned copy, never the catalogue folder (issue 17).
  */
 export function installSource(store: Store, pins: PinnedDefinitions): InstallSource {
-  const withSecrets = (install: ReturnType<Store['installs']['list']>[number]): InstallRecord => ({
-    ...install,
-    appDir: install.definition ? pins.dir(install.definition) : UNPINNED,
-    secrets: store.installs.secrets(install.id),
-  });
+  const updates = updateRepository(store.db);
+  const withSecrets = (install: ReturnType<Store['installs']['list']>[number]): InstallRecord => {
+    // An update under way says what passes may do meanwhile (issue 15), from the store, so it
+    // holds across a restart.
+    const stage = stageOf(updates.activeFor(install.id)?.phase);
+    return {
+      ...install,
+      appDir: install.definition ? pins.dir(install.definition) : UNPINNED,
+      secrets: store.installs.secrets(install.id),
+      ...(stage ? { stage } : {}),
+    };
+  };
   return {
     list: () => store.installs.list().map(withSecrets),
     get: (id) => {
@@ -124,18 +134,35 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const pins = new PinnedDefinitions(options.dataDir);
   // Before the reconciler renders anything: installs made before pins existed keep what they run.
   pinUnpinnedInstalls({ store, pins, audit, log: options.log });
+  const installs = installSource(store, pins);
+  const render = { dataDir: options.dataDir, instance: instanceId(options.dataDir) };
   const reconciler = new Reconciler({
     docker: adapter,
-    installs: installSource(store, pins),
+    installs,
     loadApp: appSource,
-    render: { dataDir: options.dataDir, instance: instanceId(options.dataDir) },
+    render,
     log: options.log,
     resyncMs: options.resyncMs,
   });
   const hub = new EventHub();
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
   reconciler.on('engine', (engine) => hub.publish({ type: 'engine', data: engine }));
-  const jobs = new JobRunner({ jobs: jobRepository(store.db), reconciler, hub });
+  const jobRows = jobRepository(store.db);
+  const jobs = new JobRunner({ jobs: jobRows, reconciler, hub });
+  const updates = new UpdateDriver({
+    store,
+    updates: updateRepository(store.db),
+    jobs,
+    jobRows,
+    audit,
+    docker: adapter,
+    reconciler,
+    pins,
+    installs,
+    loadApp: appSource,
+    render,
+    log: options.log,
+  });
   let lastSampleError = '';
   const resources = new ResourceMonitor({
     docker: adapter,
@@ -160,11 +187,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     pins,
     docker: adapter,
     reconciler,
-    jobs: jobRepository(store.db),
+    jobs: jobRows,
     hub,
     audit,
     log: options.log,
   });
+  // Updates a stopped daemon left in the middle go on from their stored phase (issue 15).
+  updates.resume();
   if (options.start !== false) reconciler.start();
   backup.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
@@ -184,7 +213,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     resources,
     backup,
     backups,
+    updates,
     close: async ({ drainMs = SHUTDOWN_DRAIN_MS } = {}) => {
+      updates.stop();
       resources.stop();
       backup.stop();
       await presence.stop();

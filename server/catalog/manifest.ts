@@ -96,6 +96,18 @@ export const AppManifestSchema = T.Object(
         Strict,
       ),
     ),
+    /** How an update of this app is judged and made safe (issue 15). */
+    update: Opt(
+      T.Object(
+        {
+          /** Seconds every service has to become healthy (or run) after an update; default 120. */
+          healthTimeout: Opt(T.Integer({ minimum: 5, maximum: 3600 })),
+          /** Its volumes may be copied while it runs (default: its services stop for the copy). */
+          liveSnapshot: Opt(T.Boolean()),
+        },
+        Strict,
+      ),
+    ),
   },
   Strict,
 );

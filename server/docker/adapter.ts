@@ -195,6 +195,13 @@ export interface DockerAdapter {
   listImages(labels?: string[]): Promise<ImageSummary[]>;
   /** Succeeds when already gone; throws ConflictError when a container uses it. */
   removeImage(id: string): Promise<void>;
+  /** Gives the image `id` (an id or reference) the reference `reference` too, moving it if taken. */
+  tagImage(id: string, reference: string): Promise<void>;
+  /**
+   * Removes one reference of an image; the image goes with it only when it was its last one and
+   * no container uses it. Succeeds when the reference is gone; a conflict is left as it is.
+   */
+  untagImage(reference: string): Promise<void>;
   /** Undefined when the image is not in the engine. */
   inspectImage(ref: string): Promise<ImageSummary | undefined>;
   /** Undefined when the container does not exist. */

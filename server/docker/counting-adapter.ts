@@ -6,7 +6,7 @@
 import type { DockerAdapter } from './adapter.js';
 
 // Every method that changes the engine's state; reads, inspects and events are not counted.
-const MUTATING = /^(create|remove|start|stop|restart|rename|connect|put|pull|build)/;
+const MUTATING = /^(create|remove|start|stop|restart|rename|connect|put|pull|build|tag|untag)/;
 
 /** The adapter wrapped, its call counts by method name, and the number of mutating calls. */
 export function countingAdapter(inner: DockerAdapter): {

@@ -186,6 +186,14 @@ export function dockerodeAdapter(docker: Dockerode, where: string): DockerAdapte
       // Never forced: an image a container uses stays (409, ConflictError), whoever runs it.
       await call('DELETE', `/images/${enc(id)}`, { fine: [404], conflict: true });
     },
+    async tagImage(id, reference) {
+      const [repo, tag] = splitReference(reference);
+      await call('POST', `/images/${encodeURI(id)}/tag`, { query: { repo, tag } });
+    },
+    async untagImage(reference) {
+      // Never forced: an image a container runs under its last reference stays.
+      await call('DELETE', `/images/${encodeURI(reference)}`, { fine: [404, 409] });
+    },
     async inspectImage(ref) {
       // A reference keeps its "/" and ":" in the path, as the engine's router expects.
       const raw = await call<RawImage>('GET', `/images/${encodeURI(ref)}/json`, { fine: [404] });

@@ -60,13 +60,13 @@ export interface AdmissionStore {
 /**
  * Checks, decides and writes in one transaction: throws 409 FOYER_CONFLICT
  * (nothing written) when a job is running that this request may not
- * supersede; else cancels the superseded job, runs `change` (which may throw,
+ * supersede; else cancels the superseded job, runs `change` with the new job's id (it may throw,
  * rolling everything back), creates the job and records the audit entry.
  */
 export function admit<T>(
   store: AdmissionStore,
   request: ChangeRequest,
-  change: () => T,
+  change: (jobId: string) => T,
 ): Admitted<T> {
   const { kind, installId, actor, address } = request;
   return store.db.transaction(() => {
@@ -75,8 +75,10 @@ export function admit<T>(
     const cancelled =
       decision.cancel &&
       store.jobs.finish(decision.cancel.id, 'cancelled', `cancelled by an uninstall by ${actor}`);
-    const result = change();
-    const job = store.jobs.create({ id: randomUUID(), kind, installId, actor });
+    // The job's id is known to the change, so what it writes can name the job (an update's row).
+    const id = randomUUID();
+    const result = change(id);
+    const job = store.jobs.create({ id, kind, installId, actor });
     store.audit.record(actor, `install.${kind}`, installId, {
       job: job.id,
       address,

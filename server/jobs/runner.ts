@@ -33,6 +33,13 @@ const GOALS: Record<JobKind, InstallStatus['state'] | 'removed'> = {
   verify: 'running',
 };
 
+/**
+ * Jobs a driver of their own ends (`end`) rather than the install's status: an update is judged
+ * by its health gate and may roll back (server/updates/driver.ts). They survive a restart, which
+ * resumes them from their stored phase.
+ */
+const DRIVEN: ReadonlySet<JobKind> = new Set(['update']);
+
 type Progress = ExecutionEvent & { install: string };
 
 export interface JobRunnerOptions {
@@ -84,7 +91,7 @@ export class JobRunner {
   private readonly active = new Map<string, ActiveJob>();
 
   constructor(private readonly options: JobRunnerOptions) {
-    options.jobs.interruptRunning();
+    options.jobs.interruptRunning([...DRIVEN]);
     options.reconciler.on('status', (status: InstallStatus & { state: string }) =>
       this.onStatus(status),
     );
@@ -117,7 +124,7 @@ export class JobRunner {
   follow(job: Job, generation: number): void {
     const installId = job.installId ?? '';
     this.forget(installId);
-    const timeoutMs = this.options.timeoutMs ?? 900_000;
+    const timeoutMs = DRIVEN.has(job.kind) ? 2 ** 31 - 1 : (this.options.timeoutMs ?? 900_000);
     const timer = setTimeout(
       () =>
         finish(
@@ -140,9 +147,17 @@ export class JobRunner {
 
   /** Ends a job that does its work in its route (deleting kept data) rather than by the reconciler. */
   end(job: Job, state: 'succeeded' | 'failed', error?: string): Job {
+    if (this.active.get(job.installId ?? '')?.job.id === job.id) this.forget(job.installId ?? '');
     const done = this.options.jobs.finish(job.id, state, error);
     this.options.hub.publish({ type: 'job', data: done });
     return done;
+  }
+
+  /** Says what a driven job is doing now (its `step`), on the job and the event stream. */
+  step(jobId: string, step: string): void {
+    this.options.jobs.setStep(jobId, step);
+    const job = this.options.jobs.get(jobId);
+    if (job) this.options.hub.publish({ type: 'job', data: job });
   }
 
   /** Stops following a job that its superseding change already marked cancelled in the store. */
@@ -171,6 +186,8 @@ export class JobRunner {
     const entry = this.active.get(status.install);
     if (!entry) return;
     const goal = GOALS[entry.job.kind];
+    // Its driver judges it; only an install removed under it ends it here.
+    if (DRIVEN.has(entry.job.kind) && status.state !== 'removed') return;
     if (status.state === 'failed' && 'terminal' in status && status.terminal) {
       entry.done('failed', status.reason);
     } else if (status.state === 'crash-looping' && goal === 'running') {

@@ -33,6 +33,12 @@ export interface InstallRecord {
   desired: 'running' | 'stopped' | 'absent';
   purge: boolean;
   generation: number;
+  /**
+   * Set while an update works on the install (issue 15): `hold` keeps passes off it (the update
+   * stops, copies or restores its volumes), `images` lets them pull or build the new images but
+   * leaves the old containers running.
+   */
+  stage?: 'hold' | 'images';
 }
 
 /** The parts of a catalogue entry rendering reads. */
@@ -189,6 +195,7 @@ export function desiredState(
     install: install.id,
     run: install.desired,
     purge: install.purge,
+    ...(install.stage === 'images' ? { imagesOnly: true } : {}),
     networks: bodies.networks.map((body) => ({ name: body.Name as string, body })),
     volumes: bodies.volumes.map((body) => ({ name: body.Name as string, body })),
     services,

@@ -238,6 +238,9 @@ export function plan(
     // Images first, alone: a container created before its image's id is known would carry a
     // hash without the digest and be recreated on the next pass.
     const images = planImages(desired, observed, supervision.refreshImages === true);
+    // An update fetches every new image while the old version runs on (issue 15): nothing is
+    // stopped or replaced before the new images are complete.
+    if (desired.imagesOnly) return images;
     if (images.length > 0) return [...ops, ...images];
     const services = new Map(desired.services.map((s) => [s.name, s]));
     for (const s of desired.services) {

@@ -249,6 +249,7 @@ export class Reconciler extends EventEmitter {
       const error = this.errors.get(id);
       // A terminal error waits for the install to change (a new generation), not for time.
       if (!desired || (error?.terminal && error.generation === install?.generation)) continue;
+      if (isHeld(install)) continue;
       const unknownImage = desired.services.some((s) => !this.images.has(s.image));
       if (
         unknownImage ||
@@ -311,7 +312,7 @@ export class Reconciler extends EventEmitter {
       };
     const rendered = this.rendered(install);
     if (!rendered.project) throw new TerminalError(rendered.error ?? 'cannot be rendered');
-    const key = `${this.imagesVersion}/${this.apiVersion}/${install.desired}/${install.purge}`;
+    const key = `${this.imagesVersion}/${this.apiVersion}/${install.desired}/${install.purge}/${install.stage}`;
     if (rendered.desired?.key !== key) {
       const images = Object.fromEntries(this.images);
       const options = {
@@ -364,6 +365,17 @@ export class Reconciler extends EventEmitter {
     this.queue.enqueue(id);
   }
 
+  /** Drops a pull or rebuild asked for and not yet done (an update that is being rolled back). */
+  dropUpdateRequest(id: string): void {
+    const asked = this.requests.get(id);
+    if (asked) this.requests.set(id, { ...asked, refresh: false });
+  }
+
+  /** Images were tagged behind the planner's back (a rollback): look them up again. */
+  imagesChanged(): void {
+    this.forgetImages();
+  }
+
   private plan(desired: DesiredState, snapshot: Snapshot) {
     const observed: ObservedState = { ...snapshot, images: Object.fromEntries(this.images) };
     return plan(desired, observed, this.supervisionFor(desired, snapshot));
@@ -387,6 +399,8 @@ export class Reconciler extends EventEmitter {
     // Held while someone works on its objects directly (adopt): the pass would fight them.
     if (this.held.has(id)) return;
     const install = this.options.installs.get(id);
+    // An update works on it directly, as recorded in the store (so this holds across restarts).
+    if (isHeld(install)) return;
     this.passGenerations.set(id, install?.generation);
     await this.ensureApiVersion();
     let desired = this.desiredFor(id, install);
@@ -410,7 +424,11 @@ export class Reconciler extends EventEmitter {
       this.passes.delete(id);
       this.requests.delete(id);
       // Jobs wait for this: the engine matches the install as of this generation.
-      this.emit('settled', { install: id, generation: install?.generation ?? 0 });
+      this.emit('settled', {
+        install: id,
+        generation: install?.generation ?? 0,
+        ...(install?.stage ? { stage: install.stage } : {}),
+      });
       if (
         install?.desired === 'absent' ||
         (!install && snapshot.containers.length + snapshot.networks.length === 0)
@@ -589,6 +607,11 @@ export class Reconciler extends EventEmitter {
     timer.unref();
     this.settling.set(id, timer);
   }
+}
+
+/** An install an update holds (stage `hold`), unless it is being removed: uninstall always wins. */
+function isHeld(install: InstallRecord | undefined): boolean {
+  return install?.stage === 'hold' && install.desired !== 'absent';
 }
 
 /** How long a burst of events for one install may last before it is looked at. */

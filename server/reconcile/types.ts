@@ -42,6 +42,8 @@ export interface DesiredState {
   install: string;
   run: DesiredRun;
   purge: boolean;
+  /** Pull or build the images only; containers stay as they are (an update's first phase). */
+  imagesOnly?: boolean;
   networks: { name: string; body: Record<string, unknown> }[];
   volumes: { name: string; body: Record<string, unknown> }[];
   /** In dependency order: a service comes after everything it depends on. */

@@ -39,7 +39,7 @@ export interface AdoptRouteContext {
     kind: JobKind,
     installId: string,
     request: FastifyRequest,
-    change: () => Install,
+    change: (jobId: string) => Install,
     detail?: Record<string, unknown>,
   ): { install: Install; job: Job };
   jobAccepted(change: { install: Install; job: Job }): unknown;

@@ -78,7 +78,7 @@ export default async function installsRoutes(app: FastifyInstance) {
     kind: JobKind,
     installId: string,
     request: FastifyRequest,
-    change: () => Install,
+    change: (jobId: string) => Install,
     detail?: Record<string, unknown>,
   ) => {
     const { result, job, cancelled } = admit(

@@ -3,7 +3,9 @@
  * `GET /api/installs/:id/update` says what an update would change (version,
  * images, permissions asked anew, settings); `POST` pins the catalogue's
  * current folder (after checking permissions, settings and a render against
- * the copy) and asks the reconciler to pull or rebuild. When the catalogue
+ * the copy) and hands the job to the update driver (server/updates/driver.ts), which
+ * fetches the new images, snapshots, recreates and rolls back if the new
+ * version is not healthy in time (issue 15). When the catalogue
  * offers nothing new, or has dropped the app, an update refreshes the pinned
  * definition in place (a new pull, a rebuild without cache for Debian's
  * security updates). A broken catalogue folder is refused with its problems
@@ -21,6 +23,7 @@ import { hashBuildContext } from '../reconcile/build-hash.js';
 import { renderProject } from '../reconcile/desired.js';
 import type { Install, InstallPatch } from '../store/index.js';
 import type { Job, JobKind } from '../store/jobs.js';
+import { readFailedLogs } from '../updates/failed-logs.js';
 import {
   checkRenders,
   declaredPermissions,
@@ -30,6 +33,21 @@ import {
   withProblems,
 } from './install-checks.js';
 import { IdParams, JobAccepted, SettingsBody, UpdatePreview } from './schemas.js';
+
+const UpdateReply = T.Object({
+  job: T.String(),
+  phase: T.String(),
+  /** Same definition, images pulled or rebuilt anew. */
+  refresh: T.Boolean(),
+  from: T.Union([T.String(), T.Null()]),
+  to: T.Union([T.String(), T.Null()]),
+  reason: T.Union([T.String(), T.Null()]),
+  /** Where the failed version's logs are kept, and their last lines by service. */
+  logsDir: T.Optional(T.String()),
+  logs: T.Optional(T.Record(T.String(), T.Array(T.String()))),
+  createdAt: T.String(),
+  finishedAt: T.Union([T.String(), T.Null()]),
+});
 
 const UpdateBody = T.Object(
   {
@@ -48,7 +66,7 @@ export interface UpdateRouteContext {
     kind: JobKind,
     installId: string,
     request: FastifyRequest,
-    change: () => Install,
+    change: (jobId: string) => Install,
     detail?: Record<string, unknown>,
   ): { install: Install; job: Job };
   jobAccepted(change: { install: Install; job: Job }): unknown;
@@ -56,7 +74,7 @@ export interface UpdateRouteContext {
 }
 
 export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
-  const { store, catalog, pins, reconciler, dataDir } = app.foyer;
+  const { store, catalog, pins, dataDir, updates } = app.foyer;
 
   /** Version, images, permissions and settings of a definition, rendered with these values. */
   const facts = (
@@ -141,6 +159,33 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
     },
   );
 
+  app.get(
+    '/api/installs/:id/updates',
+    {
+      schema: {
+        summary:
+          'The install’s updates, newest first: phase, versions, why one failed or rolled back, and the failed version’s last log lines',
+        params: IdParams,
+        response: { 200: T.Array(UpdateReply) },
+      },
+    },
+    async (request) => {
+      const install = ctx.find((request.params as { id: string }).id);
+      // Never the settings or secrets the row keeps for a rollback.
+      return updates.list(install.id).map((u) => ({
+        job: u.jobId,
+        phase: u.phase,
+        refresh: u.refresh,
+        from: u.from.version,
+        to: u.toVersion,
+        reason: u.reason,
+        ...(u.logs ? { logsDir: u.logs, logs: readFailedLogs(u.logs) } : {}),
+        createdAt: u.createdAt,
+        finishedAt: u.finishedAt,
+      }));
+    },
+  );
+
   app.post(
     '/api/installs/:id/update',
     {
@@ -159,21 +204,36 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
       };
       const next = planUpdate(install, body);
       // Written through the admission transaction (issue 11 §1): refused while another job runs,
-      // and refused if the install changed between the checks above and the write.
+      // and refused if the install changed between the checks above and the write. The update's
+      // row — what the install was, so a rollback can put it back — is written with it (issue 15).
       const changed = ctx.changeInstall(
         'update',
         install.id,
         request,
-        () => {
+        (jobId) => {
           const current = ctx.find(install.id);
           if (current.generation !== install.generation)
             throw new Errors.Conflict(`"${install.id}" changed meanwhile; look again and retry`);
+          updates.record({
+            jobId,
+            installId: install.id,
+            refresh: next.patch.definition === undefined,
+            from: {
+              appDir: current.appDir,
+              definition: current.definition,
+              previousDefinition: current.previousDefinition,
+              version: current.appVersion,
+              settings: current.settings,
+              secrets: store.installs.secrets(install.id),
+              acceptedPermissions: current.acceptedPermissions,
+            },
+            toVersion: next.patch.appVersion ?? current.appVersion,
+          });
           return store.installs.update(install.id, next.patch);
         },
         next.detail,
       );
-      reconciler.requestUpdate(install.id);
-      reconciler.enqueue(install.id);
+      updates.start(changed.job.id);
       return res.status(202).send(ctx.jobAccepted(changed));
     },
   );

@@ -60,6 +60,8 @@ export interface InstallPatch {
   appDir?: string;
   /** A new pin; the one it replaces becomes `previousDefinition`. */
   definition?: string;
+  /** Set explicitly only by a rollback, which puts back the install as it was before (issue 15). */
+  previousDefinition?: string | null;
   appVersion?: string;
   settings?: Record<string, string>;
   secrets?: Record<string, string>;
@@ -182,7 +184,12 @@ export function installRepository(db: Database.Database, now: () => Date): Insta
         appDir: patch.appDir ?? current.appDir,
         definition: patch.definition ?? current.definition,
         appVersion: patch.appVersion ?? current.appVersion,
-        previousDefinition: repinned ? current.definition : current.previousDefinition,
+        previousDefinition:
+          patch.previousDefinition !== undefined
+            ? patch.previousDefinition
+            : repinned
+              ? current.definition
+              : current.previousDefinition,
         settings: JSON.stringify(patch.settings ?? current.settings),
         secrets: JSON.stringify(patch.secrets ?? secrets(id)),
         accepted: JSON.stringify(patch.acceptedPermissions ?? current.acceptedPermissions),

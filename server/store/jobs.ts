@@ -49,8 +49,8 @@ export interface JobRepository {
   list(options?: { installId?: string; limit?: number }): Job[];
   setStep(id: string, step: string): void;
   finish(id: string, state: Exclude<JobState, 'running'>, error?: string): Job;
-  /** Marks every running job interrupted; returns how many. */
-  interruptRunning(): number;
+  /** Marks every running job interrupted, but those of the `resumable` kinds; returns how many. */
+  interruptRunning(resumable?: JobKind[]): number;
 }
 
 interface Row {
@@ -125,15 +125,16 @@ export function jobRepository(
       ).run(state, error ?? null, at, at, id);
       return toJob(get.get(id) as Row);
     },
-    interruptRunning: () =>
+    interruptRunning: (resumable = []) =>
       db
         .prepare(
-          "UPDATE jobs SET state = 'interrupted', error = ?, finished_at = ?, updated_at = ? WHERE state = 'running'",
+          "UPDATE jobs SET state = 'interrupted', error = ?, finished_at = ?, updated_at = ? WHERE state = 'running' AND kind NOT IN (SELECT value FROM json_each(?))",
         )
         .run(
           'the daemon stopped while this job ran; the reconciler carries on from the desired state',
           stamp(),
           stamp(),
+          JSON.stringify(resumable),
         ).changes,
   };
 }

@@ -159,6 +159,36 @@ CREATE TABLE backup_settings (
 ) STRICT;
 `;
 
+// Updates that roll back (issue 15): one row per update job, with the phase it is in (so a
+// daemon killed in the middle converges at its next start) and everything the install was
+// before it — pin, version, settings, secrets, accepted permissions, the images its services
+// ran — so a failed update can put all of it back.
+const UPDATES = `
+CREATE TABLE updates (
+  job_id TEXT PRIMARY KEY NOT NULL,
+  install_id TEXT NOT NULL,
+  phase TEXT NOT NULL CHECK (phase IN ('preparing', 'pulling', 'snapshotting', 'recreating',
+    'checking', 'restoring', 'reverting', 'succeeded', 'rolled-back', 'failed', 'cancelled')),
+  refresh INTEGER NOT NULL CHECK (refresh IN (0, 1)),
+  from_app_dir TEXT NOT NULL,
+  from_definition TEXT,
+  from_previous_definition TEXT,
+  from_version TEXT,
+  from_settings TEXT NOT NULL CHECK (json_type(from_settings) = 'object'),
+  from_secrets TEXT NOT NULL CHECK (json_type(from_secrets) = 'object'),
+  from_permissions TEXT NOT NULL CHECK (json_type(from_permissions) = 'array'),
+  to_version TEXT,
+  images TEXT NOT NULL DEFAULT '[]' CHECK (json_type(images) = 'array'),
+  deadline TEXT,
+  reason TEXT,
+  logs TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT
+) STRICT;
+CREATE INDEX updates_install ON updates(install_id, created_at);
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
@@ -167,6 +197,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'pinned definitions', up: PINNED_DEFINITIONS },
   { version: 5, name: 'cancelled jobs', up: JOBS_CANCELLED },
   { version: 6, name: 'backups', up: BACKUPS },
+  { version: 7, name: 'updates', up: UPDATES },
 ];
 
 const LEDGER = `

@@ -171,6 +171,9 @@ describe('an install runs its pinned definition until it is updated', {
     const db = new Database(join(dataDir, 'foyer.db'));
     for (const column of ['definition', 'app_version', 'previous_definition'])
       db.exec(`ALTER TABLE installs DROP COLUMN ${column}`);
+    // The tables later schemas added (issue 15), which a schema-3 data dir never had.
+    for (const table of ['updates', 'backup_snapshots', 'backup_targets', 'backup_settings'])
+      db.exec(`DROP TABLE ${table}`);
     db.exec('DELETE FROM schema_migrations WHERE version >= 4');
     db.close();
     rmSync(join(dataDir, 'definitions'), { recursive: true, force: true });

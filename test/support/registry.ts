@@ -19,7 +19,9 @@ export interface TestRegistry {
  * of a file or inside a test, not inside a before() hook (there it was found stopped before the
  * file's tests ran).
  */
-export async function startRegistry(): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { stopAfterTests?: boolean } = {},
+): Promise<TestRegistry> {
   await ensureHostTools();
   const dir = mkdtempSync(join(tmpdir(), 'foyer-registry-'));
   const port = await freePort();
@@ -65,6 +67,7 @@ export async function startRegistry(): Promise<TestRegistry> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  after(() => registry.stop());
+  // Benchmark scripts are not tests: they stop it themselves.
+  if (options.stopAfterTests !== false) after(() => registry.stop());
   return registry;
 }

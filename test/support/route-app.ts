@@ -12,6 +12,7 @@ import type { BackupService } from '../../server/backup/service.js';
 import { backupStore } from '../../server/backup/store.js';
 import { PinnedDefinitions } from '../../server/catalog/pins.js';
 import { createCatalog } from '../../server/catalog/service.js';
+import { appSource, installSource } from '../../server/daemon.js';
 import type { DockerAdapter } from '../../server/docker/adapter.js';
 import { EventHub } from '../../server/events.js';
 import { JobRunner } from '../../server/jobs/runner.js';
@@ -20,6 +21,8 @@ import { ResourceMonitor } from '../../server/resources/monitor.js';
 import { auditLog } from '../../server/store/audit.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { jobRepository } from '../../server/store/jobs.js';
+import { updateRepository } from '../../server/store/updates.js';
+import { UpdateDriver } from '../../server/updates/driver.js';
 import { TEST_CATALOG } from './foyer.js';
 
 export const HOST = 'foyer.test:8420';
@@ -96,20 +99,38 @@ export async function startRouteApp(): Promise<RouteApp> {
   const reconciler = fakeReconciler();
   const dockerCalls: string[] = [];
   const docker = recordingDocker(dockerCalls);
+  const pins = new PinnedDefinitions(dataDir);
+  const audit = auditLog(store.db);
+  const jobRows = jobRepository(store.db);
+  const jobs = new JobRunner({ jobs: jobRows, reconciler, hub, stableMs: 0 });
   const services: FoyerServices = {
     dataDir,
     store,
-    audit: auditLog(store.db),
+    audit,
     hub,
     reconciler,
     catalog: createCatalog([TEST_CATALOG]),
-    pins: new PinnedDefinitions(dataDir),
-    docker,
-    jobs: new JobRunner({ jobs: jobRepository(store.db), reconciler, hub, stableMs: 0 }),
     resources: new ResourceMonitor({ docker, instance: 'route-test', installs: () => [] }),
     backups: backupStore(store.db),
     // Route tests never run restic; the backup docker tier does.
     backup: {} as BackupService,
+    pins,
+    docker,
+    jobs,
+    updates: new UpdateDriver({
+      store,
+      updates: updateRepository(store.db),
+      jobs,
+      jobRows,
+      audit,
+      docker,
+      reconciler,
+      pins,
+      installs: installSource(store, pins),
+      loadApp: appSource,
+      render: { dataDir },
+      log: { info() {}, warn() {}, error() {} },
+    }),
   };
   const app = await buildApp(services, {
     logger: false,
