@@ -138,11 +138,12 @@ or the change failed, 2 usage error, 3 the daemon cannot be reached.
 export async function main(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
   if (verb === 'serve') {
-    // The daemon waits on Docker and SQLite, never on its own JavaScript: without TurboFan's
-    // optimised code, its compile zones and the pages of the binary it touches, it idles in
-    // ~11 MiB less (issue 12 §5, npm run bench:daemon). Set before its modules are compiled;
-    // the interpreter and the baseline compiler still run everything.
-    (await import('node:v8')).setFlagsFromString('--no-opt');
+    // The daemon waits on Docker and SQLite, never on its own JavaScript: in V8's lite mode (the
+    // interpreter alone: no optimised or baseline code, feedback allocated lazily) it idles in
+    // ~13 MiB less (issue 12 §5, npm run bench:daemon: 62.3 MiB with 20 installs, against 64.7
+    // with --no-opt once backups and updates were loaded too) at 0.2% of a core. Set before
+    // its modules are compiled.
+    (await import('node:v8')).setFlagsFromString('--lite-mode');
     const { serve } = await import('../serve.js');
     return serve();
   }
