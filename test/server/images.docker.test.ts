@@ -3,16 +3,16 @@
 // images nothing needs. The real daemon and the real CLI on the test engine, with the test
 // catalogue's `built` app (a Dockerfile on debian:bookworm-slim).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from '../support/foyer.js';
+import { removeLabelled, runFoyer, serveFoyer } from '../support/cli.js';
+import { type DaemonProcess, TEST_CATALOG } from '../support/foyer.js';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const _root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const engine = await useTestEngine();
 const run = `img${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 const [a, b, c] = [`${run}a`, `${run}b`, `${run}c`];
@@ -20,20 +20,7 @@ const stray = `${run}-stray`;
 const dataDir = mkdtempSync(join(tmpdir(), 'foyer-images-data-'));
 let daemon: DaemonProcess | undefined;
 
-function foyer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FOYER_DATA_DIR: dataDir };
-  delete env.FOYER_URL;
-  delete env.FOYER_TOKEN;
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [join(root, 'bin/foyer.js'), ...args],
-      { env, timeout: 300_000 },
-      (error, stdout, stderr) =>
-        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const foyer = (...args: string[]) => runFoyer(dataDir, ...args);
 
 /** Ids of the images built for `install`, as the engine lists them. */
 async function imagesOf(install: string): Promise<string[]> {
@@ -44,31 +31,14 @@ async function imagesOf(install: string): Promise<string[]> {
 }
 
 before(async () => {
-  daemon = spawnDaemon(engine, dataDir, { FOYER_CATALOG: TEST_CATALOG });
-  const started = daemon;
-  await eventually(
-    'foyer serve to start',
-    () => {
-      if (started.child.exitCode !== null) throw new Error(`serve exited: ${started.output()}`);
-      return started.output().includes('Foyer is running at');
-    },
-    60_000,
-  );
+  daemon = await serveFoyer(engine, dataDir, { FOYER_CATALOG: TEST_CATALOG });
 });
 
 after(async () => {
   await daemon?.kill('SIGTERM');
   await engine.docker(['rm', '-f', stray]).catch(() => {});
   for (const install of [a, b, c]) {
-    const label = `label=foyer.install=${install}`;
-    const list = async (args: string[]) =>
-      (await engine.docker(args).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
-    const containers = await list(['ps', '-aq', '--filter', label]);
-    if (containers.length > 0) await engine.docker(['rm', '-f', ...containers]).catch(() => {});
-    for (const network of await list(['network', 'ls', '-q', '--filter', label]))
-      await engine.docker(['network', 'rm', network]).catch(() => {});
-    for (const volume of await list(['volume', 'ls', '-q', '--filter', label]))
-      await engine.docker(['volume', 'rm', volume]).catch(() => {});
+    await removeLabelled(engine, `foyer.install=${install}`);
     for (const image of await imagesOf(install))
       await engine.docker(['rmi', '-f', image]).catch(() => {});
   }

@@ -4,7 +4,6 @@
 // the old image, pin and data are back, the failed version's logs are kept. A healthy version
 // is kept and its snapshot removed. A daemon killed during the health wait converges.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -20,12 +19,13 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { type DaemonProcess, eventually, spawnDaemon } from '../support/foyer.js';
+import { runFoyer, serveFoyer } from '../support/cli.js';
+import { type DaemonProcess, eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 import { startRegistry } from '../support/registry.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/foyer.js');
+const _bin = join(root, 'bin/foyer.js');
 const engine = await useTestEngine();
 
 const id = `rb${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
@@ -37,22 +37,7 @@ const V1_TAG = `${registry.address}/vault:1`;
 const V2_TAG = `${registry.address}/vault:2`;
 let daemon: DaemonProcess | undefined;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function foyer(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FOYER_DATA_DIR: dataDir };
-  delete env.FOYER_URL;
-  delete env.FOYER_TOKEN;
-  return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { env, timeout: 240_000 }, (error, stdout, stderr) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const foyer = (...args: string[]) => runFoyer(dataDir, ...args);
 
 interface InstallJson {
   version: string | null;
@@ -172,16 +157,7 @@ function updatePhase(): string | undefined {
 }
 
 async function startDaemon() {
-  daemon = spawnDaemon(engine, dataDir, { FOYER_CATALOG: catalog });
-  const started = daemon;
-  await eventually(
-    'foyer serve to start',
-    () => {
-      if (started.child.exitCode !== null) throw new Error(`serve exited: ${started.output()}`);
-      return started.output().includes('Foyer is running at');
-    },
-    60_000,
-  );
+  daemon = await serveFoyer(engine, dataDir, { FOYER_CATALOG: catalog });
 }
 
 before(async () => {

@@ -21,7 +21,7 @@ export function runFoyer(dataDir: string, ...args: string[]): Promise<CliRun> {
   delete env.FOYER_URL;
   delete env.FOYER_TOKEN;
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { env, timeout: 180_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [bin, ...args], { env, timeout: 300_000 }, (error, stdout, stderr) =>
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -4,7 +4,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { instanceId } from '../../server/paths.js';
+import { newContext } from './browser.js';
 import type { TestEngine } from './engine.js';
 import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from './foyer.js';
 
@@ -108,4 +110,20 @@ export async function startUiDaemon(
       if (volumes.length > 0) await engine.docker(['volume', 'rm', '-f', ...volumes]);
     },
   };
+}
+
+/** A desktop browser context that carries the daemon client's session, as a signed-in person. */
+export async function signedInContext(browser: Browser, daemon: UiDaemon): Promise<BrowserContext> {
+  const context = await newContext(browser, 'desktop');
+  await context.addCookies([
+    {
+      name: 'foyer_session',
+      value: daemon.session() ?? '',
+      domain: new URL(daemon.url).hostname,
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Strict',
+    },
+  ]);
+  return context;
 }

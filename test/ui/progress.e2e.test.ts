@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, newContext } from '../support/browser.js';
+import { launchBrowser } from '../support/browser.js';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 import { startRegistry } from '../support/registry.js';
-import { startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import { signedInContext, startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 const engine = await useTestEngine();
@@ -40,18 +40,7 @@ before(async () => {
   daemon = await startUiDaemon(engine);
   await daemon.setup('alice', 'correct horse battery staple');
   browser = await launchBrowser();
-  context = await newContext(browser, 'desktop');
-  const url = new URL(daemon.url);
-  await context.addCookies([
-    {
-      name: 'foyer_session',
-      value: daemon.session() ?? '',
-      domain: url.hostname,
-      path: '/',
-      httpOnly: true,
-      sameSite: 'Strict',
-    },
-  ]);
+  context = await signedInContext(browser, daemon);
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
 });

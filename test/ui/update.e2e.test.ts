@@ -10,11 +10,11 @@ import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { instanceId } from '../../server/paths.js';
-import { launchBrowser, newContext } from '../support/browser.js';
+import { launchBrowser } from '../support/browser.js';
 import { eventually, TEST_CATALOG } from '../support/foyer.js';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 import { startRegistry } from '../support/registry.js';
-import { startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import { signedInContext, startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 const engine = await useTestEngine();
@@ -110,18 +110,7 @@ before(async () => {
   const reload = await daemon.api<{ apps: number }>('POST', '/api/apps/reload', {});
   assert.equal(reload.status, 200, JSON.stringify(reload.body));
   browser = await launchBrowser();
-  context = await newContext(browser, 'desktop');
-  const url = new URL(daemon.url);
-  await context.addCookies([
-    {
-      name: 'foyer_session',
-      value: daemon.session() ?? '',
-      domain: url.hostname,
-      path: '/',
-      httpOnly: true,
-      sameSite: 'Strict',
-    },
-  ]);
+  context = await signedInContext(browser, daemon);
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
 });
