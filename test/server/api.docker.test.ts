@@ -5,76 +5,53 @@
  * secrets that never appear in any answer or log line.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../../server/app.js';
-import { type Daemon, startDaemon } from '../../server/daemon.js';
+import type { Daemon } from '../../server/daemon.js';
 import { countingAdapter } from '../../server/docker/counting-adapter.js';
 import { connectDocker } from '../../server/docker/dockerode-adapter.js';
+import { type AppDaemon, startAppDaemon } from '../support/app-daemon.js';
 import { eventually, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
 const engine = await useTestEngine();
 const logLines: string[] = [];
 const answers: string[] = [];
+let foyer: AppDaemon;
 let daemon: Daemon;
 let app: FastifyInstance;
 let counts: ReturnType<typeof countingAdapter>;
 let cookie = '';
-const origin = 'http://foyer.test';
 
 const PUBLIC = ['GET /api/health', 'GET /api/setup', 'POST /api/setup', 'POST /api/auth/login'];
 
 before(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-api-'));
   const sink = new Writable({
     write(chunk, _enc, done) {
       logLines.push(String(chunk));
       done();
     },
   });
-  const log = pino({ level: 'debug' }, sink);
   counts = countingAdapter(await connectDocker(engine.host));
-  daemon = await startDaemon({
-    dataDir,
+  foyer = await startAppDaemon(engine, {
     catalogDirs: [TEST_CATALOG],
     docker: counts.adapter,
-    log,
+    log: pino({ level: 'debug' }, sink),
     resyncMs: 1000,
+    beforeReady: (app) =>
+      app.addHook('onSend', async (_request, _reply, payload) => {
+        if (typeof payload === 'string') answers.push(payload);
+        return payload;
+      }),
   });
-  app = await buildApp(daemon, {
-    loggerInstance: log,
-    access: { hostnames: ['foyer.test'], trustedProxies: [] },
-  });
-  app.addHook('onSend', async (_request, _reply, payload) => {
-    if (typeof payload === 'string') answers.push(payload);
-    return payload;
-  });
-  await app.ready();
-  const code = (await import('node:fs')).readFileSync(join(dataDir, 'setup-code'), 'utf8').trim();
-  const setup = await app.inject({
-    method: 'POST',
-    url: '/api/setup',
-    headers: { origin, host: 'foyer.test' },
-    payload: { code, username: 'admin', password: 'correct horse battery' },
-  });
-  assert.equal(setup.statusCode, 201, setup.body);
-  cookie = String(setup.headers['set-cookie']).split(';')[0]!;
+  ({ daemon, app, cookie } = foyer);
 });
 
 after(async () => {
-  for (const install of daemon.store.installs.list()) {
-    daemon.store.installs.setDesired(install.id, 'absent', { purge: true });
-    daemon.reconciler.enqueue(install.id);
-  }
-  await eventually('installs removed', () => daemon.store.installs.list().length === 0, 60_000);
-  await app.close();
-  await daemon.close();
+  await foyer.removeAll();
+  await foyer.close();
 });
 
 const asAdmin = (
@@ -82,13 +59,7 @@ const asAdmin = (
   url: string,
   payload?: unknown,
   extra: Record<string, string> = {},
-) =>
-  app.inject({
-    method: method as 'GET',
-    url,
-    headers: { cookie, origin, host: 'foyer.test', ...extra },
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
+) => foyer.inject(method, url, payload, extra);
 
 describe('route audit', () => {
   test('every route outside the allowlist answers 401 without credentials, spoofed headers or not', async () => {

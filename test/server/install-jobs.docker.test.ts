@@ -7,71 +7,32 @@
  * leaves nothing. Reusing the id afterwards installs again.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { buildApp } from '../../server/app.js';
-import { type Daemon, startDaemon } from '../../server/daemon.js';
-import { connectDocker } from '../../server/docker/dockerode-adapter.js';
+import type { Daemon } from '../../server/daemon.js';
 import { jobRepository } from '../../server/store/jobs.js';
+import { type AppDaemon, startAppDaemon } from '../support/app-daemon.js';
 import { eventually, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
 const engine = await useTestEngine();
+let foyer: AppDaemon;
 let daemon: Daemon;
-let app: FastifyInstance;
-let cookie = '';
-const host = 'foyer.test';
-const origin = `http://${host}`;
 
 before(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-jobs-'));
-  const log = pino({ level: 'warn' });
-  daemon = await startDaemon({
-    dataDir,
+  foyer = await startAppDaemon(engine, {
     catalogDirs: [TEST_CATALOG],
-    docker: await connectDocker(engine.host),
-    log,
     resyncMs: 1000,
+    hostnames: ['127.0.0.1'],
   });
-  app = await buildApp(daemon, {
-    loggerInstance: log,
-    access: { hostnames: ['foyer.test'], trustedProxies: [] },
-  });
-  await app.ready();
-  const code = readFileSync(join(dataDir, 'setup-code'), 'utf8').trim();
-  const setup = await app.inject({
-    method: 'POST',
-    url: '/api/setup',
-    headers: { origin, host },
-    payload: { code, username: 'admin', password: 'correct horse battery' },
-  });
-  assert.equal(setup.statusCode, 201, setup.body);
-  cookie = String(setup.headers['set-cookie']).split(';')[0]!;
+  ({ daemon } = foyer);
 });
 
 after(async () => {
-  for (const install of daemon.store.installs.list()) {
-    daemon.store.installs.setDesired(install.id, 'absent', { purge: true });
-    daemon.reconciler.enqueue(install.id);
-  }
-  await eventually('installs removed', () => daemon.store.installs.list().length === 0, 60_000);
-  for (const kept of (await call('GET', '/api/kept-data')).json() as { install: string }[])
-    await call('DELETE', `/api/kept-data/${kept.install}`);
-  await app.close();
-  await daemon.close();
+  await foyer.removeAll();
+  await foyer.close();
 });
 
-const call = (method: string, url: string, payload?: object) =>
-  app.inject({
-    method: method as 'GET',
-    url,
-    headers: { cookie, origin, host },
-    ...(payload ? { payload } : {}),
-  });
+const call = (method: string, url: string, payload?: object) => foyer.inject(method, url, payload);
 
 const lines = async (args: string[]) =>
   (await engine.docker(args)).stdout.split('\n').filter(Boolean).sort();

@@ -6,69 +6,36 @@
  * not the engine — and is installed with the override.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { buildApp } from '../../server/app.js';
-import { type Daemon, startDaemon } from '../../server/daemon.js';
-import { connectDocker } from '../../server/docker/dockerode-adapter.js';
+import type { Daemon } from '../../server/daemon.js';
+import { type AppDaemon, startAppDaemon } from '../support/app-daemon.js';
 import { eventually, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
 const engine = await useTestEngine();
+let foyer: AppDaemon;
 let daemon: Daemon;
 let app: FastifyInstance;
-let cookie = '';
-const origin = 'http://foyer.test';
 
 before(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-resources-'));
-  const log = pino({ level: 'warn' });
-  daemon = await startDaemon({
-    dataDir,
+  foyer = await startAppDaemon(engine, {
     catalogDirs: [TEST_CATALOG],
-    docker: await connectDocker(engine.host),
-    log,
     resyncMs: 1000,
+    hostnames: ['127.0.0.1'],
   });
-  app = await buildApp(daemon, {
-    loggerInstance: log,
-    access: { hostnames: ['foyer.test', '127.0.0.1'], trustedProxies: [] },
-  });
-  await app.ready();
-  const code = readFileSync(join(dataDir, 'setup-code'), 'utf8').trim();
-  const setup = await app.inject({
-    method: 'POST',
-    url: '/api/setup',
-    headers: { origin, host: 'foyer.test' },
-    payload: { code, username: 'admin', password: 'correct horse battery' },
-  });
-  assert.equal(setup.statusCode, 201, setup.body);
-  cookie = String(setup.headers['set-cookie']).split(';')[0]!;
+  ({ daemon, app } = foyer);
 });
 
 after(async () => {
-  for (const install of daemon.store.installs.list()) {
-    daemon.store.installs.setDesired(install.id, 'absent', { purge: true });
-    daemon.reconciler.enqueue(install.id);
-  }
-  await eventually('installs removed', () => daemon.store.installs.list().length === 0, 60_000);
-  await app.close();
-  await daemon.close();
+  await foyer.removeAll();
+  await foyer.close();
 });
 
 const asAdmin = (method: string, url: string, payload?: object) =>
-  app.inject({
-    method: method as 'GET',
-    url,
-    headers: { cookie, origin, host: 'foyer.test' },
-    ...(payload ? { payload } : {}),
-  });
+  foyer.inject(method, url, payload);
 
 const running = (id: string) => () => daemon.reconciler.status(id)?.state === 'running';
 
@@ -102,7 +69,7 @@ test('the resources stream sends samples while it is open', async () => {
         host: '127.0.0.1',
         port,
         path: '/api/installs/web/resources/events',
-        headers: { cookie, host: `127.0.0.1:${port}` },
+        headers: { cookie: foyer.cookie, host: `127.0.0.1:${port}` },
       },
       (res) => {
         let text = '';

@@ -6,10 +6,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pino, { type Logger } from 'pino';
 import { buildApp } from '../../server/app.js';
 import { type Daemon, startDaemon } from '../../server/daemon.js';
+import type { DockerAdapter } from '../../server/docker/adapter.js';
 import { instanceId } from '../../server/paths.js';
 import type { TestEngine } from './engine.js';
 import { eventually } from './foyer.js';
@@ -41,8 +42,17 @@ export interface AppDaemon {
   readonly daemon: Daemon;
   readonly app: FastifyInstance;
   readonly dataDir: string;
+  /** The admin's session cookie (`name=value`), for clients other than `inject`. */
+  readonly cookie: string;
   /** One API call as the admin (session cookie, same-origin headers). */
   api<T = Json>(method: string, url: string, payload?: unknown): Promise<ApiReply<T>>;
+  /** The same call as `api`, answered with Fastify's whole reply (status, headers, raw body). */
+  inject(
+    method: string,
+    url: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   /** Waits for a job to end; fails the test with the job's error when it does not succeed. */
   waitJob(jobId: string, ms?: number): Promise<Job>;
   /** POST /api/installs, accepting exactly the app's declared permissions, then waits for the job. */
@@ -61,7 +71,23 @@ export interface AppDaemon {
   waitRunning(id: string, ms?: number): Promise<void>;
   /** The names of the Docker volumes of the install's project. */
   volumes(id: string): Promise<string[]>;
+  /** Uninstalls every install with purge and deletes kept data, waiting until they are gone. */
+  removeAll(ms?: number): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface AppDaemonOptions {
+  /** Catalogue folders (Foyer's own by default). */
+  catalogDirs?: string[];
+  /** The Docker adapter (a counting one, say); the test engine's by default. */
+  docker?: DockerAdapter;
+  /** The daemon's and the app's logger; silent unless FOYER_TEST_LOG is set. */
+  log?: Logger;
+  resyncMs?: number;
+  /** The names the API answers on, besides foyer.test. */
+  hostnames?: string[];
+  /** Called with the app before it is ready (hooks that watch every answer). */
+  beforeReady?: (app: FastifyInstance) => void;
 }
 
 export { freePort } from './ports.js';
@@ -93,11 +119,11 @@ export async function assertSettingRefused(
 /** Starts a daemon with a fresh data dir, completes first-run setup and logs the admin in. */
 export async function startAppDaemon(
   engine: TestEngine,
-  options: { catalogDirs?: string[] } = {},
+  options: AppDaemonOptions = {},
 ): Promise<AppDaemon> {
   const dataDir = mkdtempSync(join(tmpdir(), 'foyer-apps-'));
   const catalogDirs = options.catalogDirs ?? [FOYER_CATALOG];
-  const log = pino({ level: process.env.FOYER_TEST_LOG ? 'debug' : 'silent' });
+  const log = options.log ?? pino({ level: process.env.FOYER_TEST_LOG ? 'debug' : 'silent' });
   let daemon: Daemon;
   let app: FastifyInstance;
   let cookie = '';
@@ -106,21 +132,33 @@ export async function startAppDaemon(
     daemon = await startDaemon({
       dataDir,
       catalogDirs,
-      dockerHost: engine.host,
+      ...(options.docker ? { docker: options.docker } : { dockerHost: engine.host }),
       log,
-      resyncMs: 2000,
+      resyncMs: options.resyncMs ?? 2000,
     });
     app = await buildApp(daemon, {
       loggerInstance: log,
-      access: { hostnames: ['foyer.test'], trustedProxies: [] },
+      access: { hostnames: ['foyer.test', ...(options.hostnames ?? [])], trustedProxies: [] },
     });
+    options.beforeReady?.(app);
     await app.ready();
   };
-  const inject = (method: string, url: string, payload?: unknown, withCookie = true) =>
+  const inject = (
+    method: string,
+    url: string,
+    payload?: unknown,
+    withCookie = true,
+    headers: Record<string, string> = {},
+  ) =>
     app.inject({
       method: method as 'GET',
       url,
-      headers: { origin, host: 'foyer.test', ...(withCookie && cookie ? { cookie } : {}) },
+      headers: {
+        origin,
+        host: 'foyer.test',
+        ...(withCookie && cookie ? { cookie } : {}),
+        ...headers,
+      },
       ...(payload !== undefined ? { payload: payload as object } : {}),
     });
   const login = async () => {
@@ -192,8 +230,12 @@ export async function startAppDaemon(
     get app() {
       return app;
     },
+    get cookie() {
+      return cookie;
+    },
     dataDir,
     api,
+    inject: (method, url, payload, headers) => inject(method, url, payload, true, headers),
     waitJob,
     async install(appId, settings, opts = {}) {
       const entry = await api('GET', `/api/apps/${appId}`);
@@ -243,6 +285,15 @@ export async function startAppDaemon(
         `label=foyer.instance=${instanceId(dataDir)}`,
       ]);
       return out.stdout.split('\n').filter(Boolean).sort();
+    },
+    async removeAll(ms = 60_000) {
+      for (const install of daemon.store.installs.list()) {
+        daemon.store.installs.setDesired(install.id, 'absent', { purge: true });
+        daemon.reconciler.enqueue(install.id);
+      }
+      await eventually('installs removed', () => daemon.store.installs.list().length === 0, ms);
+      const kept = await api<{ install: string }[]>('GET', '/api/kept-data');
+      for (const { install } of kept.body ?? []) await api('DELETE', `/api/kept-data/${install}`);
     },
     async close() {
       await app.close();
