@@ -7,15 +7,14 @@
  * project or of nobody are taken only when `force` names each of them.
  */
 import { Type as T } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { PinnedDefinitions } from '../catalog/pins.js';
 import { Errors } from '../errors.js';
 import { instanceId } from '../paths.js';
 import { adopt, planAdoption } from '../reconcile/adopt.js';
 import { desiredState, renderProject } from '../reconcile/desired.js';
 import type { Install, Store } from '../store/index.js';
-import type { Job, JobKind } from '../store/jobs.js';
-import { withProblems } from './install-checks.js';
+import { type InstallChangeContext, withProblems } from './install-checks.js';
 import { IdParams, JobAccepted } from './schemas.js';
 
 const Force = T.Array(T.String({ maxLength: 200 }), { maxItems: 100 });
@@ -33,17 +32,7 @@ const AdoptionReply = T.Object({
   ),
 });
 
-export interface AdoptRouteContext {
-  find(id: string): Install;
-  changeInstall(
-    kind: JobKind,
-    installId: string,
-    request: FastifyRequest,
-    change: (jobId: string) => Install,
-    detail?: Record<string, unknown>,
-  ): { install: Install; job: Job };
-  jobAccepted(change: { install: Install; job: Job }): unknown;
-}
+export type AdoptRouteContext = InstallChangeContext;
 
 /** The install's objects as this Foyer would make them: their names and volume bodies. */
 function desiredOf(install: Install, store: Store, pins: PinnedDefinitions, dataDir: string) {

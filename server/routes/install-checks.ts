@@ -4,6 +4,7 @@
  * the pinned definition with the new values, each refused with a
  * path-qualified 400 before anything is stored.
  */
+import type { FastifyRequest } from 'fastify';
 import { ComposeError, formatProblem, type Problem } from '../../compose/index.js';
 import type { AppFolder } from '../catalog/catalog.js';
 import type { PinnedDefinitions } from '../catalog/pins.js';
@@ -11,6 +12,22 @@ import { Errors } from '../errors.js';
 import { type InstallRecord, renderProject } from '../reconcile/desired.js';
 import { type FreeResources, requirementProblems } from '../resources/requirements.js';
 import { normalisePermission } from '../security/permissions.js';
+import type { Install } from '../store/index.js';
+import type { Job, JobKind } from '../store/jobs.js';
+
+/** What the installs routes hand to the routes that change an install through a job. */
+export interface InstallChangeContext {
+  find(id: string): Install;
+  /** Checks the running job, decides and writes in one transaction (jobs/admission.ts). */
+  changeInstall(
+    kind: JobKind,
+    installId: string,
+    request: FastifyRequest,
+    change: (jobId: string) => Install,
+    detail?: Record<string, unknown>,
+  ): { install: Install; job: Job };
+  jobAccepted(change: { install: Install; job: Job }): unknown;
+}
 
 /** A problem list as a 400 the error handler passes through. */
 export function withProblems<E extends Error>(error: E, problems: Problem[]): E {

@@ -22,11 +22,11 @@ import { Errors } from '../errors.js';
 import { hashBuildContext } from '../reconcile/build-hash.js';
 import { renderProject } from '../reconcile/desired.js';
 import type { Install, InstallPatch } from '../store/index.js';
-import type { Job, JobKind } from '../store/jobs.js';
 import { readFailedLogs } from '../updates/failed-logs.js';
 import {
   checkRenders,
   declaredPermissions,
+  type InstallChangeContext,
   invalidDefinition,
   invalidSettings,
   pinApp,
@@ -59,17 +59,7 @@ const UpdateBody = T.Object(
   { additionalProperties: false },
 );
 
-export interface UpdateRouteContext {
-  find(id: string): Install;
-  /** Checks the running job, decides and writes in one transaction (jobs/admission.ts). */
-  changeInstall(
-    kind: JobKind,
-    installId: string,
-    request: FastifyRequest,
-    change: (jobId: string) => Install,
-    detail?: Record<string, unknown>,
-  ): { install: Install; job: Job };
-  jobAccepted(change: { install: Install; job: Job }): unknown;
+export interface UpdateRouteContext extends InstallChangeContext {
   describePermission(permission: string): string;
 }
 
