@@ -20,7 +20,7 @@ export const backup = {
   'backup.addTarget': 'Add a place for backups',
   'backup.targetName': 'Name',
   'backup.targetNameHint': 'A short name, such as usb-disk: lowercase letters, digits and “-”.',
-  'backup.repository': 'Where',
+  'backup.repository': 'Folder or address',
   'backup.repositoryHint':
     'A folder on this server (/mnt/usb/backups), another computer (sftp:user@host:/path) or a backup server (rest:http://host:8000/).',
   'backup.sftpKeyTitle': 'First, let Foyer in',
@@ -60,6 +60,7 @@ export const backup = {
   'backup.verifiedYes': 'Yes, {date}',
   'backup.verifiedNo': 'Failed, {date}',
   'backup.verifiedNever': 'Never',
+  'backup.beforeRestore': 'Saved just before a restore',
   'backup.sizeUnknown': '—',
   'backup.moreSnapshots': '{count} older backups not shown.',
   'backup.lastBackup': 'Last backup {ago}',
@@ -104,7 +105,7 @@ export const backup = {
   'backup.save': 'Save',
   'backup.saved': 'Saved.',
 
-  'app.lastVerified': 'Last verified restore',
+  'app.lastVerified': 'Last verified restore:',
   'app.lastVerifiedOk': '{date}',
   'app.lastVerifiedFailed': 'failed, {date}',
   'app.lastVerifiedFailedWhy': 'failed, {date} ({why})',

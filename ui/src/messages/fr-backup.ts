@@ -18,7 +18,7 @@ export const backup: Record<keyof typeof en, string> = {
   'backup.addTarget': 'Ajouter un endroit pour les sauvegardes',
   'backup.targetName': 'Nom',
   'backup.targetNameHint': 'Un nom court, comme disque-usb : minuscules, chiffres et « - ».',
-  'backup.repository': 'Où',
+  'backup.repository': 'Dossier ou adresse',
   'backup.repositoryHint':
     'Un dossier de ce serveur (/mnt/usb/sauvegardes), un autre ordinateur (sftp:utilisateur@hote:/chemin) ou un serveur de sauvegarde (rest:http://hote:8000/).',
   'backup.sftpKeyTitle': 'D’abord, laissez entrer Foyer',
@@ -59,6 +59,7 @@ export const backup: Record<keyof typeof en, string> = {
   'backup.verifiedYes': 'Oui, {date}',
   'backup.verifiedNo': 'Échec, {date}',
   'backup.verifiedNever': 'Jamais',
+  'backup.beforeRestore': 'Gardée juste avant une restauration',
   'backup.sizeUnknown': '—',
   'backup.moreSnapshots': '{count} sauvegardes plus anciennes non affichées.',
   'backup.lastBackup': 'Dernière sauvegarde {ago}',
@@ -106,7 +107,7 @@ export const backup: Record<keyof typeof en, string> = {
   'backup.save': 'Enregistrer',
   'backup.saved': 'Enregistré.',
 
-  'app.lastVerified': 'Dernière restauration vérifiée',
+  'app.lastVerified': 'Dernière restauration vérifiée :',
   'app.lastVerifiedOk': '{date}',
   'app.lastVerifiedFailed': 'échec, {date}',
   'app.lastVerifiedFailedWhy': 'échec, {date} ({why})',
