@@ -4,7 +4,8 @@
 // up from its row with live progress and the snapshot is listed; a test restore marks it
 // verified, which the app page says too; its data is deleted in the container and the snapshot
 // restored in place from the UI (the dialog says the current state is saved first), and the
-// bytes on the engine are the ones backed up. Then the screen in French.
+// bytes on the engine are the ones backed up. The schedule refuses keeping nothing, by its
+// field, and saves a change. Then the screen in French.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -206,6 +207,28 @@ describe('the Backups screen', { timeout: 8 * 60_000 }, () => {
     // The state before the restore was saved as a snapshot of its own.
     await see(row().getByRole('row').nth(2), 'two snapshots listed', 30_000);
     await shoot(page, 'backups-03-screen');
+  });
+
+  test('the schedule: a refusal shown by its field, then a change saved', async () => {
+    const keep = (label: string) => page.getByRole('spinbutton', { name: label, exact: true });
+    for (const label of ['Daily', 'Weekly', 'Monthly']) await keep(label).fill('0');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await see(page.getByText('must keep at least one snapshot'), 'the retention problem');
+    const before = await daemon.api<{ retention: { daily: number } }>(
+      'GET',
+      '/api/backup/schedule',
+    );
+    assert.equal(before.body.retention.daily, 7, 'nothing was changed');
+    await keep('Daily').fill('10');
+    await page.getByRole('spinbutton', { name: 'Within (hours)' }).fill('3');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await see(page.getByText('Saved.'), 'the schedule saved');
+    const after = await daemon.api<{ hours: number; retention: Record<string, number> }>(
+      'GET',
+      '/api/backup/schedule',
+    );
+    assert.equal(after.body.hours, 3);
+    assert.deepEqual(after.body.retention, { daily: 10, weekly: 0, monthly: 0 });
   });
 
   test('the screen in French', async () => {
