@@ -12,47 +12,11 @@ import { type BackupSchedule, scheduleProblems } from '../backup/schedule.js';
 import { Conflict, NotFound } from '../backup/service.js';
 import { addTarget, sshPublicKey, TargetError } from '../backup/targets.js';
 import { Errors } from '../errors.js';
+import { Schedule, SnapshotReply, TargetReply } from './backup-schemas.js';
 import { withProblems } from './install-checks.js';
 import { JobReply } from './schemas.js';
 
 const Name = T.String({ maxLength: 64 });
-
-const TargetReply = T.Object({
-  name: T.String(),
-  repository: T.String(),
-  kind: T.String(),
-  createdAt: T.String(),
-});
-
-const SnapshotReply = T.Object({
-  id: T.String(),
-  shortId: T.String(),
-  target: T.String(),
-  time: T.String(),
-  install: T.Union([T.String(), T.Null()]),
-  app: T.Union([T.String(), T.Null()]),
-  version: T.Union([T.String(), T.Null()]),
-  /** A snapshot of Foyer's own state (store, definitions). */
-  state: T.Boolean(),
-  tags: T.Array(T.String()),
-  /** Bytes the backup read; null when this box did not make it. */
-  size: T.Union([T.Integer(), T.Null()]),
-  verified: T.Union([T.Boolean(), T.Null()]),
-  verifiedAt: T.Union([T.String(), T.Null()]),
-});
-
-const Schedule = T.Object(
-  {
-    enabled: T.Boolean(),
-    window: T.String({ maxLength: 5 }),
-    hours: T.Integer(),
-    retention: T.Object(
-      { daily: T.Integer(), weekly: T.Integer(), monthly: T.Integer() },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
 
 const JobOnly = T.Object({ job: JobReply });
 

@@ -10,7 +10,7 @@
  * daemon ends each connection's snapshot of statuses with `engine`.
  */
 import { api } from './api.ts';
-import type { Install, InstallStatus, Job, ProgressEvent } from './types.ts';
+import type { BackupProgressEvent, Install, InstallStatus, Job, ProgressEvent } from './types.ts';
 
 /** One layer of an image pull: Docker's status text and bytes so far. */
 export interface LayerProgress {
@@ -33,6 +33,19 @@ export interface InstallProgress {
   buildLines: string[];
 }
 
+/** A backup, restore or verify job's progress: its current step and restic's last figures. */
+export interface BackupProgress {
+  /** The install being worked on now (a run of every install moves from one to the next). */
+  install: string | null;
+  /** The daemon's step text (`web → usb-disk`, `restoring snapshot 1a2b3c4d`). */
+  step?: string;
+  /** restic's figures of the current step, 0 to 1. */
+  percent?: number;
+  bytesDone?: number;
+  totalBytes?: number;
+  secondsRemaining?: number;
+}
+
 const BUILD_LINES = 6;
 
 export const live = $state({
@@ -50,6 +63,8 @@ export const live = $state({
   jobs: {} as Record<string, Job>,
   /** Progress of each install's current work, by install id. */
   progress: {} as Record<string, InstallProgress>,
+  /** Progress of backup, restore and verify jobs, by job id. */
+  backups: {} as Record<string, BackupProgress>,
 });
 
 let source: EventSource | undefined;
@@ -93,6 +108,7 @@ export function disconnectEvents(): void {
   live.installsLoaded = false;
   live.jobs = {};
   live.progress = {};
+  live.backups = {};
 }
 
 /** Statuses that arrived before the install list: laid over it when it lands. */
@@ -119,6 +135,11 @@ export function trackJob(accepted: { install: Install; job: Job }): void {
     status: status ?? accepted.install.status,
   };
   onJob(accepted.job);
+}
+
+/** Records a job a backup call answered with (202 `{ job }`), before its events arrive. */
+export function trackBackupJob(job: Job): void {
+  onJob(job);
 }
 
 function parse<T>(event: Event): T {
@@ -163,7 +184,11 @@ function emptyProgress(job?: string): InstallProgress {
   return { job, layers: {}, buildLines: [] };
 }
 
-function onProgress(event: ProgressEvent): void {
+function onProgress(event: ProgressEvent | BackupProgressEvent): void {
+  if (event.kind === 'backup-step' || event.kind === 'backup') {
+    onBackupProgress(event);
+    return;
+  }
   let progress = live.progress[event.install];
   if (!progress || (event.job !== undefined && progress.job !== event.job)) {
     progress = emptyProgress(event.job);
@@ -196,6 +221,26 @@ function onProgress(event: ProgressEvent): void {
   } else {
     progress.pullStatus = p.status;
   }
+}
+
+function onBackupProgress(event: BackupProgressEvent): void {
+  const current = live.backups[event.job];
+  const progress: BackupProgress = current ?? { install: event.install };
+  progress.install = event.install;
+  if (event.kind === 'backup-step') {
+    // A new step: the figures of the one before no longer apply.
+    progress.step = event.text;
+    progress.percent = undefined;
+    progress.bytesDone = undefined;
+    progress.totalBytes = undefined;
+    progress.secondsRemaining = undefined;
+  } else {
+    progress.percent = event.percent;
+    progress.bytesDone = event.bytesDone;
+    progress.totalBytes = event.totalBytes;
+    progress.secondsRemaining = event.secondsRemaining;
+  }
+  if (!current) live.backups[event.job] = progress;
 }
 
 function onEngine(engine: { reachable: boolean }): void {

@@ -1,6 +1,6 @@
 /**
  * The hash router: `#/`, `#/catalogue`, `#/install/:app`, `#/apps/:id`,
- * `#/activity`, `#/settings`, `#/login`, `#/setup`. Hash routes need no
+ * `#/activity`, `#/backups`, `#/settings`, `#/login`, `#/setup`. Hash routes need no
  * server fallback and survive a reload; the current route is reactive state
  * that App.svelte turns into a screen.
  */
@@ -11,6 +11,7 @@ export type RouteName =
   | 'install'
   | 'app'
   | 'activity'
+  | 'backups'
   | 'settings'
   | 'login'
   | 'setup'
@@ -32,6 +33,7 @@ const PATTERNS: [RouteName, RegExp][] = [
   ['install', /^\/install\/(?<app>[^/]+)$/],
   ['app', /^\/apps\/(?<id>[^/]+)$/],
   ['activity', /^\/activity$/],
+  ['backups', /^\/backups$/],
   ['settings', /^\/settings$/],
   ['login', /^\/login$/],
   ['setup', /^\/setup$/],

@@ -7,7 +7,11 @@
 import type { Static } from '@sinclair/typebox';
 import type { SettingType } from '../../../server/catalog/setting-rules.ts';
 import type { AppSummary, ProgressEvent } from '../../../server/cli/api.js';
-
+import type {
+  Schedule as BackupScheduleSchema,
+  SnapshotReply,
+  TargetReply,
+} from '../../../server/routes/backup-schemas.js';
 import type {
   InstallReply,
   JobReply,
@@ -93,4 +97,45 @@ export interface Me {
     role: string;
   };
   user: User | null;
+}
+
+/** `GET /api/backup/targets`: where backups go (issue 15). */
+export type BackupTarget = Static<typeof TargetReply>;
+/** `GET /api/backup/snapshots`: one snapshot on one target. */
+export type Snapshot = Static<typeof SnapshotReply>;
+/** `GET|PUT /api/backup/schedule`: the nightly window and retention. */
+export type BackupSchedule = Static<typeof BackupScheduleSchema>;
+/** `POST /api/backup/targets` answers the target and, once, its recovery kit. */
+export interface TargetAdded {
+  target: BackupTarget;
+  recoveryKit?: string;
+  publicKey?: string;
+}
+
+/**
+ * A backup, restore or verify job's progress on `/api/events` (server/backup/service.ts
+ * Progress): a step in words, or restic's figures while it reads or writes.
+ */
+export type BackupProgressEvent = { job: string; install: string | null } & (
+  | { kind: 'backup-step'; text: string }
+  | {
+      kind: 'backup';
+      percent: number;
+      bytesDone: number;
+      totalBytes: number;
+      filesDone: number;
+      totalFiles: number;
+      secondsRemaining?: number;
+    }
+);
+
+/**
+ * When an install's newest backup was last restored as a test, and how that went: the install
+ * view's `lastVerifiedRestore` (another change adds it); until then derived from the snapshots.
+ */
+export interface VerifiedRestore {
+  at: string;
+  ok: boolean;
+  snapshot: string;
+  note: string;
 }

@@ -5,6 +5,7 @@
  * a household member who has never heard of Docker: say what happens, not
  * how. The app page, activity and settings messages live in ./en-manage.ts.
  */
+import { backup } from './en-backup.ts';
 import { manage } from './en-manage.ts';
 
 export const core = {
@@ -208,5 +209,5 @@ export const core = {
   'error.FOYER_ENGINE_UNREACHABLE': 'Docker, which runs the apps, is not answering.',
 };
 
-export const messages = { ...core, ...manage };
+export const messages = { ...core, ...manage, ...backup };
 export type MessageKey = keyof typeof messages;

@@ -3,6 +3,7 @@
  * clé manquante ou en trop fait échouer la vérification des types de l'UI).
  */
 import type { core as en } from './en.ts';
+import { backup } from './fr-backup.ts';
 import { manage } from './fr-manage.ts';
 
 const core: Record<keyof typeof en, string> = {
@@ -212,4 +213,4 @@ const core: Record<keyof typeof en, string> = {
   'error.FOYER_ENGINE_UNREACHABLE': 'Docker, qui fait tourner les applications, ne répond pas.',
 };
 
-export const messages = { ...core, ...manage };
+export const messages = { ...core, ...manage, ...backup };

@@ -1,0 +1,39 @@
+/** The backup API's answers (server/routes/backup.ts), shared with the UI's types. */
+import { Type as T } from '@sinclair/typebox';
+
+export const TargetReply = T.Object({
+  name: T.String(),
+  repository: T.String(),
+  kind: T.String(),
+  createdAt: T.String(),
+});
+
+export const SnapshotReply = T.Object({
+  id: T.String(),
+  shortId: T.String(),
+  target: T.String(),
+  time: T.String(),
+  install: T.Union([T.String(), T.Null()]),
+  app: T.Union([T.String(), T.Null()]),
+  version: T.Union([T.String(), T.Null()]),
+  /** A snapshot of Foyer's own state (store, definitions). */
+  state: T.Boolean(),
+  tags: T.Array(T.String()),
+  /** Bytes the backup read; null when this box did not make it. */
+  size: T.Union([T.Integer(), T.Null()]),
+  verified: T.Union([T.Boolean(), T.Null()]),
+  verifiedAt: T.Union([T.String(), T.Null()]),
+});
+
+export const Schedule = T.Object(
+  {
+    enabled: T.Boolean(),
+    window: T.String({ maxLength: 5 }),
+    hours: T.Integer(),
+    retention: T.Object(
+      { daily: T.Integer(), weekly: T.Integer(), monthly: T.Integer() },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
