@@ -8,17 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { accessDn, BASE_DN, bindDn, memberDn, PEOPLE_DN } from '../../server/directory/entries.js';
 import { socketDir } from '../../server/directory/service.js';
 import { socketClient } from '../../server/directory/sync.js';
 import { removeLabelled, runFoyer, runFoyerWithInput, serveFoyer } from '../support/cli.js';
+import { directorySocket, ldapBinds, searchMembers } from '../support/directory.js';
 import { type DaemonProcess, eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
 const engine = await useTestEngine();
 const dataDir = mkdtempSync(join(tmpdir(), 'foyer-dir-'));
-const socket = join(socketDir(dataDir), 'ldapi');
+const socket = directorySocket(dataDir);
 let daemon: DaemonProcess | undefined;
 
 async function ok(input: string | undefined, ...args: string[]) {
@@ -27,41 +27,9 @@ async function ok(input: string | undefined, ...args: string[]) {
   return run;
 }
 
-/** Whether `dn` binds with `password` (a fresh connection each time). */
-async function binds(dn: string, password: string): Promise<boolean> {
-  const client = socketClient(socket);
-  try {
-    await client.bind(dn, password);
-    return true;
-  } catch (error) {
-    if ((error as { code?: number }).code === 49) return false; // invalid credentials
-    throw error;
-  } finally {
-    await client.unbind().catch(() => {});
-  }
-}
-
-/** Reads as the `directory` install's read-only bind account. */
-async function search(filter: string, attributes: string[] = ['uid', 'memberOf']) {
-  const store = new Database(join(dataDir, 'foyer.db'), { readonly: true });
-  const { password } = store
-    .prepare('SELECT password FROM directory_binds WHERE install_id = ?')
-    .get('directory') as { password: string };
-  store.close();
-  const client = socketClient(socket);
-  try {
-    await client.bind(bindDn('directory'), password);
-    const { searchEntries } = await client.search(PEOPLE_DN, {
-      scope: 'sub',
-      filter,
-      attributes,
-      paged: { pageSize: 500 },
-    });
-    return searchEntries;
-  } finally {
-    await client.unbind().catch(() => {});
-  }
-}
+const binds = (dn: string, password: string) => ldapBinds(dataDir, dn, password);
+const search = (filter: string, attributes?: string[]) =>
+  searchMembers(dataDir, 'directory', filter, attributes);
 
 const timed = async (what: string, check: () => Promise<boolean>, ms = 1000) => {
   const start = Date.now();
@@ -117,7 +85,8 @@ describe('the directory on a real slapd', () => {
     const added = await timed('alice to bind', () => binds(memberDn('alice'), 'first password 1'));
     console.log(`member add → bind: ${added} ms`);
     const [alice] = await search('(uid=alice)');
-    assert.equal(String(alice?.memberOf).toLowerCase(), accessDn('directory'));
+    const memberOf = [alice?.memberOf ?? []].flat().map((dn) => String(dn).toLowerCase());
+    assert.ok(memberOf.includes(accessDn('directory')), `memberOf: ${memberOf.join('; ')}`);
 
     await ok('second password 2', 'members', 'passwd', 'alice', '--password-stdin');
     await timed('the new password', () => binds(memberDn('alice'), 'second password 2'));
@@ -195,6 +164,11 @@ describe('the directory on a real slapd', () => {
         (await binds(memberDn('carol'), 'third password 3').catch(() => false)) || undefined,
       120_000,
     );
-    assert.equal((await search('(uid=m*)', ['uid'])).length, 500);
+    // The same pass adds the install's bind account after the 500 members.
+    await eventually(
+      'the 500 members refilled',
+      async () => (await search('(uid=m*)', ['uid']).catch(() => [])).length === 500 || undefined,
+      15_000,
+    );
   });
 });
