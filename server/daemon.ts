@@ -207,9 +207,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log: options.log,
   });
   directory.start();
-  // slapd (re)started, maybe on an empty volume: fill it now rather than at the next resync.
-  reconciler.on('status', (status: { install: string }) => {
-    if (status.install === DIRECTORY_INSTALL) directory.sync.request();
+  // slapd (re)started, maybe on an empty volume: fill it now rather than at the next resync. An
+  // install removed takes its access group and bind account with it (ON DELETE CASCADE).
+  reconciler.on('status', (status: { install: string; state: string }) => {
+    if (status.install === DIRECTORY_INSTALL || status.state === 'removed') directory.refresh();
   });
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);

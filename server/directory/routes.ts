@@ -19,6 +19,8 @@ export interface DirectoryAccess {
   members: MemberRepository;
   /** The directory changed: make slapd (and, the first time, the directory service) follow. */
   changed(): void;
+  /** An account changed outside these routes (a password, a user removed): sync if slapd runs. */
+  refresh(): void;
 }
 
 const Name = T.String({ minLength: 1, maxLength: 64 });
@@ -54,6 +56,7 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
   const directory: DirectoryAccess = app.foyer.directory ?? {
     members: membersRepository(store.db),
     changed: () => {},
+    refresh: () => {},
   };
   const { members } = directory;
   const guard = new LoginGuard({ audit, limits: options.loginLimits });

@@ -64,7 +64,19 @@ export class DirectoryService implements DirectoryAccess {
   }
 
   changed(): void {
-    this.ensureInstalled();
+    try {
+      this.ensureInstalled();
+    } catch (error) {
+      // The change is stored; slapd follows once it can be made (the next change retries).
+      this.options.log?.warn(
+        { err: (error as Error).message },
+        'the directory service cannot be installed',
+      );
+    }
+    this.sync.request();
+  }
+
+  refresh(): void {
     this.sync.request();
   }
 
