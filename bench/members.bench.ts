@@ -5,7 +5,7 @@
  * - a member change reaching LDAP (target ≤ 1 s): from the API's answer to `foyer members add`
  *   (and `passwd`, `disable`) to the bind that proves it, polled every 5 ms over ldapi;
  * - a CSV import of 500 members (target ≤ 15 s): from running `foyer members import` to all
- *   500 entries found in LDAP;
+ *   500 entries found in LDAP, each with memberOf the install's access group;
  * - slapd's idle memory (target ≤ 25 MiB): `docker stats` (cgroup usage less page cache) after
  *   10 s of quiet, empty and with the 500 members.
  * Needs `npm run build` (the daemon runs from dist/).
@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { memberDn } from '../server/directory/entries.js';
+import { accessDn, memberDn } from '../server/directory/entries.js';
 import { openBenchEngine } from '../test/support/bench-engine.js';
 import { removeLabelled, runFoyerWithInput, serveFoyer } from '../test/support/cli.js';
 import { ldapBinds, searchMembers } from '../test/support/directory.js';
