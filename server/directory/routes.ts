@@ -13,6 +13,7 @@ import { NewPassword, NoContent, Role } from '../auth/schemas.js';
 import { Errors } from '../errors.js';
 import { parseImport } from './csv.js';
 import { type MemberRepository, membersRepository } from './members.js';
+import { setPasswordPage } from './set-password-page.js';
 
 /** The directory as the routes need it: the store's members and a nudge for the sync. */
 export interface DirectoryAccess {
@@ -264,6 +265,8 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
       return { name: member.name };
     },
   );
+
+  setPasswordPage(app, SET_PASSWORD_PATH);
 
   app.get(
     '/api/groups',

@@ -183,6 +183,10 @@ describe('the members API', () => {
     assert.equal(good.statusCode, 201, good.body);
     const [{ token, link }] = good.json().links;
     assert.equal(link, `http://${HOST}/set-password#${token}`);
+    const page = await box.as(undefined)({ method: 'GET', url: '/set-password' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<script src="\/set-password\.js"/);
+    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     assert.equal(await box.signIn('bob', ''), undefined);
     const set = await box.as(undefined)({
       method: 'POST',
