@@ -106,8 +106,10 @@ try {
   const importStart = performance.now();
   await foyer('', 'members', 'import', csv);
   const answered = performance.now() - importStart;
+  // Done when every one of them is in LDAP with memberOf the install's access group.
+  const filter = `(&(uid=v*)(memberOf=${accessDn('directory')}))`;
   await until(
-    async () => (await searchMembers(dataDir, 'directory', '(uid=v*)', ['uid'])).length === 500,
+    async () => (await searchMembers(dataDir, 'directory', filter, ['uid'])).length === 500,
     60_000,
   );
   const imported = performance.now() - importStart;
