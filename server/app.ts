@@ -19,6 +19,7 @@ import type { BackupService } from './backup/service.js';
 import type { BackupStore } from './backup/store.js';
 import type { PinnedDefinitions } from './catalog/pins.js';
 import type { Catalog } from './catalog/service.js';
+import directoryRoutes, { type DirectoryAccess } from './directory/routes.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { EventHub } from './events.js';
 import type { JobRunner } from './jobs/runner.js';
@@ -63,6 +64,8 @@ export interface FoyerServices {
   backups: BackupStore;
   /** Updates that roll back (issue 15): drives update jobs through their phases. */
   updates: UpdateDriver;
+  /** The directory (issue 14): members in the store, kept in step with slapd. Absent in tests. */
+  directory?: DirectoryAccess;
 }
 
 declare module 'fastify' {
@@ -142,6 +145,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(resourcesRoutes);
   await app.register(imagesRoutes);
   await app.register(backupRoutes);
+  await app.register(directoryRoutes, { loginLimits: options.loginLimits });
   await app.register(eventsRoutes);
   await app.register(uiRoutes);
   return app;

@@ -16,6 +16,7 @@ import { backupStore } from './backup/store.js';
 import { readAppFolder } from './catalog/catalog.js';
 import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
+import { DIRECTORY_INSTALL, DirectoryService } from './directory/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
@@ -196,6 +197,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   updates.resume();
   if (options.start !== false) reconciler.start();
   backup.start();
+  // The directory (issue 14): members in the store, slapd kept in step once it is used.
+  const directory = new DirectoryService({
+    dataDir: options.dataDir,
+    store,
+    catalog,
+    pins,
+    reconciler,
+    log: options.log,
+  });
+  directory.start();
+  // slapd (re)started, maybe on an empty volume: fill it now rather than at the next resync. An
+  // install removed takes its access group and bind account with it (ON DELETE CASCADE).
+  reconciler.on('status', (status: { install: string; state: string }) => {
+    if (status.install === DIRECTORY_INSTALL || status.state === 'removed') directory.refresh();
+  });
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();
@@ -214,8 +230,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     backup,
     backups,
     updates,
+    directory,
     close: async ({ drainMs = SHUTDOWN_DRAIN_MS } = {}) => {
       updates.stop();
+      directory.stop();
       resources.stop();
       backup.stop();
       await presence.stop();

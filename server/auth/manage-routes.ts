@@ -113,6 +113,7 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // A user made through the local socket before setup ends setup as well.
       removeSetupCode(dataDir);
       audit.record(actor.username, 'user.created', user.username, { role });
+      app.foyer.directory?.refresh();
       return reply.code(201).send({ user });
     },
   );
@@ -138,6 +139,7 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new Errors.Conflict('you cannot remove the last admin');
       }
       users.delete(id);
+      app.foyer.directory?.refresh();
       audit.record(actor.username, 'user.deleted', user.username);
       return reply.code(204).send(null);
     },

@@ -120,13 +120,15 @@ function identify(
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     const token = match?.[1] === undefined ? undefined : auth.tokens.lookup(match[1]);
     const user = token && auth.users.get(token.userId);
+    // A disabled member's tokens stop working with every other door (issue 14).
+    if (user?.state === 'disabled') return undefined;
     return user && { kind: 'token', userId: user.id, username: user.username, role: user.role };
   }
   const rawId = request.cookies[SESSION_COOKIE];
   if (rawId === undefined) return undefined;
   const session = auth.sessions.lookup(rawId);
   const user = session && auth.users.get(session.userId);
-  if (!session || !user) return undefined;
+  if (!session || !user || user.state === 'disabled') return undefined;
   // The server slid the expiry; the browser's copy of the cookie follows.
   if (session.renewed) reply.setCookie(SESSION_COOKIE, rawId, sessionCookieOptions(request));
   return { kind: 'session', userId: user.id, username: user.username, role: user.role };

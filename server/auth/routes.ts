@@ -216,6 +216,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
     async (request, reply) => {
       const actor = await confirmPassword(request, reply, request.body.current);
       await users.updatePassword(actor.userId, request.body.next);
+      // The directory's copy of the hash follows (issue 14: one password everywhere).
+      app.foyer.directory?.refresh();
       // Whoever else held a session may have known the old password; this session stays.
       const keep = actor.kind === 'session' ? request.cookies[SESSION_COOKIE] : undefined;
       sessions.deleteAllOf(actor.userId, keep);

@@ -51,6 +51,12 @@ export const AppManifestSchema = T.Object(
     id: T.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$' }),
     name: T.String({ minLength: 1 }),
     version: T.String({ minLength: 1 }),
+    /**
+     * Foyer's own infrastructure (DESIGN.md "Core services": the edge, the directory): Foyer
+     * installs it itself under the app's id; the store does not list it and it cannot be
+     * installed or uninstalled through the API.
+     */
+    core: Opt(T.Boolean()),
     summary: Opt(T.String()),
     description: Opt(T.String()),
     categories: Opt(T.Array(T.String())),

@@ -8,6 +8,7 @@ import { type Job, jobFinished, seg } from './api.js';
 import { DaemonClient } from './client.js';
 import { serverEvents } from './events.js';
 import { EXIT, err, FailedError, json, out, plain, table, UsageError } from './output.js';
+import { readStdin } from './prompt.js';
 
 interface Target {
   name: string;
@@ -112,14 +113,6 @@ export async function restore(args: string[]): Promise<number> {
     values,
     'Restored',
   );
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
 }
 
 async function addTarget(

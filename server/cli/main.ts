@@ -74,6 +74,19 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     usage: 'restore <install> [--snapshot <id>] [--as <new-install>] [--wait] [--json]',
     load: async () => (await import('./backup.js')).restore,
   },
+  members: {
+    usage:
+      'members add <name> --email <address> [--display-name N] [--admin] [--group <g>…] [--password-stdin] | members passwd <name> --password-stdin | members disable|enable|remove|link <name> | members list [--json] | members import <file.csv>',
+    load: async () => (await import('./members.js')).members,
+  },
+  groups: {
+    usage: 'groups add <group> | groups list [--json]',
+    load: async () => (await import('./members.js')).groups,
+  },
+  access: {
+    usage: 'access grant|revoke <install> <group> | access list <install>',
+    load: async () => (await import('./members.js')).access,
+  },
   logs: {
     usage: 'logs <install> [--follow] [--tail N] [--timestamps] [--service S] [--json]',
     load: async () => (await import('./logs.js')).logs,
@@ -118,6 +131,18 @@ const USAGE = `usage: foyer <command>
   restore <install> [--snapshot <id>] [--as <new-install>] [--wait]
                                  in place (the current state snapshotted first), or as a
                                  new install
+
+  members add <name> --email <address> [--display-name N] [--group <g>…] [--admin]
+      [--password-stdin]         a member of the directory (one login for mail, chat,
+                                 calendar); without a password, prints a one-time link
+  members passwd <name> --password-stdin
+  members disable|enable|remove <name>
+  members link <name>            a new one-time set-password link
+  members list [--json]
+  members import <file.csv>      columns name,email,display_name,groups (groups
+                                 separated by ";"); all lines or none; prints the links
+  groups add <group>             groups list [--json]
+  access grant|revoke <install> <group>   which groups may use an install
 
   compose config <file…>         print the normalised Compose project as JSON
       [--env-file F] [--project-name N] [--profile P]

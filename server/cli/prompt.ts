@@ -16,3 +16,12 @@ export async function confirm(question: string): Promise<boolean> {
     rl.close();
   }
 }
+
+/** Everything on standard input, less one final line break (`--password-stdin`). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}

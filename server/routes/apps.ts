@@ -67,7 +67,11 @@ export default async function appsRoutes(app: FastifyInstance) {
       config: MEMBER,
       schema: { summary: 'The catalogue', response: { 200: T.Array(AppSummary) } },
     },
-    async () => app.foyer.catalog.list().map(summary),
+    async () =>
+      app.foyer.catalog
+        .list()
+        .filter((entry) => entry.manifest.core !== true)
+        .map(summary),
   );
 
   app.get(

@@ -139,6 +139,9 @@ export default async function installsRoutes(app: FastifyInstance) {
       };
       const listed = catalog.get(body.app);
       if (!listed) throw new Errors.AppNotFound(body.app);
+      if (listed.manifest.core === true) {
+        throw new Errors.Conflict(`"${body.app}" is part of Foyer, which installs it itself`);
+      }
       // Everything below reads the pinned copy, so the install is checked against exactly what
       // it will run, even if the catalogue folder changes meanwhile (issue 17).
       const { hash, folder: entry } = pinApp(pins, listed.dir);
@@ -280,6 +283,10 @@ export default async function installsRoutes(app: FastifyInstance) {
     async (request, res) => {
       const id = (request.params as { id: string }).id;
       const purge = (request.query as { purge?: boolean }).purge === true;
+      const installed = store.installs.get(id);
+      if (installed && catalog.get(installed.appId)?.manifest.core === true) {
+        throw new Errors.Conflict(`"${id}" is part of Foyer and cannot be uninstalled`);
+      }
       const changed = changeInstall(
         'uninstall',
         id,

@@ -189,6 +189,47 @@ CREATE TABLE updates (
 CREATE INDEX updates_install ON updates(install_id, created_at);
 `;
 
+// The directory (issue 14): Foyer's accounts are its members. `users` gains what mail, chat and
+// calendar need (an address, a display name, a state) and a second hash of the same password,
+// SHA-512 crypt, which slapd verifies (argon2id stays Foyer's own). Groups, who is in them, and
+// which groups may use which install; one-time set-password links (only the link's SHA-256);
+// one read-only LDAP bind account per install that uses the directory.
+const DIRECTORY = `
+ALTER TABLE users ADD COLUMN email TEXT;
+ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled'));
+ALTER TABLE users ADD COLUMN crypt_hash TEXT;
+CREATE UNIQUE INDEX users_email ON users(email COLLATE NOCASE) WHERE email IS NOT NULL;
+CREATE TABLE member_groups (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE group_members (
+  group_id INTEGER NOT NULL REFERENCES member_groups(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+) STRICT;
+CREATE INDEX group_members_user ON group_members(user_id);
+CREATE TABLE install_access (
+  install_id TEXT NOT NULL REFERENCES installs(id) ON DELETE CASCADE,
+  group_id INTEGER NOT NULL REFERENCES member_groups(id) ON DELETE CASCADE,
+  PRIMARY KEY (install_id, group_id)
+) STRICT;
+CREATE TABLE password_links (
+  token_hash TEXT PRIMARY KEY NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE directory_binds (
+  install_id TEXT PRIMARY KEY NOT NULL REFERENCES installs(id) ON DELETE CASCADE,
+  password TEXT NOT NULL,
+  crypt_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
@@ -198,6 +239,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'cancelled jobs', up: JOBS_CANCELLED },
   { version: 6, name: 'backups', up: BACKUPS },
   { version: 7, name: 'updates', up: UPDATES },
+  // 8 to 10 are reserved for the edge and backups issues' branches.
+  { version: 11, name: 'directory', up: DIRECTORY },
 ];
 
 const LEDGER = `

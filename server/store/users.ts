@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Algorithm } from '@node-rs/argon2';
 import type Database from 'better-sqlite3';
+import { hashCrypt } from '../directory/crypt.js';
 
 /** What a user may do: admins manage users and the box, members use it. */
 export type Role = 'admin' | 'member';
@@ -17,6 +18,8 @@ export interface User {
   id: number;
   username: string;
   role: Role;
+  /** A disabled account (a member an admin disabled) cannot sign in anywhere. */
+  state: 'active' | 'disabled';
   totpEnabled: boolean;
   /** ISO 8601 timestamps. */
   createdAt: string;
@@ -57,12 +60,13 @@ interface UserRow {
   id: number;
   username: string;
   role: Role;
+  state: 'active' | 'disabled';
   totp_enabled: number;
   created_at: string;
   updated_at: string;
 }
 
-const COLUMNS = 'id, username, role, totp_enabled, created_at, updated_at';
+const COLUMNS = 'id, username, role, state, totp_enabled, created_at, updated_at';
 
 // `Algorithm` is an ambient const enum, which verbatimModuleSyntax cannot read at run time;
 // 2 is its Argon2id member (RFC 9106's recommended variant).
@@ -72,6 +76,17 @@ const ARGON2ID: Algorithm = 2;
 export async function hashPassword(password: string): Promise<string> {
   const { hash } = await argon2();
   return hash(password, { algorithm: ARGON2ID });
+}
+
+/** The two hashes of one password: argon2id for Foyer's login, SHA-512 crypt for the directory. */
+export interface PasswordHashes {
+  argon2: string;
+  crypt: string;
+}
+
+/** Both hashes a password is kept as (DESIGN.md "Core services": slapd verifies only the second). */
+export async function passwordHashes(password: string): Promise<PasswordHashes> {
+  return { argon2: await hashPassword(password), crypt: hashCrypt(password) };
 }
 
 /** The native argon2 module, loaded on first use: ~5 MiB the daemon only needs at a login. */
@@ -94,18 +109,22 @@ export function usersRepository(
   );
   const selectAll = db.prepare<[], UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY id`);
   const selectCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
-  const selectHash = db.prepare<[string], { id: number; password_hash: string }>(
-    'SELECT id, password_hash FROM users WHERE username = ?',
+  const selectHash = db.prepare<
+    [string],
+    { id: number; password_hash: string; state: string; crypt_hash: string | null }
+  >('SELECT id, password_hash, state, crypt_hash FROM users WHERE username = ?');
+  const setCrypt = db.prepare<[string, number], void>(
+    'UPDATE users SET crypt_hash = ? WHERE id = ? AND crypt_hash IS NULL',
   );
   const selectSecret = db.prepare<[number], { totp_secret: string | null }>(
     'SELECT totp_secret FROM users WHERE id = ?',
   );
-  const insert = db.prepare<[string, string, Role, string, string], void>(
-    `INSERT INTO users (username, password_hash, role, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?)`,
+  const insert = db.prepare<[string, string, string, Role, string, string], void>(
+    `INSERT INTO users (username, password_hash, crypt_hash, role, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const updateHash = db.prepare<[string, string, number], void>(
-    'UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?',
+  const updateHash = db.prepare<[string, string, string, number], void>(
+    'UPDATE users SET password_hash = ?, crypt_hash = ?, updated_at = ? WHERE id = ?',
   );
   const updateSecret = db.prepare<[string | null, string, number], void>(
     'UPDATE users SET totp_secret = ?, totp_enabled = 0, updated_at = ? WHERE id = ?',
@@ -116,15 +135,17 @@ export function usersRepository(
   const remove = db.prepare<[number], void>('DELETE FROM users WHERE id = ?');
 
   const get = (id: number) => fromRow(selectById.get(id));
-  const insertUser = (username: string, passwordHash: string, role: Role): User => {
+  const insertUser = (username: string, hashes: PasswordHashes, role: Role): User => {
     const at = now().toISOString();
-    const id = Number(insert.run(username, passwordHash, role, at, at).lastInsertRowid);
+    const id = Number(
+      insert.run(username, hashes.argon2, hashes.crypt, role, at, at).lastInsertRowid,
+    );
     return get(id)!;
   };
   // IMMEDIATE takes the write lock before the count, so two racing set-ups (even from two
   // processes sharing the file) cannot both see an empty table.
-  const insertIfEmpty = db.transaction((username: string, passwordHash: string) =>
-    selectCount.get()!.n > 0 ? undefined : insertUser(username, passwordHash, 'admin'),
+  const insertIfEmpty = db.transaction((username: string, hashes: PasswordHashes) =>
+    selectCount.get()!.n > 0 ? undefined : insertUser(username, hashes, 'admin'),
   );
   // A hash of a random password, verified against when the username is unknown, so the answer
   // takes one argon2 verification either way and its timing does not tell usernames apart.
@@ -137,11 +158,10 @@ export function usersRepository(
     list: () => selectAll.all().map((row) => fromRow(row)!),
     count: () => selectCount.get()!.n,
     async create(user) {
-      return insertUser(user.username, await hashPassword(user.password), user.role);
+      return insertUser(user.username, await passwordHashes(user.password), user.role);
     },
     async createFirstAdmin(username, password) {
-      const passwordHash = await hashPassword(password);
-      return insertIfEmpty.immediate(username, passwordHash);
+      return insertIfEmpty.immediate(username, await passwordHashes(password));
     },
     async verifyPassword(username, password) {
       const row = selectHash.get(username);
@@ -150,10 +170,14 @@ export function usersRepository(
         await verify(await dummyHash, password);
         return undefined;
       }
-      return (await verify(row.password_hash, password)) ? get(row.id) : undefined;
+      if (!(await verify(row.password_hash, password))) return undefined;
+      // Accounts made before the directory have no crypt hash for LDAP: the first sign-in adds it.
+      if (row.crypt_hash === null) setCrypt.run(hashCrypt(password), row.id);
+      return row.state === 'active' ? get(row.id) : undefined;
     },
     async updatePassword(id, password) {
-      updateHash.run(await hashPassword(password), now().toISOString(), id);
+      const hashes = await passwordHashes(password);
+      updateHash.run(hashes.argon2, hashes.crypt, now().toISOString(), id);
     },
     setTotpSecret(id, secret) {
       updateSecret.run(secret, now().toISOString(), id);
@@ -172,6 +196,7 @@ function fromRow(row: UserRow | undefined): User | undefined {
     id: row.id,
     username: row.username,
     role: row.role,
+    state: row.state,
     totpEnabled: row.totp_enabled === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -17,13 +17,27 @@ export interface CliRun {
 
 /** Runs `foyer <args>` against the daemon of `dataDir`, never a FOYER_URL from the caller's shell. */
 export function runFoyer(dataDir: string, ...args: string[]): Promise<CliRun> {
+  return runFoyerWithInput(dataDir, '', ...args);
+}
+
+/** As runFoyer, with `input` on standard input (`--password-stdin`). */
+export function runFoyerWithInput(
+  dataDir: string,
+  input: string,
+  ...args: string[]
+): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, FOYER_DATA_DIR: dataDir };
   delete env.FOYER_URL;
   delete env.FOYER_TOKEN;
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { env, timeout: 300_000 }, (error, stdout, stderr) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env, timeout: 300_000 },
+      (error, stdout, stderr) =>
+        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
+    child.stdin?.end(input);
   });
 }
 

@@ -1,0 +1,337 @@
+/**
+ * The directory's API (issue 14), admins only (the default role): members,
+ * groups, which groups may use an install, and the one public route a
+ * member's one-time link leads to. Every change is audited by name and
+ * never with a password, then handed to the directory sync so it reaches
+ * LDAP within a second.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type as T } from '@sinclair/typebox';
+import { LoginGuard, type LoginLimits } from '../auth/login-guard.js';
+import { actorOf, clientAddress } from '../auth/plugin.js';
+import { NewPassword, NoContent, Role } from '../auth/schemas.js';
+import { Errors } from '../errors.js';
+import { parseImport } from './csv.js';
+import { type MemberRepository, membersRepository } from './members.js';
+import { setPasswordPage } from './set-password-page.js';
+
+/** The directory as the routes need it: the store's members and a nudge for the sync. */
+export interface DirectoryAccess {
+  members: MemberRepository;
+  /** The directory changed: make slapd (and, the first time, the directory service) follow. */
+  changed(): void;
+  /** An account changed outside these routes (a password, a user removed): sync if slapd runs. */
+  refresh(): void;
+}
+
+const Name = T.String({ minLength: 1, maxLength: 64 });
+const MemberReply = T.Object({
+  name: T.String(),
+  displayName: T.String(),
+  email: T.Union([T.String(), T.Null()]),
+  role: Role,
+  state: T.Union([T.Literal('active'), T.Literal('disabled')]),
+  directoryPassword: T.Boolean(),
+  groups: T.Array(T.String()),
+  createdAt: T.String(),
+  updatedAt: T.String(),
+});
+const GroupReply = T.Object({
+  name: T.String(),
+  members: T.Array(T.String()),
+  installs: T.Array(T.String()),
+});
+const NameParams = T.Object({ name: Name });
+const Strict = { additionalProperties: false } as const;
+const Link = T.Object({ name: T.String(), link: T.String(), token: T.String() });
+
+export interface DirectoryRoutesOptions {
+  loginLimits?: Partial<LoginLimits>;
+}
+
+/** The path of a set-password link; the page there posts to /api/members/set-password. */
+export const SET_PASSWORD_PATH = '/set-password';
+
+const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async (app, options) => {
+  const { audit, store } = app.foyer;
+  const directory: DirectoryAccess = app.foyer.directory ?? {
+    members: membersRepository(store.db),
+    changed: () => {},
+    refresh: () => {},
+  };
+  const { members } = directory;
+  const guard = new LoginGuard({ audit, limits: options.loginLimits });
+  const linkOf = (request: { protocol: string; host: string }, token: string) =>
+    `${request.protocol}://${request.host}${SET_PASSWORD_PATH}#${token}`;
+
+  app.get(
+    '/api/members',
+    {
+      schema: {
+        summary: 'Every member (admins only)',
+        response: { 200: T.Object({ members: T.Array(MemberReply) }) },
+      },
+    },
+    async () => ({ members: members.list() }),
+  );
+
+  app.post(
+    '/api/members',
+    {
+      schema: {
+        summary:
+          'Add a member; without a password the answer holds a one-time set-password link (admins only)',
+        body: T.Object(
+          {
+            name: Name,
+            email: T.String({ minLength: 1, maxLength: 254 }),
+            displayName: T.Optional(T.String({ maxLength: 200 })),
+            role: T.Optional(Role),
+            password: T.Optional(NewPassword),
+            groups: T.Optional(T.Array(Name, { maxItems: 100 })),
+          },
+          Strict,
+        ),
+        response: {
+          201: T.Object({ member: MemberReply, link: T.Optional(T.String()) }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const member = await members.add(request.body);
+      const token =
+        request.body.password === undefined ? members.createLink(member.name) : undefined;
+      audit.record(actor.username, 'member.created', member.name, {
+        role: member.role,
+        groups: member.groups,
+      });
+      directory.changed();
+      return reply.code(201).send({ member, ...(token ? { link: linkOf(request, token) } : {}) });
+    },
+  );
+
+  app.put(
+    '/api/members/:name/password',
+    {
+      schema: {
+        summary: "Set a member's password, for Foyer and the directory at once (admins only)",
+        params: NameParams,
+        body: T.Object({ password: NewPassword }, Strict),
+        response: { 204: NoContent },
+      },
+    },
+    async (request, reply) => {
+      await members.setPassword(request.params.name, request.body.password);
+      audit.record(actorOf(request).username, 'member.password', request.params.name);
+      directory.changed();
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/members/:name/link',
+    {
+      schema: {
+        summary: 'A new one-time set-password link for the member (admins only)',
+        params: NameParams,
+        response: { 201: Link },
+      },
+    },
+    async (request, reply) => {
+      const token = members.createLink(request.params.name);
+      audit.record(actorOf(request).username, 'member.link', request.params.name);
+      return reply
+        .code(201)
+        .send({ name: request.params.name, link: linkOf(request, token), token });
+    },
+  );
+
+  for (const [verb, state] of [
+    ['disable', 'disabled'],
+    ['enable', 'active'],
+  ] as const) {
+    app.post(
+      `/api/members/:name/${verb}`,
+      {
+        schema: {
+          summary:
+            verb === 'disable'
+              ? 'Disable a member: refused by every service, signed out of Foyer (admins only)'
+              : 'Enable a disabled member again (admins only)',
+          params: NameParams,
+          response: { 200: T.Object({ member: MemberReply }) },
+        },
+      },
+      async (request) => {
+        const actor = actorOf(request);
+        if (state === 'disabled' && actor.username === request.params.name) {
+          throw new Errors.Conflict('you cannot disable your own account');
+        }
+        const member = members.setState(request.params.name, state);
+        audit.record(actor.username, `member.${verb}d`, member.name);
+        directory.changed();
+        return { member };
+      },
+    );
+  }
+
+  app.delete(
+    '/api/members/:name',
+    {
+      schema: {
+        summary: 'Remove a member with their sessions, tokens and links (admins only)',
+        params: NameParams,
+        response: { 204: NoContent },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { name } = request.params;
+      const member = members.get(name);
+      if (!member) throw new Errors.NotFound(`no member "${name}"`);
+      if (actor.username === name) throw new Errors.Conflict('you cannot remove your own account');
+      const admins = members.list().filter((m) => m.role === 'admin');
+      if (member.role === 'admin' && admins.length === 1) {
+        throw new Errors.Conflict('you cannot remove the last admin');
+      }
+      members.remove(name);
+      audit.record(actor.username, 'member.removed', name);
+      directory.changed();
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/members/import',
+    {
+      schema: {
+        summary:
+          'Import members from CSV text (name,email,display_name,groups; groups separated by ";"): all or nothing (admins only)',
+        body: T.Object(
+          {
+            csv: T.String({ maxLength: 4 * 1024 * 1024 }),
+            file: T.Optional(T.String({ maxLength: 200 })),
+          },
+          Strict,
+        ),
+        response: { 201: T.Object({ links: T.Array(Link) }) },
+      },
+      bodyLimit: 5 * 1024 * 1024,
+    },
+    async (request, reply) => {
+      const file = request.body.file ?? 'members.csv';
+      const parsed = parseImport(request.body.csv, file);
+      if (parsed.problems.length > 0) throw new Errors.BadRequest(parsed.problems.join('\n'));
+      const made = members.importRows(parsed.rows, file);
+      audit.record(actorOf(request).username, 'member.imported', file, { count: made.length });
+      directory.changed();
+      return reply.code(201).send({
+        links: made.map(({ name, token }) => ({ name, token, link: linkOf(request, token) })),
+      });
+    },
+  );
+
+  app.post(
+    '/api/members/set-password',
+    {
+      config: { public: true },
+      schema: {
+        summary: "Set one's password with a one-time link's token (no sign-in needed)",
+        body: T.Object(
+          { token: T.String({ minLength: 1, maxLength: 200 }), password: NewPassword },
+          Strict,
+        ),
+        response: { 200: T.Object({ name: T.String() }) },
+      },
+    },
+    async (request, reply) => {
+      const address = clientAddress(request);
+      const admission = await guard.admit(address, undefined);
+      if ('retryAfter' in admission) {
+        reply.header('retry-after', String(admission.retryAfter));
+        throw new Errors.TooManyRequests(
+          `too many failed attempts; try again in ${admission.retryAfter} seconds`,
+        );
+      }
+      const member = await members.useLink(request.body.token, request.body.password);
+      if (!member) {
+        audit.record('anonymous', 'member.link.failed', undefined, { address });
+        throw new Errors.NotFound('this link is unknown, used or expired; ask for a new one');
+      }
+      admission.forgive();
+      audit.record(member.name, 'member.password.set', member.name, { address });
+      directory.changed();
+      return { name: member.name };
+    },
+  );
+
+  setPasswordPage(app, SET_PASSWORD_PATH);
+
+  app.get(
+    '/api/groups',
+    {
+      schema: {
+        summary: 'Every group with its members and installs (admins only)',
+        response: { 200: T.Object({ groups: T.Array(GroupReply) }) },
+      },
+    },
+    async () => ({ groups: members.listGroups() }),
+  );
+
+  app.post(
+    '/api/groups',
+    {
+      schema: {
+        summary: 'Add a group (admins only)',
+        body: T.Object({ name: Name }, Strict),
+        response: { 201: T.Object({ group: GroupReply }) },
+      },
+    },
+    async (request, reply) => {
+      const group = members.addGroup(request.body.name);
+      audit.record(actorOf(request).username, 'group.created', group.name);
+      directory.changed();
+      return reply.code(201).send({ group });
+    },
+  );
+
+  app.get(
+    '/api/installs/:id/access',
+    {
+      schema: {
+        summary: 'The groups that may use an install (admins only)',
+        params: T.Object({ id: T.String() }),
+        response: { 200: T.Object({ groups: T.Array(T.String()) }) },
+      },
+    },
+    async (request) => ({ groups: members.access(request.params.id) }),
+  );
+
+  for (const [method, verb] of [
+    ['PUT', 'grant'],
+    ['DELETE', 'revoke'],
+  ] as const) {
+    app.route({
+      method,
+      url: '/api/installs/:id/access/:group',
+      schema: {
+        summary:
+          verb === 'grant'
+            ? "Let a group's members use an install (admins only)"
+            : "Stop a group's members using an install (admins only)",
+        params: T.Object({ id: T.String(), group: Name }),
+        response: { 200: T.Object({ groups: T.Array(T.String()) }) },
+      },
+      handler: async (request) => {
+        const { id, group } = request.params;
+        members[verb](id, group);
+        audit.record(actorOf(request).username, `access.${verb}ed`, id, { group });
+        directory.changed();
+        return { groups: members.access(id) };
+      },
+    });
+  }
+};
+
+export default directoryRoutes;
