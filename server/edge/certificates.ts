@@ -94,6 +94,19 @@ export interface EdgeCertificate {
   notAfter: number;
 }
 
+/**
+ * The folder Caddy names an ACME issuer's certificates by: the directory URL's host and path with
+ * `:` and `/` turned into `-` (`https://127.0.0.1:14100/dir` → `127.0.0.1-14100-dir`); the
+ * internal issuer's is `local`.
+ */
+export function issuerKey(directoryUrl: string): string {
+  const url = new URL(directoryUrl);
+  return `${url.host}${url.pathname}`
+    .toLowerCase()
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/[:/]/g, '-');
+}
+
 /** Where Caddy keeps a name's certificate under one issuer (reference B1, storage layout). */
 export function edgeCertificatePaths(
   storageDir: string,
