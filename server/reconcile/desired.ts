@@ -152,6 +152,19 @@ function mountHandedOverCertificates(
   }
 }
 
+/**
+ * The host folders of an install's handed-over certificates (app.yaml `tls`), which the
+ * reconciler makes before creating containers, so they belong to Foyer and not to the engine.
+ */
+export function handOverFolders(
+  install: InstallRecord,
+  app: AppSource,
+  ctx: RenderContext,
+): string[] {
+  const { entries } = resolveTls(app.tls, renderVariables(install, ctx));
+  return entries.map((entry) => handOverDir(appDataDir(ctx, install.id), entry.name));
+}
+
 export function renderProject(install: InstallRecord, app: AppSource, ctx: RenderContext): Project {
   const dataDir = appDataDir(ctx, install.id);
   const environment = renderVariables(install, ctx);

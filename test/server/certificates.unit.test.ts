@@ -14,7 +14,7 @@ import {
   resolveTls,
   type TlsEntry,
 } from '../../server/edge/certificates.js';
-import { renderProject } from '../../server/reconcile/desired.js';
+import { handOverFolders, renderProject } from '../../server/reconcile/desired.js';
 
 const HEAD = 'id: mail\nname: Mail\nversion: "1"\n';
 const problems = (tls: string) => parseManifest(HEAD + tls).problems.map(formatProblem);
@@ -128,6 +128,9 @@ describe('the render path', () => {
       },
     ]);
     assert.deepEqual(project.services.web?.volumes, []);
+    assert.deepEqual(handOverFolders(install, app(['postfix']), { dataDir: '/var/lib/foyer' }), [
+      '/var/lib/foyer/apps/mail/tls/mail.example.org',
+    ]);
   });
 
   test('a service the compose file lacks is a path-qualified error', () => {
