@@ -96,11 +96,6 @@ function readIfExists(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
-/**
- * Loads the app's Compose file for this install and applies the permission
- * gate. Only the install's variables are visible to it — never the daemon's
- * own environment. Throws ComposeError listing every problem.
- */
 /** The interpolation variables of an install: its settings and secrets, then Foyer's own. */
 export function renderVariables(
   install: InstallRecord,
@@ -165,6 +160,11 @@ export function handOverFolders(
   return entries.map((entry) => handOverDir(appDataDir(ctx, install.id), entry.name));
 }
 
+/**
+ * Loads the app's Compose file for this install and applies the permission
+ * gate. Only the install's variables are visible to it — never the daemon's
+ * own environment. Throws ComposeError listing every problem.
+ */
 export function renderProject(install: InstallRecord, app: AppSource, ctx: RenderContext): Project {
   const dataDir = appDataDir(ctx, install.id);
   const environment = renderVariables(install, ctx);
