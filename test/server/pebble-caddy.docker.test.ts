@@ -5,7 +5,8 @@
  * `test.example` from Debian's Pebble, which really validates against Caddy's ports
  * (pebble-challtestsrv resolves the name to 127.0.0.1; no PEBBLE_VA_ALWAYS_VALID). The site is
  * then served with that certificate, verified against Pebble's issuing root, and the file lands
- * where the certificate hand-over looks for it.
+ * where the certificate hand-over looks for it. A name with no route (`mail.<domain>`, only
+ * wanted as a file for the hand-over) is obtained through `apps.tls.certificates.automate`.
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -24,6 +25,8 @@ import { freePort } from '../support/ports.js';
 
 const NAME = 'test.example';
 const BODY = 'hello from test.example';
+// A name with no route, as mail.<domain> has: Caddy manages it because it is in `automate`.
+const MAIL_NAME = 'mail.test.example';
 
 let pebble: TestPebble;
 let caddy: BackgroundProcess;
@@ -69,10 +72,11 @@ function caddyConfig(options: {
         },
       },
       tls: {
+        certificates: { automate: [MAIL_NAME] },
         automation: {
           policies: [
             {
-              subjects: [NAME],
+              subjects: [NAME, MAIL_NAME],
               issuers: [
                 {
                   module: 'acme',
@@ -122,6 +126,19 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Asserts that a stored chain (leaf, intermediates) is signed link by link up to `rootPem`. */
+function assertChainsTo(chainPem: string, rootPem: string): void {
+  const chain = chainPem
+    .split(/(?=-----BEGIN CERTIFICATE-----)/)
+    .filter((part) => part.includes('BEGIN CERTIFICATE'))
+    .map((part) => new X509Certificate(part));
+  chain.push(new X509Certificate(rootPem));
+  assert.ok(chain.length >= 2);
+  for (let i = 0; i + 1 < chain.length; i++) {
+    assert.ok(chain[i]!.verify(chain[i + 1]!.publicKey), `link ${i} of the chain`);
+  }
+}
+
 /** The certificate a TLS client gets for `name` on the HTTPS port, verified against `ca`. */
 function served(port: number, ca: string): Promise<{ cert: PeerCertificate; body: string }> {
   return new Promise((done, fail) => {
@@ -145,7 +162,7 @@ test('Caddy gets a certificate from Pebble by real validation and serves it', as
   assert.match(key, /^127\.0\.0\.1-\d+-dir$/);
   const paths = edgeCertificatePaths(storage, key, NAME);
   await eventually(
-    `a certificate for ${NAME} in Caddy's storage (${caddy.output().slice(-2000)})`,
+    `a certificate for ${NAME} in Caddy's storage`,
     () => existsSync(paths.certificatePath) && existsSync(paths.keyPath),
     60_000,
   ).catch((error: Error) => {
@@ -153,9 +170,8 @@ test('Caddy gets a certificate from Pebble by real validation and serves it', as
   });
   const stored = new X509Certificate(readFileSync(paths.certificatePath));
   assert.ok(stored.subjectAltName?.includes(`DNS:${NAME}`), stored.subjectAltName);
-  // Issued by Pebble's chain: its intermediate is signed by the root fetched after start.
-  const root = new X509Certificate(pebble.issuingRootPem);
-  assert.notEqual(stored.issuer, stored.subject);
+  // Issued by Pebble's chain, up to the root fetched after start.
+  assertChainsTo(readFileSync(paths.certificatePath, 'utf8'), pebble.issuingRootPem);
 
   const { cert, body } = await eventually(
     `${NAME} served with the new certificate`,
@@ -168,7 +184,6 @@ test('Caddy gets a certificate from Pebble by real validation and serves it', as
   // The chain ends at Pebble's issuing root: a client trusting only it accepted the connection
   // (connect() above verifies by default), and an unrelated CA is refused.
   await assert.rejects(served(pebble.tlsPort, pebble.caCertPem), /certificate/i);
-  assert.ok(root.ca);
 
   // The hand-over finds exactly this certificate under the ACME issuer's key.
   const found = edgeCertificates(storage, NAME);
@@ -182,6 +197,16 @@ test('Caddy gets a certificate from Pebble by real validation and serves it', as
   const mine = stdout.split('\n').filter((line) => line.includes(`pid=${caddy.child.pid},`));
   assert.ok(mine.length >= 2, stdout);
   for (const line of mine) assert.match(line, /\s127\.0\.0\.1:\d+\s/, line);
+  // The name without a route (the hand-over's, for mail) is obtained too, and found.
+  const mail = await eventually(
+    `a certificate for ${MAIL_NAME}`,
+    () => edgeCertificates(storage, MAIL_NAME)[0],
+    30_000,
+  );
+  assert.equal(mail.issuer, key);
+  const mailCert = new X509Certificate(readFileSync(mail.certificatePath));
+  assert.ok(mailCert.subjectAltName?.includes(`DNS:${MAIL_NAME}`), mailCert.subjectAltName);
+  assertChainsTo(readFileSync(mail.certificatePath, 'utf8'), pebble.issuingRootPem);
   // install_trust false: the host's trust store has no Caddy root.
   assert.equal(existsSync('/usr/local/share/ca-certificates/Caddy Local Authority.crt'), false);
 });
