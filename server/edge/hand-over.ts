@@ -98,6 +98,7 @@ function copyPair(dir: string, entry: TlsEntry, certificate: Buffer, key: Buffer
 export class CertificateHandOver {
   private timer?: NodeJS.Timeout;
   private running: Promise<void> | undefined;
+  private readonly tlsByAppDir = new Map<string, AppSource['tls']>();
 
   constructor(private readonly options: HandOverOptions) {}
 
@@ -126,14 +127,9 @@ export class CertificateHandOver {
     const work: { install: InstallRecord; entries: TlsEntry[] }[] = [];
     for (const install of this.options.installs()) {
       if (install.desired !== 'running') continue;
-      let app: AppSource;
-      try {
-        app = this.options.loadApp(install.appDir);
-      } catch {
-        continue; // The reconciler reports an install it cannot render.
-      }
-      if (!app.tls) continue;
-      const { entries } = resolveTls(app.tls, renderVariables(install, this.options.render));
+      const declared = this.declared(install.appDir);
+      if (!declared) continue;
+      const { entries } = resolveTls(declared, renderVariables(install, this.options.render));
       if (entries.length > 0) work.push({ install, entries });
     }
     if (work.length === 0) return;
@@ -148,6 +144,21 @@ export class CertificateHandOver {
       }
       for (const entry of entries) await this.handOver(install, entry, running);
     }
+  }
+
+  /**
+   * An app's `tls` entries. An install renders from its pinned definition, whose folder never
+   * changes once written, so each is read once.
+   */
+  private declared(appDir: string): AppSource['tls'] {
+    if (!this.tlsByAppDir.has(appDir)) {
+      try {
+        this.tlsByAppDir.set(appDir, this.options.loadApp(appDir).tls);
+      } catch {
+        return undefined; // The reconciler reports an install it cannot render.
+      }
+    }
+    return this.tlsByAppDir.get(appDir);
   }
 
   private async handOver(
