@@ -6,6 +6,7 @@
  *
  * Steady state reads files and lists containers: no Docker write, no file write.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -65,6 +66,22 @@ export function edgeCertificates(storageDir: string, name: string): EdgeCertific
     if (notAfter !== undefined) found.push({ issuer, certificatePath, keyPath, notAfter });
   }
   return found;
+}
+
+/**
+ * The edge's certificate and key, or undefined while they do not belong together: Caddy writes
+ * them one after the other, and a round between the two writes must not hand over a mix.
+ */
+function readPair(picked: EdgeCertificate): { certificate: Buffer; key: Buffer } | undefined {
+  const certificate = readFileSync(picked.certificatePath);
+  const key = readFileSync(picked.keyPath);
+  try {
+    return new X509Certificate(certificate).checkPrivateKey(createPrivateKey(key))
+      ? { certificate, key }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readRecord(path: string): HandOverRecord {
@@ -169,10 +186,7 @@ export class CertificateHandOver {
     const storageDir = this.options.storageDir ?? edgeStorageDir(this.options.render.dataDir);
     const now = this.options.now?.() ?? Date.now();
     const picked = pickCertificate(edgeCertificates(storageDir, entry.name), now);
-    const pair = picked && {
-      certificate: readFileSync(picked.certificatePath),
-      key: readFileSync(picked.keyPath),
-    };
+    const pair = picked && readPair(picked);
     const edge = pair && certificatePairHash(pair.certificate, pair.key);
     const appData = appDataDir(this.options.render, install.id);
     const stateFile = handOverStateFile(appData, entry.name);

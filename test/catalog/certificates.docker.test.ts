@@ -281,6 +281,16 @@ test("mail and chat present the edge's certificate for their names, and its rene
   t.diagnostic(`renewed certificate presented everywhere after ${Date.now() - since} ms`);
   assert.deepEqual(await containerStarts(), started, 'no container was restarted or recreated');
 
+  // Caddy writes certificate and key one after the other: a round that sees a new certificate
+  // with the old key hands nothing over, and the daemons keep serving the last good pair.
+  const next = await ca.issue([MAIL_NAME]);
+  placeInEdge(MAIL_NAME, { ...next, keyPem: renewed.mail.keyPem });
+  await new Promise((r) => setTimeout(r, 6000));
+  assert.equal(await presented(ports.imaps, MAIL_NAME), fingerprint(renewed.mail));
+  placeInEdge(MAIL_NAME, next);
+  await waitPresenting(next, renewed.chat);
+  assert.deepEqual(await containerStarts(), started, 'no container was restarted or recreated');
+
   // Clients that trust the CA accept the names (the chain is complete and names match).
   await new Promise<void>((resolve, reject) => {
     const socket = connectTls(
