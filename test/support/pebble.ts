@@ -47,7 +47,7 @@ function httpsGet(url: string, ca: string): Promise<string> {
 }
 
 async function waitUntil(what: string, procs: BackgroundProcess[], check: () => Promise<unknown>) {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     try {
       return await check();
