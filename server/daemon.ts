@@ -18,6 +18,7 @@ import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
 import { DIRECTORY_INSTALL, DirectoryService } from './directory/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
+import { CertificateHandOver } from './edge/hand-over.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
 import { instanceId } from './paths.js';
@@ -90,6 +91,7 @@ export function appSource(appDir: string): AppSource {
     composePath: app.composePath,
     composeContent: app.composeContent,
     permissions: app.manifest.permissions ?? [],
+    tls: app.manifest.tls,
   };
 }
 
@@ -145,9 +147,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log: options.log,
     resyncMs: options.resyncMs,
   });
+  // Certificates for mail and chat from the edge's storage (issue 13), checked at every resync.
+  const handOver = new CertificateHandOver({
+    docker: adapter,
+    installs: () => installs.list(),
+    loadApp: appSource,
+    render,
+    log: options.log,
+  });
   const hub = new EventHub();
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
   reconciler.on('engine', (engine) => hub.publish({ type: 'engine', data: engine }));
+  // Containers that just started are handed their certificate without waiting for the timer.
+  reconciler.on('settled', () => void handOver.sync());
   const jobRows = jobRepository(store.db);
   const jobs = new JobRunner({ jobs: jobRows, reconciler, hub });
   const updates = new UpdateDriver({
@@ -195,7 +207,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   // Updates a stopped daemon left in the middle go on from their stored phase (issue 15).
   updates.resume();
-  if (options.start !== false) reconciler.start();
+  if (options.start !== false) {
+    reconciler.start();
+    handOver.start(options.resyncMs ?? 30_000);
+  }
   backup.start();
   // The directory (issue 14): members in the store, slapd kept in step once it is used.
   const directory = new DirectoryService({
@@ -236,6 +251,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       directory.stop();
       resources.stop();
       backup.stop();
+      await handOver.stop();
       await presence.stop();
       const drained = await reconciler.shutdown(drainMs);
       // An abandoned pass may still read the store before the process exits.

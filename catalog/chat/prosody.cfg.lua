@@ -54,3 +54,16 @@ limits = {
 log = { { levels = { min = "info" }, to = "console" } }
 
 VirtualHost(domain)
+
+-- The edge's certificate for the domain when Foyer hands one over (issue 13): read-only in
+-- /etc/foyer/tls; Foyer runs `prosodyctl reload` when it renews, which reads this file again.
+-- Until then the self-signed one in the certs folder.
+local handed = "/etc/foyer/tls/"
+local function readable(path)
+	local file = io.open(path, "r")
+	if file then file:close() end
+	return file ~= nil
+end
+if readable(handed .. "fullchain.pem") and readable(handed .. "privkey.pem") then
+	ssl = { certificate = handed .. "fullchain.pem"; key = handed .. "privkey.pem" }
+end

@@ -14,6 +14,7 @@ RUN apt-get update \
  && useradd --system --uid 5000 --gid vmail --home-dir /var/mail/vmail --shell /usr/sbin/nologin vmail
 COPY dovecot/dovecot.conf /etc/dovecot/dovecot.conf
 COPY dovecot/entrypoint.sh /usr/local/lib/foyer-mail/entrypoint.sh
+COPY certificate.sh /usr/local/lib/foyer-mail/certificate.sh
 # The master process starts as root to bind 143/993 and read the key, then runs logins as
 # dovenull, authentication as dovecot and mail access as vmail.
 ENTRYPOINT ["/bin/sh", "/usr/local/lib/foyer-mail/entrypoint.sh"]

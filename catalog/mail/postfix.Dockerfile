@@ -25,6 +25,7 @@ RUN postconf -M 'submission/inet=submission inet n - y - - smtpd' \
     'submission/inet/smtpd_recipient_restrictions=permit_sasl_authenticated,reject' \
     'submission/inet/milter_macro_daemon_name=ORIGINATING'
 COPY postfix/entrypoint.sh /usr/local/lib/foyer-mail/entrypoint.sh
+COPY certificate.sh /usr/local/lib/foyer-mail/certificate.sh
 # master starts as root to bind 25/587 and read the key; smtpd, qmgr and the rest run as the
 # postfix user, chrooted in the spool.
 ENTRYPOINT ["/bin/sh", "/usr/local/lib/foyer-mail/entrypoint.sh"]

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadProject, type Project, translateProject } from '../../compose/index.js';
 import { ComposeError, joinPath, type Problem } from '../../compose/problems.js';
+import { resolveTls } from '../edge/certificates.js';
 import { covers, normalisePermission, requestedPermissions } from '../security/permissions.js';
 import { type AppFolder, readAppFolder } from './catalog.js';
 import type { AppManifest, Setting } from './manifest.js';
@@ -32,6 +33,7 @@ export function lintApp(dir: string): Problem[] {
   if (project) {
     checkPermissions(app, project, compose, problems);
     checkServices(project, compose, problems);
+    checkTls(app, project, compose, problems);
   }
   checkVariables(app, compose, problems);
   checkDescription(app, problems);
@@ -189,6 +191,26 @@ function checkServices(project: Project, compose: string, problems: Problem[]): 
         message: `"${service.image}" is an upstream image and must be pinned by tag and digest (name:tag@sha256:<64 hex>)`,
       });
     }
+  }
+}
+
+/** Handed-over certificates (`tls`) name services of the Compose file and resolve to host names. */
+function checkTls(app: AppFolder, project: Project, compose: string, problems: Problem[]): void {
+  const declared = app.manifest.tls ?? [];
+  declared.forEach((entry, i) => {
+    entry.services.forEach((service, j) => {
+      if (project.services[service]) return;
+      problems.push({
+        path: `app.yaml: ${joinPath(joinPath(joinPath('tls', i), 'services'), j)}`,
+        message: `${compose} has no service "${service}"`,
+      });
+    });
+  });
+  const environment: Record<string, string> = { FOYER_DOMAIN: 'example.org' };
+  for (const setting of app.manifest.settings ?? [])
+    environment[setting.key] = placeholder(setting);
+  for (const problem of resolveTls(declared, environment).problems) {
+    problems.push({ path: `app.yaml: ${problem.path}`, message: problem.message });
   }
 }
 

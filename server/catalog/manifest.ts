@@ -13,6 +13,9 @@ import { parseBytes } from '../../compose/units.js';
 import { normalisePermission } from '../security/permissions.js';
 import { SETTING_TYPES } from './setting-rules.js';
 
+/** Where a handed-over certificate appears in a container unless `tls[].target` says otherwise. */
+export const TLS_TARGET = '/etc/foyer/tls';
+
 const Opt = T.Optional;
 const Strict = { additionalProperties: false } as const;
 const Port = T.Integer({ minimum: 1, maximum: 65535 });
@@ -100,6 +103,31 @@ export const AppManifestSchema = T.Object(
           timeout: Opt(T.Integer({ minimum: 1, maximum: 3600 })),
         },
         Strict,
+      ),
+    ),
+    /**
+     * Certificates the edge hands over (issue 13): for each name, the edge's certificate and key
+     * are copied into the install's data and bind-mounted read-only at `target` (default
+     * /etc/foyer/tls) in `services`; when the certificate changes (renewal), `reload` runs in
+     * each running service's container. server/edge/certificates.ts.
+     */
+    tls: Opt(
+      T.Array(
+        T.Object(
+          {
+            /** A host name; interpolated like compose.yaml (settings and FOYER_DOMAIN). */
+            name: T.String({ minLength: 1 }),
+            services: T.Array(T.String({ minLength: 1 }), { minItems: 1 }),
+            /** The folder in the containers holding fullchain.pem and privkey.pem. */
+            target: Opt(T.String({ pattern: '^/' })),
+            /** A group id that may read the key (mode 0640), for a daemon that is not root. */
+            keyGroup: Opt(T.Integer({ minimum: 0, maximum: 4294967294 })),
+            /** Per service, the command that makes it load the new files. */
+            reload: Opt(T.Record(T.String(), T.Array(T.String(), { minItems: 1 }))),
+          },
+          Strict,
+        ),
+        { minItems: 1 },
       ),
     ),
     /** How an update of this app is judged and made safe (issue 15). */
@@ -250,12 +278,38 @@ function checkMeaning(manifest: AppManifest): Problem[] {
       problem(`requirements.${field}`, 'must be a byte size such as 512m or 2g');
     }
   }
+  checkTls(manifest, problem);
   (manifest.permissions ?? []).forEach((permission, i) => {
     if (normalisePermission(permission) === undefined) {
       problem(joinPath('permissions', i), `"${permission}" is not a known permission`);
     }
   });
   return problems;
+}
+
+/** Each service once per entry, reload only for its services, one entry per service and folder. */
+function checkTls(manifest: AppManifest, problem: (path: string, message: string) => void): void {
+  const folders = new Map<string, string>();
+  (manifest.tls ?? []).forEach((entry, i) => {
+    const at = (...parts: (string | number)[]) =>
+      parts.reduce<string>(joinPath, joinPath('tls', i));
+    entry.services.forEach((service, j) => {
+      if (entry.services.indexOf(service) !== j) {
+        problem(at('services', j), `"${service}" is listed twice`);
+        return;
+      }
+      const folder = `${service} ${entry.target ?? TLS_TARGET}`;
+      const first = folders.get(folder);
+      if (first !== undefined) {
+        problem(at('target'), `${service} already gets a certificate there from ${first}`);
+      } else folders.set(folder, joinPath('tls', i));
+    });
+    for (const service of Object.keys(entry.reload ?? {})) {
+      if (!entry.services.includes(service)) {
+        problem(at('reload', service), "is not one of this entry's services");
+      }
+    }
+  });
 }
 
 function checkSetting(

@@ -15,9 +15,12 @@ import {
   ComposeError,
   imageReference,
   loadProject,
+  type Problem,
   type Project,
   translateProject,
 } from '../../compose/index.js';
+import type { AppManifest } from '../catalog/manifest.js';
+import { handOverDir, resolveTls } from '../edge/certificates.js';
 import { checkPermissions } from '../security/permissions.js';
 import { hashBuildContext } from './build-hash.js';
 import type { DesiredService, DesiredState, ObservedState } from './types.js';
@@ -46,6 +49,8 @@ export interface AppSource {
   composePath: string;
   composeContent: string;
   permissions: string[];
+  /** Certificates the edge hands over (app.yaml `tls`, issue 13). */
+  tls?: AppManifest['tls'];
 }
 
 export interface RenderContext {
@@ -91,6 +96,70 @@ function readIfExists(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
+/** The interpolation variables of an install: its settings and secrets, then Foyer's own. */
+export function renderVariables(
+  install: InstallRecord,
+  ctx: RenderContext,
+): Record<string, string> {
+  return {
+    ...install.settings,
+    ...install.secrets,
+    FOYER_INSTALL: install.id,
+    FOYER_APP: install.appId,
+    FOYER_APP_DATA: appDataDir(ctx, install.id),
+    FOYER_DOMAIN: ctx.domain ?? 'localhost',
+  };
+}
+
+/**
+ * Adds the certificate hand-over's read-only bind mounts (app.yaml `tls`): each name's folder
+ * in the install's data, at the entry's target in each of its services. The folder's content
+ * is not part of the config hash, so a renewal recreates nothing (hand-over.ts reloads).
+ */
+function mountHandedOverCertificates(
+  project: Project,
+  app: AppSource,
+  environment: Record<string, string>,
+  dataDir: string,
+): void {
+  const problems: Problem[] = [];
+  const { entries } = resolveTls(app.tls, environment);
+  (app.tls ?? []).forEach((declared, i) => {
+    declared.services.forEach((name, j) => {
+      if (!project.services[name])
+        problems.push({
+          path: `app.yaml: tls[${i}].services[${j}]`,
+          message: `no service "${name}"`,
+        });
+    });
+  });
+  if (problems.length > 0) throw new ComposeError(problems);
+  for (const entry of entries) {
+    for (const name of entry.services) {
+      project.services[name]!.volumes.push({
+        type: 'bind',
+        source: handOverDir(dataDir, entry.name),
+        target: entry.target,
+        read_only: true,
+        bind: { create_host_path: true },
+      });
+    }
+  }
+}
+
+/**
+ * The host folders of an install's handed-over certificates (app.yaml `tls`), which the
+ * reconciler makes before creating containers, so they belong to Foyer and not to the engine.
+ */
+export function handOverFolders(
+  install: InstallRecord,
+  app: AppSource,
+  ctx: RenderContext,
+): string[] {
+  const { entries } = resolveTls(app.tls, renderVariables(install, ctx));
+  return entries.map((entry) => handOverDir(appDataDir(ctx, install.id), entry.name));
+}
+
 /**
  * Loads the app's Compose file for this install and applies the permission
  * gate. Only the install's variables are visible to it — never the daemon's
@@ -98,14 +167,7 @@ function readIfExists(path: string): string | undefined {
  */
 export function renderProject(install: InstallRecord, app: AppSource, ctx: RenderContext): Project {
   const dataDir = appDataDir(ctx, install.id);
-  const environment = {
-    ...install.settings,
-    ...install.secrets,
-    FOYER_INSTALL: install.id,
-    FOYER_APP: install.appId,
-    FOYER_APP_DATA: dataDir,
-    FOYER_DOMAIN: ctx.domain ?? 'localhost',
-  };
+  const environment = renderVariables(install, ctx);
   const { project } = loadProject({
     files: [{ path: app.composePath, content: app.composeContent }],
     environment,
@@ -114,6 +176,7 @@ export function renderProject(install: InstallRecord, app: AppSource, ctx: Rende
     workingDir: install.appDir,
     readFile: readIfExists,
   });
+  mountHandedOverCertificates(project, app, environment, dataDir);
   const problems = checkPermissions(project, {
     appDataDir: realPathOf(dataDir),
     appDir: install.appDir,

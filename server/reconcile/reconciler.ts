@@ -20,6 +20,7 @@ import {
   type AppSource,
   appDataDir,
   desiredState,
+  handOverFolders,
   type InstallRecord,
   instanceFilter,
   type RenderContext,
@@ -66,6 +67,8 @@ export interface ReconcilerOptions {
 interface Rendered {
   generation: number;
   project?: Project;
+  /** Host folders to make before containers are created (handed-over certificates). */
+  folders?: string[];
   error?: string;
   buildHashes: Record<string, string>;
   /** The last translation, valid while the known images and API version are unchanged. */
@@ -281,12 +284,10 @@ export class Reconciler extends EventEmitter {
     if (cached?.generation === install.generation) return cached;
     let entry: Rendered;
     try {
-      const project = renderProject(
-        install,
-        this.options.loadApp(install.appDir),
-        this.options.render,
-      );
-      entry = { generation: install.generation, project, buildHashes: {} };
+      const app = this.options.loadApp(install.appDir);
+      const project = renderProject(install, app, this.options.render);
+      const folders = handOverFolders(install, app, this.options.render);
+      entry = { generation: install.generation, project, folders, buildHashes: {} };
     } catch (error) {
       const message =
         error instanceof ComposeError
@@ -445,8 +446,11 @@ export class Reconciler extends EventEmitter {
         `did not settle after ${pass - 1} passes; still to do:\n${planToString(operations)}`,
       );
     }
-    if (desired.run === 'running')
+    if (desired.run === 'running') {
       mkdirSync(appDataDir(this.options.render, id), { recursive: true, mode: 0o750 });
+      for (const folder of this.renders.get(id)?.folders ?? [])
+        mkdirSync(folder, { recursive: true, mode: 0o755 });
+    }
     this.options.log.info({ install: id, plan: planToString(operations) }, 'reconciling');
     await this.run(id, operations);
     this.requests.delete(id);

@@ -102,6 +102,18 @@ describe('catalogue lint', () => {
     );
   });
 
+  test('tls entries name services of the compose file and resolve to host names', () => {
+    const app = APP.replace(
+      'permissions: []',
+      'tls:\n  - {name: "${TITLE}.example.org", services: [web]}\n' +
+        '  - {name: "${ADMIN_EMAIL}", services: [api]}\npermissions: []',
+    );
+    assert.deepEqual(lint({ 'app.yaml': app }), [
+      'app.yaml: tls[1].services[0]: compose.yaml has no service "api"',
+      'app.yaml: tls[1].name: "a@example.org" is not a host name a certificate can name',
+    ]);
+  });
+
   test('2: a YAML error names the file and line', () => {
     const problems = lint({ 'compose.yaml': 'services:\n  web:\n    image: [x\n' });
     // The settings it cannot use are reported too; the YAML error comes first.

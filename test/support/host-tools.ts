@@ -3,7 +3,8 @@ import { findCommand, run } from './exec.js';
 
 /**
  * The Debian packages the harness relies on (docker-registry is for the pull tests, restic and
- * openssh-server for the backup tests: a real repository, a real SFTP server on loopback).
+ * openssh-server for the backup tests: a real repository, a real SFTP server on loopback; pebble
+ * and caddy for the edge's tests: a real ACME server on loopback, a real Caddy on the host).
  */
 export const APT_PACKAGES = [
   'docker.io',
@@ -12,6 +13,8 @@ export const APT_PACKAGES = [
   'docker-registry',
   'restic',
   'openssh-server',
+  'pebble',
+  'caddy',
 ];
 
 /** The exact command a user must run when we cannot install the packages ourselves. */
@@ -30,6 +33,10 @@ const COMMANDS: Record<string, string> = {
   restic: 'restic',
   sshd: 'openssh-server',
   'ssh-keygen': 'openssh-client',
+  pebble: 'pebble',
+  'pebble-challtestsrv': 'pebble',
+  caddy: 'caddy',
+  openssl: 'openssl',
 };
 
 let checked: Promise<void> | undefined;

@@ -8,7 +8,7 @@ user=$(printf '%s' "${MAIL_USER:?MAIL_USER is not set}" | tr 'A-Z' 'a-z')
 host=$(printf '%s' "${MAIL_HOSTNAME:-mail.$domain}" | tr 'A-Z' 'a-z')
 : "${MAIL_PASSWORD:?MAIL_PASSWORD is not set}"
 
-# A self-signed certificate until Foyer manages real ones; made again when the host name
+# A self-signed certificate, served until Foyer hands over the edge's (certificate.sh); made again when the host name
 # changes. A certificate someone put there without the marker is left alone.
 tls=/etc/foyer-mail/tls
 mkdir -p "$tls"
@@ -26,6 +26,8 @@ if [ ! -s "$tls/cert.pem" ] || { [ -f "$tls/self-signed" ] && [ "$(cat "$tls/sel
   mv "$tls/cert.pem.new" "$tls/cert.pem"
   printf '%s\n' "$host" >"$tls/self-signed"
 fi
+
+sh /usr/local/lib/foyer-mail/certificate.sh dovecot
 
 # doveadm reads the password twice from standard input, so it never appears in a process list.
 hash=$(printf '%s\n%s\n' "$MAIL_PASSWORD" "$MAIL_PASSWORD" | doveadm pw -s SHA512-CRYPT)

@@ -26,6 +26,8 @@ until [ -s /etc/foyer-mail/tls/cert.pem ] && [ -s /etc/foyer-mail/tls/key.pem ];
   sleep 1
 done
 
+sh /usr/local/lib/foyer-mail/certificate.sh postfix
+
 # smtpd and friends run chrooted in the spool: copy resolv.conf, hosts, services… into it.
 /usr/lib/postfix/configure-instance.sh -
 postfix check
