@@ -25,6 +25,7 @@ import { offered, planUpdate, updateChange } from '../updates/admit-update.js';
 import { readFailedLogs } from '../updates/failed-logs.js';
 import { declaredPermissions } from './install-checks.js';
 import { IdParams, JobAccepted, SettingsBody, UpdatePreview } from './schemas.js';
+import { debianOfferReply } from './update-offers.js';
 
 const UpdateReply = T.Object({
   job: T.String(),
@@ -108,6 +109,7 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
       const { status, entry } = offered(app.foyer, install);
       const base = {
         install: install.id,
+        debian: debianOfferReply(app, install.id),
         version: install.appVersion,
         catalog: status.catalog,
         ...(status.problems ? { problems: status.problems } : {}),

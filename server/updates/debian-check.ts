@@ -110,6 +110,11 @@ export class DebianChecks {
     return run;
   }
 
+  /** A check of the install is under way (or waiting for another install's to end). */
+  isChecking(installId: string): boolean {
+    return this.running.has(installId);
+  }
+
   /** Every install that runs an image not checked in the last day. */
   async checkDueInstalls(now = new Date()): Promise<void> {
     for (const id of this.options.installs()) {
