@@ -135,6 +135,16 @@ export const DebianOfferReply = T.Object({
   checking: T.Boolean(),
 });
 
+/** An install's automatic updates (issue 15): `GET`/`PUT /api/installs/:id/auto-update`. */
+export const AutoUpdateReply = T.Object({
+  enabled: T.Boolean(),
+  window: T.String(),
+  /** The offer last tried automatically, its job and when. */
+  lastOffer: T.Union([T.String(), T.Null()]),
+  lastJob: T.Union([T.String(), T.Null()]),
+  lastAt: T.Union([T.String(), T.Null()]),
+});
+
 /** `GET /api/installs/:id/update`. */
 export const UpdatePreview = T.Object({
   install: T.String(),

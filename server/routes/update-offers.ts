@@ -12,16 +12,7 @@ import type { Install } from '../store/index.js';
 import { autoUpdateProblems } from '../updates/auto-policy.js';
 import { debianOffer } from '../updates/auto-updates.js';
 import { withProblems } from './install-checks.js';
-import { DebianOfferReply, IdParams } from './schemas.js';
-
-const AutoUpdateReply = T.Object({
-  enabled: T.Boolean(),
-  window: T.String(),
-  /** The offer last tried automatically, its job and when. */
-  lastOffer: T.Union([T.String(), T.Null()]),
-  lastJob: T.Union([T.String(), T.Null()]),
-  lastAt: T.Union([T.String(), T.Null()]),
-});
+import { AutoUpdateReply, DebianOfferReply, IdParams } from './schemas.js';
 
 const AutoUpdateBody = T.Object(
   {

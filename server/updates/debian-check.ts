@@ -197,9 +197,10 @@ export class DebianChecks {
       let stdout = '';
       let stderr = '';
       const signal = AbortSignal.timeout(CHECK_LIMIT_MS);
-      for await (const chunk of docker.logs(name, { follow: true, signal })) {
-        if (chunk.stream === 'stdout' && stdout.length < OUTPUT_LIMIT) stdout += chunk.text;
-        if (chunk.stream === 'stderr') stderr = (stderr + chunk.text).slice(-4000);
+      // The adapter yields one line at a time, without its newline.
+      for await (const line of docker.logs(name, { follow: true, signal })) {
+        if (line.stream === 'stdout' && stdout.length < OUTPUT_LIMIT) stdout += `${line.text}\n`;
+        if (line.stream === 'stderr') stderr = `${stderr}${line.text}\n`.slice(-4000);
       }
       const state = await this.exited(name, signal);
       if (state.exitCode !== 0) {

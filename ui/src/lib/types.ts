@@ -9,6 +9,7 @@ import type { SettingType } from '../../../server/catalog/setting-rules.ts';
 import type { AppSummary, ProgressEvent } from '../../../server/cli/api.js';
 
 import type {
+  AutoUpdateReply,
   InstallReply,
   JobReply,
   KeptDataReply,
@@ -23,6 +24,8 @@ export type Install = Static<typeof InstallReply>;
 export type Job = Static<typeof JobReply>;
 /** `GET /api/installs/:id/update`: what an update would change (issue 17). */
 export type UpdatePreview = Static<typeof UpdatePreviewSchema>;
+/** An install's automatic updates and their daily window (issue 15). */
+export type AutoUpdate = Static<typeof AutoUpdateReply>;
 /** What an uninstall without purge left: `GET /api/kept-data`. */
 export type KeptData = Static<typeof KeptDataReply>;
 export type ServiceStatus = Static<typeof ServiceStatusReply>;
