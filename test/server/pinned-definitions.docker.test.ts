@@ -172,7 +172,8 @@ describe('an install runs its pinned definition until it is updated', {
     for (const column of ['definition', 'app_version', 'previous_definition'])
       db.exec(`ALTER TABLE installs DROP COLUMN ${column}`);
     // The tables later schemas added (issue 15), which a schema-3 data dir never had.
-    for (const table of ['updates', 'backup_snapshots', 'backup_targets', 'backup_settings'])
+    const tables = ['updates', 'backup_snapshots', 'backup_targets', 'backup_settings'];
+    for (const table of [...tables, 'debian_checks', 'auto_updates'])
       db.exec(`DROP TABLE ${table}`);
     db.exec('DELETE FROM schema_migrations WHERE version >= 4');
     db.close();
