@@ -10,7 +10,7 @@
  * again for the same offer. The decision is pure (auto-policy.ts).
  */
 import type { Logger } from '../reconcile/reconciler.js';
-import { jobRepository } from '../store/jobs.js';
+import { type JobRepository, jobRepository } from '../store/jobs.js';
 import type { UpdateOffers } from '../store/update-offers.js';
 import { startUpdate, type UpdateContext } from './admit-update.js';
 import { autoUpdateDue, inWindow, pendingOffer } from './auto-policy.js';
@@ -49,8 +49,11 @@ export class AutoUpdates {
   /** The automatic update under way: the next waits for it to end. */
   private current: string | undefined;
   private ticking = false;
+  private readonly jobs: JobRepository;
 
-  constructor(private readonly options: AutoUpdatesOptions) {}
+  constructor(private readonly options: AutoUpdatesOptions) {
+    this.jobs = jobRepository(options.ctx.store.db);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 60_000);
@@ -77,7 +80,7 @@ export class AutoUpdates {
 
   private async startDue(now: Date): Promise<string | undefined> {
     const { ctx, offers } = this.options;
-    const jobs = jobRepository(ctx.store.db);
+    const { jobs } = this;
     if (this.current && jobs.get(this.current)?.state === 'running') return undefined;
     this.current = undefined;
     for (const id of offers.autoUpdating()) {
