@@ -43,6 +43,9 @@ import logsRoutes from './routes/logs.js';
 import resourcesRoutes from './routes/resources.js';
 import type { AuditLog } from './store/audit.js';
 import type { Store } from './store/index.js';
+import type { UpdateOffers } from './store/update-offers.js';
+import type { AutoUpdates } from './updates/auto-updates.js';
+import type { DebianChecks } from './updates/debian-check.js';
 import type { UpdateDriver } from './updates/driver.js';
 
 /** The long-lived parts every route may use; one instance per daemon. */
@@ -66,6 +69,12 @@ export interface FoyerServices {
   updates: UpdateDriver;
   /** The directory (issue 14): members in the store, kept in step with slapd. Absent in tests. */
   directory?: DirectoryAccess;
+  /** Debian's updates found for built images, and each install's automatic-update setting. */
+  offers: UpdateOffers;
+  /** Checks built images against Debian's archive (daily, and on demand). */
+  debianChecks: DebianChecks;
+  /** Starts updates by themselves inside each install's window, when it is on. */
+  autoUpdates: AutoUpdates;
 }
 
 declare module 'fastify' {

@@ -22,14 +22,17 @@ import { CertificateHandOver } from './edge/hand-over.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
 import { instanceId } from './paths.js';
-import type { AppSource, InstallRecord } from './reconcile/desired.js';
+import { type AppSource, type InstallRecord, renderProject } from './reconcile/desired.js';
 import { Presence } from './reconcile/presence.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
 import { ResourceMonitor } from './resources/monitor.js';
 import { auditLog } from './store/audit.js';
 import { openStore, type Store } from './store/index.js';
 import { jobRepository } from './store/jobs.js';
+import { updateOffers } from './store/update-offers.js';
 import { updateRepository } from './store/updates.js';
+import { AutoUpdates } from './updates/auto-updates.js';
+import { DebianChecks } from './updates/debian-check.js';
 import { UpdateDriver } from './updates/driver.js';
 import { stageOf } from './updates/phases.js';
 
@@ -44,6 +47,8 @@ export interface DaemonOptions {
   log: Logger;
   /** Start reconciling at once (default); `foyer serve` starts it after listening. */
   start?: boolean;
+  /** How often automatic updates look for due installs (default a minute; tests go faster). */
+  autoUpdateTickMs?: number;
 }
 
 export { defaultDataDir } from './paths.js';
@@ -205,6 +210,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     audit,
     log: options.log,
   });
+  const offers = updateOffers(store.db);
+  const debianChecks = new DebianChecks({
+    docker: adapter,
+    instance: render.instance,
+    offers,
+    installs: () => store.installs.list().map((install) => install.id),
+    builtServices: (id) => builtServices(installs, render, id),
+    log: options.log,
+  });
+  const services = { dataDir: options.dataDir, store, catalog, pins, updates, jobs, audit };
+  const autoUpdates = new AutoUpdates({
+    ctx: services,
+    offers,
+    checks: debianChecks,
+    log: options.log,
+    tickMs: options.autoUpdateTickMs,
+  });
   // Updates a stopped daemon left in the middle go on from their stored phase (issue 15).
   updates.resume();
   if (options.start !== false) {
@@ -227,6 +249,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   reconciler.on('status', (status: { install: string; state: string }) => {
     if (status.install === DIRECTORY_INSTALL || status.state === 'removed') directory.refresh();
   });
+  debianChecks.start();
+  autoUpdates.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();
@@ -246,7 +270,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     backups,
     updates,
     directory,
+    offers,
+    debianChecks,
+    autoUpdates,
     close: async ({ drainMs = SHUTDOWN_DRAIN_MS } = {}) => {
+      autoUpdates.stop();
+      debianChecks.stop();
       updates.stop();
       directory.stop();
       resources.stop();
@@ -259,4 +288,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return drained;
     },
   };
+}
+
+/** The services of an install whose images are built on the box; none when it cannot render. */
+function builtServices(
+  installs: InstallSource,
+  render: { dataDir: string; instance: string },
+  id: string,
+): string[] {
+  const record = installs.get(id);
+  if (!record) return [];
+  try {
+    const project = renderProject(record, appSource(record.appDir), render);
+    return Object.values(project.services)
+      .filter((s) => s.build)
+      .map((s) => s.name);
+  } catch {
+    return [];
+  }
 }

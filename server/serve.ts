@@ -58,9 +58,12 @@ export async function serve(): Promise<number> {
   }
   const log = createLogger();
   const resyncMs = process.env.FOYER_RESYNC_MS ? Number(process.env.FOYER_RESYNC_MS) : undefined;
+  // Tests look for due automatic updates every second instead of every minute.
+  const tick = process.env.FOYER_AUTO_UPDATE_TICK_MS;
   const daemon = await startDaemon({
     dataDir,
     resyncMs,
+    ...(tick ? { autoUpdateTickMs: Number(tick) } : {}),
     log,
     dockerHost: process.env.DOCKER_HOST,
     start: false,

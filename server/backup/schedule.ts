@@ -4,6 +4,7 @@
  * The decision is pure: given the time, the window and when the last scheduled run started,
  * is one due? A box that was off during the whole window simply waits for the next one.
  */
+import { TIME_OF_DAY, windowStart } from '../schedule/window.js';
 import { DEFAULT_RETENTION, type Retention } from './restic-args.js';
 
 export interface BackupSchedule {
@@ -22,22 +23,11 @@ export const DEFAULT_SCHEDULE: BackupSchedule = {
   retention: DEFAULT_RETENTION,
 };
 
-export const WINDOW_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
+export const WINDOW_PATTERN = TIME_OF_DAY;
 
 /** The start of the window occurrence `now` falls in, or undefined when outside every window. */
 export function currentWindow(now: Date, schedule: BackupSchedule): Date | undefined {
-  const match = WINDOW_PATTERN.exec(schedule.window);
-  if (!match) return undefined;
-  const length = schedule.hours * 3_600_000;
-  // Today's start, and yesterday's for a window that wraps past midnight.
-  for (const daysBack of [0, 1]) {
-    const start = new Date(now);
-    start.setDate(start.getDate() - daysBack);
-    start.setHours(Number(match[1]), Number(match[2]), 0, 0);
-    const t = now.getTime() - start.getTime();
-    if (t >= 0 && t < length) return start;
-  }
-  return undefined;
+  return windowStart(now, schedule.window, schedule.hours * 3_600_000);
 }
 
 /** A scheduled run is due: enabled, inside the window, and none started in this window yet. */

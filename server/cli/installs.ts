@@ -9,6 +9,7 @@ import { type AppSummary, type JobAccepted, seg, type UpdatePreviewReply } from 
 import { ApiError, DaemonClient } from './client.js';
 import { EXIT, err, FailedError, json, out, plain, UsageError } from './output.js';
 import { canAsk, confirm } from './prompt.js';
+import { debianSummary } from './update-offers.js';
 import { failure, startAndWait, stuckLimitMs, successText } from './wait.js';
 
 const CHANGE_OPTIONS = {
@@ -208,6 +209,9 @@ export async function uninstall(args: string[]): Promise<number> {
 /** What an update changes, for a person (issue 17). */
 export function updateSummary(preview: UpdatePreviewReply): string {
   const changes = preview.changes;
+  const debian = debianSummary(preview.debian);
+  if (!changes && debian)
+    return `${debian}the update rebuilds those images without cache, so the new packages come in\n`;
   if (!changes) {
     const why =
       preview.catalog === 'removed'
@@ -225,7 +229,7 @@ export function updateSummary(preview: UpdatePreviewReply): string {
     lines.push(`  new settings: ${changes.settings.added.join(', ')}`);
   if (changes.settings.removed.length > 0)
     lines.push(`  settings dropped: ${changes.settings.removed.join(', ')}`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${debian}`;
 }
 
 /**
@@ -241,12 +245,21 @@ export async function update(args: string[]): Promise<number> {
       set: { type: 'string', multiple: true },
       'accept-permissions': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
+      check: { type: 'boolean' },
+      auto: { type: 'string' },
+      window: { type: 'string' },
     },
     allowPositionals: true,
   });
   const id = onePositional(positionals, 'the install (see: foyer status)');
-  const settings = parseSettings(values.set ?? []);
   const client = new DaemonClient();
+  // Issue 15: check Debian's archive now, or set automatic updates; neither updates anything.
+  if (values.auto !== undefined || values.window !== undefined) {
+    const { setAutoUpdate } = await import('./update-offers.js');
+    return setAutoUpdate(client, id, values);
+  }
+  if (values.check) return (await import('./update-offers.js')).checkNow(client, id, values.json);
+  const settings = parseSettings(values.set ?? []);
   const preview = await client.get<UpdatePreviewReply>(`/api/installs/${seg(id)}/update`);
   // With --json, stdout carries only the JSON document.
   (values.json ? err : out)(updateSummary(preview));

@@ -38,7 +38,9 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
   },
   update: {
     usage:
-      'update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait [--timeout S]] [--json]',
+      'update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait [--timeout S]] [--json]\n' +
+      '       foyer update <install> --check [--json]\n' +
+      '       foyer update <install> --auto on|off [--window HH:MM-HH:MM] [--json]',
     load: async () => (await import('./installs.js')).update,
   },
   'catalog reload': {
@@ -107,6 +109,9 @@ const USAGE = `usage: foyer <command>
   start|stop|restart <install> [--wait] [--json]
   update <install> [--set KEY=VALUE…] [--accept-permissions] [--yes] [--wait] [--json]
                                  says what changes (version, images, access) first
+  update <install> --check       ask Debian now for newer packages of its built images
+  update <install> --auto on|off [--window HH:MM-HH:MM]
+                                 update by itself in a daily window (off by default)
   set <install> KEY=VALUE…       change an install's settings [--wait] [--json]
   uninstall <install>            remove an install, cancelling a change in progress;
       [--purge] [--yes] [--wait] [--json]   --purge also deletes its data and the

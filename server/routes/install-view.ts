@@ -7,9 +7,12 @@
 import type { FoyerServices } from '../app.js';
 import { definitionStatus } from '../catalog/pins.js';
 import type { Install } from '../store/index.js';
+import { debianOffer } from '../updates/auto-updates.js';
 
 /** A function turning installs into API replies (`InstallReply`). */
-export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler'>) {
+export function installView(
+  services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler' | 'updates' | 'offers'>,
+) {
   const { catalog, pins, reconciler } = services;
   return (install: Install, options: { member?: boolean } = {}) => {
     // An install not pinned yet (its folder was unreadable at migration) falls back to the
@@ -19,11 +22,13 @@ export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | '
       (manifest?.settings ?? []).filter((s) => s.type === 'password').map((s) => s.key),
     );
     const definition = definitionStatus(install, catalog);
+    const debian = options.member ? [] : debianOffer(services, services.offers, install.id);
     return {
       id: install.id,
       app: install.appId,
       version: definition.version,
       ...(definition.available === undefined ? {} : { available: definition.available }),
+      ...(debian.length > 0 ? { debianUpdates: debian } : {}),
       catalog: definition.catalog,
       ...(definition.problems ? { catalogProblems: definition.problems } : {}),
       // A member sees no settings or permissions (issue 11 §2).

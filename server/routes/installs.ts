@@ -27,6 +27,7 @@ import {
 } from './install-checks.js';
 import { installView } from './install-view.js';
 import { IdParams, InstallReply, JobAccepted, SettingsBody } from './schemas.js';
+import { updateOfferRoutes } from './update-offers.js';
 import { updateRoutes } from './updates.js';
 
 const CreateBody = T.Object(
@@ -300,5 +301,6 @@ export default async function installsRoutes(app: FastifyInstance) {
   );
 
   updateRoutes(app, { find, changeInstall, jobAccepted, describePermission });
+  updateOfferRoutes(app, { find, actorOf, addressOf });
   adoptRoutes(app, { find, changeInstall, jobAccepted });
 }

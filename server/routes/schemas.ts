@@ -54,6 +54,13 @@ export const JobReply = T.Object({
 
 export const Problems = T.Array(T.Object({ path: T.String(), message: T.String() }));
 
+export const PackageUpdateReply = T.Object({
+  name: T.String(),
+  from: T.String(),
+  to: T.String(),
+  security: T.Boolean(),
+});
+
 export const InstallReply = T.Object({
   id: T.String(),
   app: T.String(),
@@ -61,6 +68,8 @@ export const InstallReply = T.Object({
   version: T.Union([T.String(), T.Null()]),
   /** The version the catalogue offers, present only when its definition differs from the pin. */
   available: T.Optional(T.String()),
+  /** Newer Debian packages for the images built here, present only when there are some (issue 15). */
+  debianUpdates: T.Optional(T.Array(PackageUpdateReply)),
   /**
    * Where the app stands in the catalogue: `listed`; `removed` (the install keeps running from
    * its pinned copy); `invalid` (its folder is broken: `catalogProblems` say how).
@@ -115,6 +124,27 @@ export const UpdateChanges = T.Object({
   settings: T.Object({ added: T.Array(T.String()), removed: T.Array(T.String()) }),
 });
 
+/** Debian's updates for an install's built images, as its last checks found them. */
+export const DebianOfferReply = T.Object({
+  /** When the newest check ran; null when none has. */
+  checkedAt: T.Union([T.String(), T.Null()]),
+  packages: T.Array(PackageUpdateReply),
+  /** Services whose image could not be checked, and why. */
+  problems: T.Array(T.Object({ service: T.String(), error: T.String() })),
+  /** A check is under way (`POST …/update/check` started it, or the daily one). */
+  checking: T.Boolean(),
+});
+
+/** An install's automatic updates (issue 15): `GET`/`PUT /api/installs/:id/auto-update`. */
+export const AutoUpdateReply = T.Object({
+  enabled: T.Boolean(),
+  window: T.String(),
+  /** The offer last tried automatically, its job and when. */
+  lastOffer: T.Union([T.String(), T.Null()]),
+  lastJob: T.Union([T.String(), T.Null()]),
+  lastAt: T.Union([T.String(), T.Null()]),
+});
+
 /** `GET /api/installs/:id/update`. */
 export const UpdatePreview = T.Object({
   install: T.String(),
@@ -123,6 +153,11 @@ export const UpdatePreview = T.Object({
   problems: T.Optional(Problems),
   /** What moving to the catalogue's definition changes; null when it offers nothing new. */
   changes: T.Union([UpdateChanges, T.Null()]),
+  /**
+   * Newer Debian packages for the images built here (issue 15): an update rebuilds them without
+   * cache, even when the catalogue offers nothing new.
+   */
+  debian: DebianOfferReply,
 });
 
 /** One resource sample (issue 12 §4). */

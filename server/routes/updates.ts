@@ -15,24 +15,16 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { imageReference } from '../../compose/index.js';
 import type { AppFolder } from '../catalog/catalog.js';
-import { definitionStatus } from '../catalog/pins.js';
 import { resolveSettings } from '../catalog/settings.js';
 import { type DefinitionFacts, diffDefinitions } from '../catalog/update-plan.js';
-import { Errors } from '../errors.js';
 import { hashBuildContext } from '../reconcile/build-hash.js';
 import { renderProject } from '../reconcile/desired.js';
-import type { Install, InstallPatch } from '../store/index.js';
+import type { Install } from '../store/index.js';
+import { offered, planUpdate, updateChange } from '../updates/admit-update.js';
 import { readFailedLogs } from '../updates/failed-logs.js';
-import {
-  checkRenders,
-  declaredPermissions,
-  type InstallChangeContext,
-  invalidDefinition,
-  invalidSettings,
-  pinApp,
-  withProblems,
-} from './install-checks.js';
+import { declaredPermissions, type InstallChangeContext } from './install-checks.js';
 import { IdParams, JobAccepted, SettingsBody, UpdatePreview } from './schemas.js';
+import { debianOfferReply } from './update-offers.js';
 
 const UpdateReply = T.Object({
   job: T.String(),
@@ -64,7 +56,7 @@ export interface UpdateRouteContext extends InstallChangeContext {
 }
 
 export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
-  const { store, catalog, pins, dataDir, updates } = app.foyer;
+  const { store, pins, dataDir, updates } = app.foyer;
 
   /** Version, images, permissions and settings of a definition, rendered with these values. */
   const facts = (
@@ -92,13 +84,6 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
     };
   };
 
-  /** The catalogue's folder for this install's app when it differs from the pin. */
-  const offered = (install: Install) => {
-    const status = definitionStatus(install, catalog);
-    const entry = status.available !== undefined ? catalog.get(install.appId) : undefined;
-    return { status, entry };
-  };
-
   app.get(
     '/api/installs/:id/update',
     {
@@ -110,9 +95,10 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
     },
     async (request) => {
       const install = ctx.find((request.params as { id: string }).id);
-      const { status, entry } = offered(install);
+      const { status, entry } = offered(app.foyer, install);
       const base = {
         install: install.id,
+        debian: debianOfferReply(app, install.id),
         version: install.appVersion,
         catalog: status.catalog,
         ...(status.problems ? { problems: status.problems } : {}),
@@ -192,7 +178,7 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
         acceptPermissions?: string[];
         settings?: Record<string, unknown>;
       };
-      const next = planUpdate(install, body);
+      const next = planUpdate(app.foyer, install, body);
       // Written through the admission transaction (issue 11 §1): refused while another job runs,
       // and refused if the install changed between the checks above and the write. The update's
       // row — what the install was, so a rollback can put it back — is written with it (issue 15).
@@ -200,98 +186,11 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
         'update',
         install.id,
         request,
-        (jobId) => {
-          const current = ctx.find(install.id);
-          if (current.generation !== install.generation)
-            throw new Errors.Conflict(`"${install.id}" changed meanwhile; look again and retry`);
-          updates.record({
-            jobId,
-            installId: install.id,
-            refresh: next.patch.definition === undefined,
-            from: {
-              appDir: current.appDir,
-              definition: current.definition,
-              previousDefinition: current.previousDefinition,
-              version: current.appVersion,
-              settings: current.settings,
-              secrets: store.installs.secrets(install.id),
-              acceptedPermissions: current.acceptedPermissions,
-            },
-            toVersion: next.patch.appVersion ?? current.appVersion,
-          });
-          return store.installs.update(install.id, next.patch);
-        },
+        updateChange(app.foyer, install, next),
         next.detail,
       );
       updates.start(changed.job.id);
       return res.status(202).send(ctx.jobAccepted(changed));
     },
   );
-
-  /**
-   * What an update of `install` writes: the catalogue's folder pinned and checked (permissions
-   * asked anew accepted, settings resolved, a render of the copy), or, when nothing new is
-   * offered, the same definition refreshed. Throws a 400 with paths when it cannot be.
-   */
-  const planUpdate = (
-    install: Install,
-    body: { acceptPermissions?: string[]; settings?: Record<string, unknown> },
-  ): { patch: InstallPatch; detail: Record<string, unknown> } => {
-    const { status, entry } = offered(install);
-    if (status.catalog === 'invalid') throw invalidDefinition(status.problems ?? []);
-    if (!entry) {
-      if (!pins.of(install)) throw invalidDefinition(unpinnedProblem(install));
-      const detail = { from: install.appVersion, to: install.appVersion, catalog: status.catalog };
-      return { patch: {}, detail };
-    }
-    const { hash, folder } = pinApp(pins, entry.dir);
-    const declared = declaredPermissions(folder);
-    const accepting = body.acceptPermissions ?? [];
-    const asked = declared.filter((p) => !install.acceptedPermissions.includes(p));
-    const missing = asked.filter((p) => !accepting.includes(p));
-    if (missing.length > 0) {
-      const problems = missing.map((p) => ({
-        path: 'acceptPermissions',
-        message: `the new version needs "${p}"; accept it to update`,
-      }));
-      throw withProblems(
-        new Errors.PermissionsNotAccepted(problems.map((p) => p.message).join('; ')),
-        problems,
-      );
-    }
-    const previous = { settings: install.settings, secrets: store.installs.secrets(install.id) };
-    const resolved = resolveSettings(folder.manifest, body.settings ?? {}, previous);
-    if (resolved.problems.length > 0) throw invalidSettings(resolved.problems);
-    checkRenders(dataDir, folder, {
-      ...install,
-      settings: resolved.settings,
-      secrets: resolved.secrets,
-      acceptedPermissions: declared,
-    });
-    return {
-      patch: {
-        appDir: entry.dir,
-        definition: hash,
-        appVersion: folder.manifest.version,
-        settings: resolved.settings,
-        secrets: resolved.secrets,
-        acceptedPermissions: declared,
-      },
-      detail: {
-        from: install.appVersion,
-        to: folder.manifest.version,
-        definition: hash,
-        permissionsAccepted: asked,
-      },
-    };
-  };
-}
-
-function unpinnedProblem(install: Install) {
-  return [
-    {
-      path: install.appDir,
-      message: 'the app is not in the catalogue and this install has no pinned copy of it',
-    },
-  ];
 }

@@ -230,6 +230,31 @@ CREATE TABLE directory_binds (
 ) STRICT;
 `;
 
+// Debian's updates for built images and automatic updates (issue 15): per install and service,
+// the last check of the image it ran (which packages Debian has newer versions of); per
+// install, whether it updates itself in a daily window and the offer it last tried that way,
+// so an update that rolled back is not tried again for the same offer. Number 10: 8 and 9 are
+// other work's.
+const AUTO_UPDATES = `
+CREATE TABLE debian_checks (
+  install_id TEXT NOT NULL REFERENCES installs(id) ON DELETE CASCADE,
+  service TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  checked_at TEXT NOT NULL,
+  packages TEXT NOT NULL DEFAULT '[]' CHECK (json_type(packages) = 'array'),
+  error TEXT,
+  PRIMARY KEY (install_id, service)
+) STRICT;
+CREATE TABLE auto_updates (
+  install_id TEXT PRIMARY KEY NOT NULL REFERENCES installs(id) ON DELETE CASCADE,
+  enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  window TEXT NOT NULL,
+  last_offer TEXT,
+  last_job TEXT,
+  last_at TEXT
+) STRICT;
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
@@ -239,7 +264,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'cancelled jobs', up: JOBS_CANCELLED },
   { version: 6, name: 'backups', up: BACKUPS },
   { version: 7, name: 'updates', up: UPDATES },
-  // 8 to 10 are reserved for the edge and backups issues' branches.
+  { version: 10, name: 'debian checks and automatic updates', up: AUTO_UPDATES },
   { version: 11, name: 'directory', up: DIRECTORY },
 ];
 

@@ -4,11 +4,12 @@
 // breaks, and goes away, across daemon restarts; the `foyer` CLI as a person runs it. Each step
 // checks the engine itself: container ids, the page in the app's volume.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { MIGRATIONS, migrate } from '../../server/store/migrations.js';
 import { removeLabelled, runFoyer, serveFoyer } from '../support/cli.js';
 import { type DaemonProcess, eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
@@ -149,6 +150,41 @@ after(async () => {
   rmSync(catalog, { recursive: true, force: true });
 });
 
+/**
+ * Rewrites the store as a data dir from before pins (schema 3) would hold it: a database made by
+ * migrations 1 to 3 only, with the rows of every table those made, in their columns.
+ */
+function schemaThreeCopy(path: string): void {
+  const old = `${path}.new-schema`;
+  rmSync(old, { force: true });
+  const current = new Database(path);
+  current.pragma('wal_checkpoint(TRUNCATE)');
+  current.close();
+  writeFileSync(old, readFileSync(path));
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  const db = new Database(path);
+  migrate(
+    db,
+    MIGRATIONS.filter((m) => m.version <= 3),
+  );
+  db.exec(`ATTACH DATABASE '${old}' AS old`);
+  db.pragma('foreign_keys = OFF');
+  const tables = db
+    .prepare(
+      `SELECT name FROM main.sqlite_master WHERE type = 'table' AND name <> 'schema_migrations'`,
+    )
+    .all() as { name: string }[];
+  for (const { name } of tables) {
+    const columns = (db.prepare(`PRAGMA main.table_info(${name})`).all() as { name: string }[])
+      .map((c) => `"${c.name}"`)
+      .join(', ');
+    db.exec(`INSERT INTO main."${name}" (${columns}) SELECT ${columns} FROM old."${name}"`);
+  }
+  db.exec('DETACH DATABASE old');
+  db.close();
+  rmSync(old, { force: true });
+}
+
 describe('an install runs its pinned definition until it is updated', {
   timeout: 8 * 60_000,
 }, () => {
@@ -168,14 +204,7 @@ describe('an install runs its pinned definition until it is updated', {
 
   test('a data dir from before pins (schema 3) keeps its installs as they were', async () => {
     await daemon?.kill('SIGTERM');
-    const db = new Database(join(dataDir, 'foyer.db'));
-    for (const column of ['definition', 'app_version', 'previous_definition'])
-      db.exec(`ALTER TABLE installs DROP COLUMN ${column}`);
-    // The tables later schemas added (issue 15), which a schema-3 data dir never had.
-    for (const table of ['updates', 'backup_snapshots', 'backup_targets', 'backup_settings'])
-      db.exec(`DROP TABLE ${table}`);
-    db.exec('DELETE FROM schema_migrations WHERE version >= 4');
-    db.close();
+    schemaThreeCopy(join(dataDir, 'foyer.db'));
     rmSync(join(dataDir, 'definitions'), { recursive: true, force: true });
     await startDaemon();
     await new Promise((r) => setTimeout(r, 5_000));

@@ -21,7 +21,10 @@ import { ResourceMonitor } from '../../server/resources/monitor.js';
 import { auditLog } from '../../server/store/audit.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { jobRepository } from '../../server/store/jobs.js';
+import { updateOffers } from '../../server/store/update-offers.js';
 import { updateRepository } from '../../server/store/updates.js';
+import { AutoUpdates } from '../../server/updates/auto-updates.js';
+import { DebianChecks } from '../../server/updates/debian-check.js';
 import { UpdateDriver } from '../../server/updates/driver.js';
 import { TEST_CATALOG } from './foyer.js';
 
@@ -103,6 +106,17 @@ export async function startRouteApp(): Promise<RouteApp> {
   const audit = auditLog(store.db);
   const jobRows = jobRepository(store.db);
   const jobs = new JobRunner({ jobs: jobRows, reconciler, hub, stableMs: 0 });
+  const quiet = { info() {}, warn() {}, error() {} };
+  const offers = updateOffers(store.db);
+  // Never started here: the checks' and automatic updates' timers belong to the Docker tier.
+  const debianChecks = new DebianChecks({
+    docker,
+    instance: 'route-test',
+    offers,
+    installs: () => [],
+    builtServices: () => [],
+    log: quiet,
+  });
   const services: FoyerServices = {
     dataDir,
     store,
@@ -129,9 +143,18 @@ export async function startRouteApp(): Promise<RouteApp> {
       installs: installSource(store, pins),
       loadApp: appSource,
       render: { dataDir },
-      log: { info() {}, warn() {}, error() {} },
+      log: quiet,
     }),
+    offers,
+    debianChecks,
+    autoUpdates: {} as AutoUpdates,
   };
+  services.autoUpdates = new AutoUpdates({
+    ctx: services,
+    offers,
+    checks: debianChecks,
+    log: quiet,
+  });
   const app = await buildApp(services, {
     logger: false,
     access: { hostnames: ['foyer.test'], trustedProxies: [] },

@@ -158,4 +158,27 @@ describe('an update offered by the catalogue, in the web UI', { timeout: 300_000
     assert.match(await inspect('{{json .HostConfig.CapAdd}}'), /NET_ADMIN/);
     await shoot(page, 'update-03-done');
   });
+
+  test('automatic updates: off by default, turned on in a window, a bad window refused', async () => {
+    const panel = page.getByRole('region', { name: 'Automatic updates' });
+    const box = panel.getByRole('checkbox', { name: 'Update automatically' });
+    await see(box, 'the automatic updates control');
+    assert.equal(await box.isChecked(), false, 'off by default');
+    await box.check();
+    await panel.getByRole('textbox', { name: 'Window (server time)' }).fill('23:00-01:00');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await see(panel.getByText('Saved: updates itself between 23:00-01:00.'), 'saved');
+    const stored = await daemon.api<{ enabled: boolean; window: string }>(
+      'GET',
+      '/api/installs/keeper/auto-update',
+    );
+    assert.deepEqual([stored.body.enabled, stored.body.window], [true, '23:00-01:00']);
+    await shoot(page, 'update-04-auto-update');
+
+    await panel.getByRole('textbox', { name: 'Window (server time)' }).fill('25:00-01:00');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await see(panel.getByText(/window: must be a range of the day/), 'the refusal');
+    const after = await daemon.api<{ window: string }>('GET', '/api/installs/keeper/auto-update');
+    assert.equal(after.body.window, '23:00-01:00', 'the refused window changed nothing');
+  });
 });

@@ -13,6 +13,7 @@ import type {
   TargetReply,
 } from '../../../server/routes/backup-schemas.js';
 import type {
+  AutoUpdateReply,
   InstallReply,
   JobReply,
   KeptDataReply,
@@ -27,6 +28,8 @@ export type Install = Static<typeof InstallReply>;
 export type Job = Static<typeof JobReply>;
 /** `GET /api/installs/:id/update`: what an update would change (issue 17). */
 export type UpdatePreview = Static<typeof UpdatePreviewSchema>;
+/** An install's automatic updates and their daily window (issue 15). */
+export type AutoUpdate = Static<typeof AutoUpdateReply>;
 /** What an uninstall without purge left: `GET /api/kept-data`. */
 export type KeptData = Static<typeof KeptDataReply>;
 export type ServiceStatus = Static<typeof ServiceStatusReply>;

@@ -36,6 +36,21 @@ export const manage = {
   'app.updateDropped': 'Access no longer needed: {list}',
   'app.updateSettingsAdded': 'New settings, with their defaults: {list}',
   'app.updateSettingsRemoved': 'Settings that go away: {list}',
+  'app.debianUpdates': 'Updates from Debian',
+  'app.debianUpdatesBody':
+    'Debian has newer packages for what {name} is built from ({count} packages). Updating rebuilds it with them; nothing changes until you update.',
+  'app.updateDebian': 'Updates from Debian for what it is built from:',
+  'app.updateDebianPackage': '{name}: {from} → {to}',
+  'app.updateDebianSecurity': '(security)',
+  'autoUpdate.title': 'Automatic updates',
+  'autoUpdate.intro':
+    'Update this app by itself when an update is offered, during a daily window. A version that fails is put back as it was and not tried again.',
+  'autoUpdate.enabled': 'Update automatically',
+  'autoUpdate.window': 'Window (server time)',
+  'autoUpdate.windowHint': 'From–to, 24-hour clock, for example 03:00-05:00.',
+  'autoUpdate.save': 'Save',
+  'autoUpdate.savedOn': 'Saved: updates itself between {window}.',
+  'autoUpdate.savedOff': 'Saved: updated only when you ask.',
   'app.adopt': 'Take over',
   'app.adoptTitle': 'Take over what another Foyer left for {name}?',
   'app.adoptBody':

@@ -33,6 +33,21 @@ export const manage: Record<keyof typeof en, string> = {
   'app.updateDropped': 'Accès qui ne sont plus nécessaires : {list}',
   'app.updateSettingsAdded': 'Nouveaux réglages, avec leur valeur par défaut : {list}',
   'app.updateSettingsRemoved': 'Réglages supprimés : {list}',
+  'app.debianUpdates': 'Mises à jour Debian',
+  'app.debianUpdatesBody':
+    'Debian propose des paquets plus récents pour ce sur quoi {name} est construite ({count} paquets). La mise à jour la reconstruit avec eux ; rien ne change tant que vous ne mettez pas à jour.',
+  'app.updateDebian': 'Mises à jour Debian pour ce sur quoi elle est construite :',
+  'app.updateDebianPackage': '{name} : {from} → {to}',
+  'app.updateDebianSecurity': '(sécurité)',
+  'autoUpdate.title': 'Mises à jour automatiques',
+  'autoUpdate.intro':
+    'Mettre à jour cette application d’elle-même quand une mise à jour est proposée, pendant un créneau quotidien. Une version qui échoue est remise comme avant et n’est pas retentée.',
+  'autoUpdate.enabled': 'Mettre à jour automatiquement',
+  'autoUpdate.window': 'Créneau (heure du serveur)',
+  'autoUpdate.windowHint': 'De–à, sur 24 heures, par exemple 03:00-05:00.',
+  'autoUpdate.save': 'Enregistrer',
+  'autoUpdate.savedOn': 'Enregistré : se met à jour entre {window}.',
+  'autoUpdate.savedOff': 'Enregistré : mise à jour seulement à votre demande.',
   'app.adopt': 'Reprendre',
   'app.adoptTitle': 'Reprendre ce qu’un autre Foyer a laissé pour {name} ?',
   'app.adoptBody':
