@@ -5,6 +5,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 # ssl-cert makes a "snakeoil" key pair when it is installed; no private key may ship in an
 # image, so it goes, with its hash link. The certificate is made at first start instead.
 RUN apt-get update \
+ && apt-get upgrade -y \
  && apt-get install -y --no-install-recommends dovecot-imapd dovecot-lmtpd openssl \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem \

@@ -6,6 +6,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 # (no private key may ship in an image); the certificate comes from Dovecot's volume.
 RUN echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections \
  && apt-get update \
+ && apt-get upgrade -y \
  && apt-get install -y --no-install-recommends postfix ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem \
