@@ -116,8 +116,8 @@ export class EdgeService {
     const { reconciler } = this.options;
     reconciler.on('status', (status: { install: string; state: string }) => {
       if (status.install === EDGE_INSTALL) {
-        // The edge's network exists once it runs: installs waiting on it go on now.
-        if (status.state === 'running') for (const i of this.installIds()) reconciler.enqueue(i);
+        // The edge's network exists once it runs: installs may join it now.
+        if (status.state === 'running') this.renderWithDomain();
         void this.sync.trigger();
         return;
       }
@@ -130,13 +130,6 @@ export class EdgeService {
 
   stop(): void {
     this.sync.stop();
-  }
-
-  private installIds(): string[] {
-    return this.options.store.installs
-      .list()
-      .map((i) => i.id)
-      .filter((id) => id !== EDGE_INSTALL);
   }
 
   /** The installs' web entries, as the edge reaches them. */
@@ -242,14 +235,24 @@ export class EdgeService {
 
   /** Stores new settings, installs or updates the edge, re-renders the apps, pushes the config. */
   apply(settings: DomainSettings): void {
-    const before = this.domains.get();
     this.domains.set(settings);
     this.ensureInstall();
-    if (before?.domain !== settings.domain) {
-      this.options.render.domain = settings.domain;
-      this.options.reconciler.renderContextChanged();
-    }
+    this.renderWithDomain();
     void this.sync.trigger();
+  }
+
+  /**
+   * Renders the installs with the domain (their web services on foyer-edge) once the edge runs,
+   * so its network exists: a container created while it is missing would stay off it, since
+   * the planner compares config hashes, not network membership. At a start with a domain
+   * already set, the render has it from the first pass (the network is there from before).
+   */
+  private renderWithDomain(): void {
+    const domain = this.domains.get()?.domain;
+    if (!domain || this.options.render.domain === domain) return;
+    if (this.options.reconciler.status(EDGE_INSTALL)?.state !== 'running') return;
+    this.options.render.domain = domain;
+    this.options.reconciler.renderContextChanged();
   }
 
   /** The edge install's own trouble, in words a person can act on (a port in use, above all). */
