@@ -183,6 +183,20 @@ test('home mode: the app at https://web.home.test/ with a leaf from the home CA'
   root = ca.stdout;
   const rootCert = new X509Certificate(root);
   assert.ok(rootCert.ca, 'the home CA root is a CA certificate');
+  // The app is recreated on foyer-edge without its web port (the old container never joins).
+  await eventually(
+    'the web service recreated behind the edge',
+    async () => {
+      const { stdout } = await engine.docker([
+        'inspect',
+        '--format',
+        '{{json .HostConfig.PortBindings}} {{.State.Running}}',
+        'web-web-1',
+      ]);
+      return !stdout.includes('8080') && stdout.trim().endsWith('true');
+    },
+    120_000,
+  );
   const answer = await eventually(
     'the app over HTTPS',
     async () => {
