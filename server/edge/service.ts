@@ -9,11 +9,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PinnedDefinitions } from '../catalog/pins.js';
 import type { Catalog } from '../catalog/service.js';
+import type { DockerAdapter } from '../docker/adapter.js';
 import type { RenderContext } from '../reconcile/desired.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Store } from '../store/index.js';
 import { type AdminCounts, type CaddyAdmin, caddyAdmin } from './admin-client.js';
 import { webUpstream } from './attach.js';
+import { certificateErrors } from './caddy-log.js';
 import {
   ACME_ROOT_FILE,
   type DomainSettings,
@@ -77,6 +79,8 @@ export interface EdgeServiceOptions {
   catalog: Catalog;
   pins: PinnedDefinitions;
   reconciler: Reconciler;
+  /** Read only for Caddy's log (per-name certificate errors), when status is asked for. */
+  docker?: DockerAdapter;
   render: RenderContext;
   log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
   ports?: EdgePorts;
@@ -268,7 +272,21 @@ export class EdgeService {
     return status.reason;
   }
 
-  status(): DomainStatus {
+  /** Caddy's certificate errors per name, from the edge container's recent log lines. */
+  private async logErrors(): Promise<Map<string, string>> {
+    const docker = this.options.docker;
+    if (!docker) return new Map();
+    const lines: string[] = [];
+    try {
+      for await (const line of docker.logs(`${EDGE_INSTALL}-caddy-1`, { tail: 2000 }))
+        lines.push(line.text);
+    } catch {
+      // No container yet: no errors to tell.
+    }
+    return certificateErrors(lines);
+  }
+
+  async status(): Promise<DomainStatus> {
     const settings = this.domains.get();
     const installError = this.installError();
     const sync = this.sync.status;
@@ -290,6 +308,7 @@ export class EdgeService {
       settings.mode === 'internal' ? undefined : (settings.acme ?? LETS_ENCRYPT),
     );
     const names = edgeNames({ settings, sites: this.sites() });
+    const errors = await this.logErrors();
     return {
       ...base,
       names: names.map((name) => {
@@ -299,7 +318,7 @@ export class EdgeService {
           target: name === settings.domain ? 'foyer' : name.slice(0, -settings.domain.length - 1),
           issuer,
           expires,
-          error: expires ? null : (edge.error ?? null),
+          error: errors.get(name) ?? (expires ? null : (edge.error ?? null)),
         };
       }),
     };
