@@ -4,8 +4,8 @@
  * - install ready → first HTTPS 200 for its name (target ≤ 1 s), from `foyer install --wait`
  *   returning, and from the install being accepted;
  * - a config push (`POST /load`, as the sync times it; target ≤ 100 ms);
- * - the edge container's memory at idle with 10 names, beside Caddy alone (the same image,
- *   `caddy run` with no config) as the floor (target ≤ 40 MiB);
+ * - the edge container's memory at idle with 10 names, beside Caddy alone (the same image
+ *   and boot config, nothing served) as the floor (target ≤ 40 MiB);
  * - a steady state's admin-API writes (Caddy logs every admin request) and Docker writes
  *   (the engine's container and network events over three resyncs): target 0 each.
  * Needs `npm run build` (the daemon runs from dist/).
@@ -151,7 +151,18 @@ try {
     await engine.docker(['inspect', '--format', '{{.Config.Image}}', 'edge-caddy-1'])
   ).stdout.trim();
   const floor = `foyer-bench-caddy-floor-${Date.now().toString(36)}`;
-  await engine.docker(['run', '-d', '--name', floor, '--entrypoint', 'caddy', image, 'run']);
+  // Caddy alone: the same image and boot config (admin socket, storage), nothing to serve.
+  await engine.docker([
+    'run',
+    '-d',
+    '--name',
+    floor,
+    '--entrypoint',
+    'sh',
+    image,
+    '-c',
+    'mkdir -p /run/foyer-edge && exec caddy run --config /etc/caddy/boot.json',
+  ]);
   await sleep(15_000);
   const edgeMiB = await memoryMiB('edge-caddy-1');
   const floorMiB = await memoryMiB(floor);

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer, type Server } from 'node:net';
@@ -24,6 +24,7 @@ const engine = await useTestEngine();
 const dataDir = mkdtempSync(join(tmpdir(), 'foyer-edge-'));
 const foyer = (...args: string[]) => runFoyer(dataDir, ...args);
 const DOMAIN = 'home.test';
+const GATED_CATALOG = join(TEST_CATALOG, '../edge/catalog');
 const RESYNC_MS = 2000;
 let daemon: DaemonProcess;
 let httpPort = 0;
@@ -51,8 +52,12 @@ interface Answer {
   chain: X509Certificate[];
 }
 
-/** GET https://<name>/<path> through the edge on loopback, trusting only `ca`. */
-function viaEdge(name: string, path = '/', ca = root): Promise<Answer> {
+/** A request to https://<name>/<path> through the edge on loopback, trusting only `ca`. */
+function viaEdge(
+  name: string,
+  path = '/',
+  options: { method?: string; headers?: Record<string, string>; body?: object } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       {
@@ -60,8 +65,13 @@ function viaEdge(name: string, path = '/', ca = root): Promise<Answer> {
         port: httpsPort,
         servername: name,
         path,
-        headers: { host: name },
-        ca,
+        method: options.method ?? 'GET',
+        headers: {
+          host: name,
+          ...(options.body ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
+        },
+        ca: root,
         timeout: 10_000,
       },
       (res) => {
@@ -91,7 +101,7 @@ function viaEdge(name: string, path = '/', ca = root): Promise<Answer> {
     );
     req.on('timeout', () => req.destroy(new Error('no answer')));
     req.on('error', reject);
-    req.end();
+    req.end(options.body ? JSON.stringify(options.body) : undefined);
   });
 }
 
@@ -119,7 +129,7 @@ before(async () => {
   httpPort = await freePort();
   httpsPort = await freePort();
   daemon = await serveFoyer(engine, dataDir, {
-    FOYER_CATALOG: TEST_CATALOG,
+    FOYER_CATALOG: `${TEST_CATALOG}:${GATED_CATALOG}`,
     FOYER_HTTP_PORT: String(httpPort),
     FOYER_HTTPS_PORT: String(httpsPort),
     FOYER_EDGE_ADDRESS: '127.0.0.1',
@@ -241,6 +251,9 @@ test('HTTP redirects to HTTPS; Foyer itself at https://home.test/', async () => 
   const redirect = await plainHttp('web.home.test', '/page?x=1');
   assert.ok([301, 302, 307, 308].includes(redirect.status), String(redirect.status));
   assert.equal(redirect.location, `https://web.home.test:${httpsPort}/page?x=1`);
+  const ui = await viaEdge(DOMAIN, '/');
+  assert.equal(ui.status, 200);
+  assert.match(ui.body, /<html/i);
   const health = await viaEdge(DOMAIN, '/api/health');
   assert.equal(health.status, 200, health.body);
   // Through the edge socket the daemon asks for a session like over TCP: never the local admin.
@@ -268,4 +281,40 @@ test('steady state: no config load; a killed edge gets its config back within on
   const took = Date.now() - killedAt;
   // Started again by the reconciler's pass (an event), then the sync's next trigger or resync.
   assert.ok(took < RESYNC_MS * 2 + 10_000, `recovered in ${took} ms`);
+});
+
+test('the auth gate: an app with web.auth answers only to a signed-in admin', async () => {
+  const installed = await foyer('install', 'gated', '--wait');
+  assert.equal(installed.code, 0, installed.stderr);
+  const gated = 'gated.home.test';
+  const refused = await eventually(
+    'the gated app behind the edge',
+    async () => {
+      const a = await viaEdge(gated).catch(() => undefined);
+      return a && a.status !== 502 && a.status !== 0 ? a : undefined;
+    },
+    60_000,
+  );
+  assert.equal(refused.status, 401, refused.body);
+  const browser = await viaEdge(gated, '/', { headers: { accept: 'text/html' } });
+  assert.equal(browser.status, 302);
+  assert.equal(browser.headers.location, `https://${DOMAIN}/`);
+  // A client's own Remote-User is not believed.
+  const forged = await viaEdge(gated, '/', { headers: { 'remote-user': 'admin' } });
+  assert.equal(forged.status, 401);
+  // First-run setup through the edge signs the admin in, with a cookie for the domain's names.
+  const code = readFileSync(join(dataDir, 'setup-code'), 'utf8').trim();
+  const setup = await viaEdge(DOMAIN, '/api/setup', {
+    method: 'POST',
+    headers: { origin: `https://${DOMAIN}` },
+    body: { code, username: 'admin', password: 'correct horse battery staple' },
+  });
+  assert.equal(setup.status, 201, setup.body);
+  const setCookie = [setup.headers['set-cookie'] ?? []].flat().join('; ');
+  assert.match(setCookie, /Domain=home\.test/i);
+  assert.match(setCookie, /Secure/i);
+  const cookie = setCookie.split(';')[0]!;
+  const allowed = await viaEdge(gated, '/', { headers: { cookie } });
+  assert.equal(allowed.status, 200, allowed.body);
+  assert.equal(allowed.body.trim(), 'admins only');
 });
