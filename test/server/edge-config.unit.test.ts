@@ -9,8 +9,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadProject } from '../../compose/index.js';
+import { attachToEdge, webUpstream } from '../../server/edge/attach.js';
 import { certificateErrors } from '../../server/edge/caddy-log.js';
-import { type EdgeConfigInput, edgeConfig, edgeNames } from '../../server/edge/config.js';
+import {
+  bootConfig,
+  type EdgeConfigInput,
+  edgeConfig,
+  edgeNames,
+} from '../../server/edge/config.js';
 import { certificateFiles, issuerKey } from '../../server/edge/paths.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/edge');
@@ -119,4 +126,41 @@ test("per-name certificate errors come from Caddy's log, cleared by a later succ
       ],
     ],
   );
+});
+
+test("the container's boot config is the one Foyer computes: admin socket and storage only", () => {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '../../catalog/edge/boot.json');
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), bootConfig());
+});
+
+test('with a domain only the web service joins foyer-edge and only its web port leaves the host', () => {
+  const { project } = loadProject({
+    files: [
+      {
+        path: '/srv/mail/compose.yaml',
+        content: `
+services:
+  web:
+    image: registry.local/webmail:1
+    ports: ["8080:80", "25:25"]
+  imap:
+    image: registry.local/imap:1
+    ports: ["993:993"]
+`,
+      },
+    ],
+    environment: {},
+    projectName: 'mail',
+  });
+  const attached = attachToEdge(project, { service: 'web', port: 80 });
+  assert.deepEqual(
+    attached.services.web!.ports.map((p) => p.target),
+    [25],
+  );
+  assert.deepEqual(Object.keys(attached.services.web!.networks), ['default', 'x-foyer-edge']);
+  assert.equal(attached.networks['x-foyer-edge']!.name, 'foyer-edge');
+  assert.equal(attached.networks['x-foyer-edge']!.external, true);
+  assert.deepEqual(attached.services.imap, project.services.imap);
+  assert.deepEqual(project.services.web!.ports.length, 2, 'the input is left as it was');
+  assert.equal(webUpstream('mail', { service: 'web', port: 80 }), 'mail-web-1:80');
 });
