@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { domainStore } from '../../server/edge/store.js';
-import { checkDomainInput } from '../../server/edge/validate.js';
+import { acmeDirectoryProblem, checkDomainInput } from '../../server/edge/validate.js';
+import { freePort } from '../support/ports.js';
 import { MEMBER_PASSWORD, type RouteApp, startRouteApp } from '../support/route-app.js';
 
 let box: RouteApp;
@@ -80,4 +81,20 @@ test('a refused PUT /api/domain stores nothing and installs no edge', async () =
   const status = await box.inject({ method: 'GET', url: '/api/domain', headers: admin });
   assert.equal(status.statusCode, 200, status.body);
   assert.equal(status.json().domain, null);
+});
+
+test('an ACME directory that does not answer, or is no ACME directory, is a problem at acme', async () => {
+  const closed = await freePort();
+  const silent = await acmeDirectoryProblem(`https://127.0.0.1:${closed}/dir`, undefined, 2000);
+  assert.equal(silent?.path, 'acme');
+  assert.match(silent?.message ?? '', /did not answer/);
+  const refused = await box.inject({
+    method: 'PUT',
+    url: '/api/domain',
+    headers: admin,
+    payload: { domain: 'box.example', acme: `https://127.0.0.1:${closed}/dir` },
+  });
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.match(refused.json().message, /^acme: https:\/\/127\.0\.0\.1:\d+\/dir: did not answer/);
+  assert.equal(domainStore(box.store.db).get(), undefined);
 });
