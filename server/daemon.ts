@@ -18,11 +18,18 @@ import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
 import { DIRECTORY_INSTALL, DirectoryService } from './directory/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
+import type { AdminCounts } from './edge/admin-client.js';
 import { CertificateHandOver } from './edge/hand-over.js';
+import { EdgeService } from './edge/service.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
 import { instanceId } from './paths.js';
-import { type AppSource, type InstallRecord, renderProject } from './reconcile/desired.js';
+import {
+  type AppSource,
+  type InstallRecord,
+  type RenderContext,
+  renderProject,
+} from './reconcile/desired.js';
 import { Presence } from './reconcile/presence.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
 import { ResourceMonitor } from './resources/monitor.js';
@@ -49,6 +56,8 @@ export interface DaemonOptions {
   start?: boolean;
   /** How often automatic updates look for due installs (default a minute; tests go faster). */
   autoUpdateTickMs?: number;
+  /** Counts the edge's admin API calls (tests, the benchmark). */
+  edgeCounts?: AdminCounts;
 }
 
 export { defaultDataDir } from './paths.js';
@@ -97,6 +106,7 @@ export function appSource(appDir: string): AppSource {
     composeContent: app.composeContent,
     permissions: app.manifest.permissions ?? [],
     tls: app.manifest.tls,
+    ...(app.manifest.web ? { web: app.manifest.web } : {}),
   };
 }
 
@@ -143,7 +153,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Before the reconciler renders anything: installs made before pins existed keep what they run.
   pinUnpinnedInstalls({ store, pins, audit, log: options.log });
   const installs = installSource(store, pins);
-  const render = { dataDir: options.dataDir, instance: instanceId(options.dataDir) };
+  const render: RenderContext & { instance: string } = {
+    dataDir: options.dataDir,
+    instance: instanceId(options.dataDir),
+  };
   const reconciler = new Reconciler({
     docker: adapter,
     installs,
@@ -159,6 +172,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     loadApp: appSource,
     render,
     log: options.log,
+  });
+  // Sets the domain in the render context (the same object) before the first pass (issue 13).
+  const edge = new EdgeService({
+    dataDir: options.dataDir,
+    store,
+    catalog,
+    pins,
+    reconciler,
+    docker: adapter,
+    render,
+    log: options.log,
+    resyncMs: options.resyncMs,
+    counts: options.edgeCounts,
+    certificateNames: () => handOver.names(),
   });
   const hub = new EventHub();
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
@@ -255,6 +282,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();
   resources.start();
+  edge.start();
   return {
     dataDir: options.dataDir,
     store,
@@ -273,9 +301,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     offers,
     debianChecks,
     autoUpdates,
+    edge,
     close: async ({ drainMs = SHUTDOWN_DRAIN_MS } = {}) => {
       autoUpdates.stop();
       debianChecks.stop();
+      edge.stop();
       updates.stop();
       directory.stop();
       resources.stop();

@@ -84,7 +84,7 @@ export class DirectoryService implements DirectoryAccess {
   ensureInstalled(): void {
     const { store, catalog, pins, reconciler } = this.options;
     if (store.installs.get(DIRECTORY_INSTALL)) return;
-    const listed = catalog.get(DIRECTORY_INSTALL);
+    const listed = catalog.core(DIRECTORY_INSTALL);
     if (!listed) throw new Error('the catalogue has no "directory" app');
     const { hash, folder } = pinApp(pins, listed.dir);
     const resolved = resolveSettings(folder.manifest, {});

@@ -36,6 +36,7 @@ import {
   type HandOverRecord,
   handOverDir,
   handOverStateFile,
+  neededNames,
   pickCertificate,
   planHandOver,
   resolveTls,
@@ -140,7 +141,8 @@ export class CertificateHandOver {
     return this.running;
   }
 
-  private async round(): Promise<void> {
+  /** The running installs' `tls` entries, resolved with their settings and the domain. */
+  private wanted(): { install: InstallRecord; entries: TlsEntry[] }[] {
     const work: { install: InstallRecord; entries: TlsEntry[] }[] = [];
     for (const install of this.options.installs()) {
       if (install.desired !== 'running') continue;
@@ -149,6 +151,16 @@ export class CertificateHandOver {
       const { entries } = resolveTls(declared, renderVariables(install, this.options.render));
       if (entries.length > 0) work.push({ install, entries });
     }
+    return work;
+  }
+
+  /** Every name an app wants a certificate for (mail's, XMPP's): the edge obtains them too. */
+  names(): string[] {
+    return neededNames(new Map(this.wanted().map((w) => [w.install.id, w.entries])));
+  }
+
+  private async round(): Promise<void> {
+    const work = this.wanted();
     if (work.length === 0) return;
     const containers = await this.options.docker.listContainers([
       instanceFilter(this.options.render.instance),

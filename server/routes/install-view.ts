@@ -11,7 +11,9 @@ import { debianOffer } from '../updates/auto-updates.js';
 
 /** A function turning installs into API replies (`InstallReply`). */
 export function installView(
-  services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler' | 'updates' | 'offers'>,
+  services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler' | 'updates' | 'offers'> & {
+    edge?: FoyerServices['edge'];
+  },
 ) {
   const { catalog, pins, reconciler } = services;
   return (install: Install, options: { member?: boolean } = {}) => {
@@ -23,6 +25,7 @@ export function installView(
     );
     const definition = definitionStatus(install, catalog);
     const debian = options.member ? [] : debianOffer(services, services.offers, install.id);
+    const url = manifest?.web ? services.edge?.url(install.id) : undefined;
     return {
       id: install.id,
       app: install.appId,
@@ -38,6 +41,7 @@ export function installView(
       acceptedPermissions: options.member ? [] : install.acceptedPermissions,
       desired: install.desired,
       web: manifest?.web ?? null,
+      ...(url ? { url } : {}),
       status: reconciler.status(install.id) ?? null,
       createdAt: install.createdAt,
       updatedAt: install.updatedAt,

@@ -138,11 +138,12 @@ export default async function installsRoutes(app: FastifyInstance) {
         acceptPermissions?: string[];
         allowInsufficientResources?: boolean;
       };
-      const listed = catalog.get(body.app);
-      if (!listed) throw new Errors.AppNotFound(body.app);
-      if (listed.manifest.core === true) {
+      // A core service (the edge, the directory) is not in the store: Foyer installs it itself.
+      if (catalog.core(body.app)) {
         throw new Errors.Conflict(`"${body.app}" is part of Foyer, which installs it itself`);
       }
+      const listed = catalog.get(body.app);
+      if (!listed) throw new Errors.AppNotFound(body.app);
       // Everything below reads the pinned copy, so the install is checked against exactly what
       // it will run, even if the catalogue folder changes meanwhile (issue 17).
       const { hash, folder: entry } = pinApp(pins, listed.dir);
@@ -284,9 +285,11 @@ export default async function installsRoutes(app: FastifyInstance) {
     async (request, res) => {
       const id = (request.params as { id: string }).id;
       const purge = (request.query as { purge?: boolean }).purge === true;
-      const installed = store.installs.get(id);
-      if (installed && catalog.get(installed.appId)?.manifest.core === true) {
-        throw new Errors.Conflict(`"${id}" is part of Foyer and cannot be uninstalled`);
+      // A core service (the edge) is Foyer's own: no one uninstalls it by accident (issue 13).
+      if (catalog.core(find(id).appId)) {
+        throw new Errors.Conflict(
+          `"${id}" is part of Foyer (a core service) and cannot be uninstalled`,
+        );
       }
       const changed = changeInstall(
         'uninstall',
