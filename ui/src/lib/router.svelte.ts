@@ -1,6 +1,6 @@
 /**
  * The hash router: `#/`, `#/catalogue`, `#/install/:app`, `#/apps/:id`,
- * `#/activity`, `#/settings`, `#/login`, `#/setup`. Hash routes need no
+ * `#/activity`, `#/settings`, `#/names`, `#/login`, `#/setup`. Hash routes need no
  * server fallback and survive a reload; the current route is reactive state
  * that App.svelte turns into a screen.
  */
@@ -12,6 +12,7 @@ export type RouteName =
   | 'app'
   | 'activity'
   | 'settings'
+  | 'names'
   | 'login'
   | 'setup'
   | 'not-found';
@@ -33,6 +34,7 @@ const PATTERNS: [RouteName, RegExp][] = [
   ['app', /^\/apps\/(?<id>[^/]+)$/],
   ['activity', /^\/activity$/],
   ['settings', /^\/settings$/],
+  ['names', /^\/names$/],
   ['login', /^\/login$/],
   ['setup', /^\/setup$/],
 ];
