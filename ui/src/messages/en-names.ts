@@ -11,10 +11,10 @@ export const names = {
   'names.current': 'Now',
   'names.none':
     'No domain yet: apps are reached by this box’s address and a port number, without HTTPS.',
-  'names.currentPublic':
-    'Foyer is at {url}, with certificates from a public certificate authority.',
+  'names.currentAt': 'Foyer is at',
+  'names.currentPublic': 'with certificates from a public certificate authority.',
   'names.currentInternal':
-    'Foyer is at {url}, with certificates from this box’s own certificate authority (home mode).',
+    'with certificates from this box’s own certificate authority (home mode).',
   'names.refresh': 'Check again',
 
   'names.form': 'Domain and certificates',
@@ -51,7 +51,7 @@ export const names = {
   'names.colFor': 'Leads to',
   'names.colCertificate': 'Certificate',
   'names.foyer': 'Foyer',
-  'names.validUntil': 'Valid until {date}',
+  'names.validUntil': 'Valid until {date}, renewed on its own',
   'names.issuer': 'Signed by {issuer}',
   'names.pending': 'Waiting for a certificate…',
   'names.open': 'Open {name}',
@@ -93,7 +93,8 @@ export const names = {
   'names.portsIntro':
     'In your router’s settings (port forwarding, NAT or virtual server), send these ports to this box:',
   'names.portsNone': 'Nothing to forward in home mode: the names are only used inside your home.',
-  'names.portWeb': 'HTTPS, and HTTP for the certificates',
+  'names.port80': 'HTTP: the certificate authority’s checks, and sending visitors on to HTTPS',
+  'names.port443': 'HTTPS: Foyer and the apps’ pages',
   'names.portApp': 'used by {name}',
   'names.portKnown.25': 'mail from other servers (SMTP)',
   'names.portKnown.465': 'sending mail (SMTPS)',
@@ -112,13 +113,13 @@ export const names = {
   'names.downloadFailed': 'The certificate could not be downloaded: {message}',
   'names.android': 'Android',
   'names.androidSteps':
-    'Download the file. Open Settings › Security (or Security & privacy) › More security settings › Encryption & credentials › Install a certificate › CA certificate, tap “Install anyway” and choose the file. Menus differ between phones: search Settings for “CA certificate”.|Browsers trust it; some apps ignore certificates you add.',
+    'Download the file on the phone.|Open Settings › Security (or Security & privacy) › More security settings › Encryption & credentials › Install a certificate › CA certificate.|Tap “Install anyway” and choose the file. Menus differ between phones: if you cannot find it, search Settings for “CA certificate”.|Browsers trust it; some apps ignore certificates you add.',
   'names.ios': 'iPhone and iPad',
   'names.iosSteps':
     'Open this page in Safari and download the file; tap Allow.|Open Settings: tap “Profile Downloaded” (or General › VPN & Device Management), then Install.|Then Settings › General › About › Certificate Trust Settings: turn on full trust for the Foyer certificate.',
   'names.windows': 'Windows',
   'names.windowsSteps':
-    'Double-click the file, then Install Certificate….|Choose Local Machine, then “Place all certificates in the following store” › Browse › Trusted Root Certification Authorities, and Finish.|Edge and Chrome use it; restart them.',
+    'Double-click the file and choose “Install Certificate…”.|Choose Local Machine, then “Place all certificates in the following store” › Browse › Trusted Root Certification Authorities, and Finish.|Edge and Chrome use it; restart them.',
   'names.macos': 'macOS',
   'names.macosSteps':
     'Double-click the file: Keychain Access opens; add it to the System keychain.|Double-click the certificate in the list, open Trust and set “When using this certificate” to Always Trust. Close the window and confirm with your password.|Safari and Chrome use it.',

@@ -11,10 +11,10 @@ export const names: Record<NamesKey, string> = {
   'names.current': 'Actuellement',
   'names.none':
     'Pas encore de domaine : on joint les applications par l’adresse de ce serveur et un numéro de port, sans HTTPS.',
-  'names.currentPublic':
-    'Foyer est à {url}, avec des certificats d’une autorité de certification publique.',
+  'names.currentAt': 'Foyer est à',
+  'names.currentPublic': 'avec des certificats d’une autorité de certification publique.',
   'names.currentInternal':
-    'Foyer est à {url}, avec des certificats de l’autorité de certification de ce serveur (mode maison).',
+    'avec des certificats de l’autorité de certification de ce serveur (mode maison).',
   'names.refresh': 'Vérifier à nouveau',
 
   'names.form': 'Domaine et certificats',
@@ -53,7 +53,7 @@ export const names: Record<NamesKey, string> = {
   'names.colFor': 'Mène à',
   'names.colCertificate': 'Certificat',
   'names.foyer': 'Foyer',
-  'names.validUntil': 'Valide jusqu’au {date}',
+  'names.validUntil': 'Valide jusqu’au {date}, renouvelé tout seul',
   'names.issuer': 'Signé par {issuer}',
   'names.pending': 'En attente d’un certificat…',
   'names.open': 'Ouvrir {name}',
@@ -97,7 +97,9 @@ export const names: Record<NamesKey, string> = {
     'Dans les réglages de votre box ou routeur (redirection de ports, NAT ou serveur virtuel), envoyez ces ports vers ce serveur :',
   'names.portsNone':
     'Rien à rediriger en mode maison : les noms ne servent qu’à l’intérieur de la maison.',
-  'names.portWeb': 'HTTPS, et HTTP pour les certificats',
+  'names.port80':
+    'HTTP : les vérifications de l’autorité de certification, et le renvoi des visiteurs vers HTTPS',
+  'names.port443': 'HTTPS : Foyer et les pages des applications',
   'names.portApp': 'utilisé par {name}',
   'names.portKnown.25': 'le courrier des autres serveurs (SMTP)',
   'names.portKnown.465': 'l’envoi de courrier (SMTPS)',
@@ -116,13 +118,13 @@ export const names: Record<NamesKey, string> = {
   'names.downloadFailed': 'Le certificat n’a pas pu être téléchargé : {message}',
   'names.android': 'Android',
   'names.androidSteps':
-    'Téléchargez le fichier. Ouvrez Paramètres › Sécurité (ou Sécurité et confidentialité) › Autres paramètres de sécurité › Chiffrement et identifiants › Installer un certificat › Certificat CA, touchez « Installer quand même » et choisissez le fichier. Les menus varient selon les téléphones : cherchez « certificat CA » dans les Paramètres.|Les navigateurs lui font confiance ; certaines applications ignorent les certificats ajoutés.',
+    'Téléchargez le fichier sur le téléphone.|Ouvrez Paramètres › Sécurité (ou Sécurité et confidentialité) › Autres paramètres de sécurité › Chiffrement et identifiants › Installer un certificat › Certificat CA.|Touchez « Installer quand même » et choisissez le fichier. Les menus varient selon les téléphones : si vous ne le trouvez pas, cherchez « certificat CA » dans les Paramètres.|Les navigateurs lui font confiance ; certaines applications ignorent les certificats ajoutés.',
   'names.ios': 'iPhone et iPad',
   'names.iosSteps':
     'Ouvrez cette page dans Safari et téléchargez le fichier ; touchez Autoriser.|Ouvrez Réglages : touchez « Profil téléchargé » (ou Général › VPN et gestion de l’appareil), puis Installer.|Puis Réglages › Général › Informations › Réglages des certificats : activez la confiance totale pour le certificat de Foyer.',
   'names.windows': 'Windows',
   'names.windowsSteps':
-    'Double-cliquez sur le fichier, puis Installer le certificat….|Choisissez Ordinateur local, puis « Placer tous les certificats dans le magasin suivant » › Parcourir › Autorités de certification racines de confiance, et Terminer.|Edge et Chrome l’utilisent ; redémarrez-les.',
+    'Double-cliquez sur le fichier et choisissez « Installer le certificat… ».|Choisissez Ordinateur local, puis « Placer tous les certificats dans le magasin suivant » › Parcourir › Autorités de certification racines de confiance, et Terminer.|Edge et Chrome l’utilisent ; redémarrez-les.',
   'names.macos': 'macOS',
   'names.macosSteps':
     'Double-cliquez sur le fichier : Trousseaux d’accès s’ouvre ; ajoutez-le au trousseau Système.|Double-cliquez sur le certificat dans la liste, ouvrez Se fier et réglez « Lors de l’utilisation de ce certificat » sur Toujours approuver. Fermez la fenêtre et confirmez avec votre mot de passe.|Safari et Chrome l’utilisent.',
