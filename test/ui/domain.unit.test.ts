@@ -9,6 +9,7 @@ import {
   dnsRecords,
   domainSettings,
   forwardedPorts,
+  issuerLabel,
   LETS_ENCRYPT,
   nameProblem,
   pageAddress,
@@ -55,12 +56,12 @@ test('the body of PUT /api/domain: trimmed, lower case, empty fields and Let’s
   );
 });
 
-const installs = [
-  { id: 'calendar', app: 'calendar' },
-  { id: 'mail', app: 'mail' },
+const installs: { id: string; app: string; settings: Record<string, string> }[] = [
+  { id: 'calendar', app: 'calendar', settings: {} },
+  { id: 'mail', app: 'mail', settings: { DOMAIN: 'home.example.org', MAILBOX: 'me' } },
 ];
 
-test('DNS: Foyer’s name, a wildcard for every app, and MX to the mail app in public mode', () => {
+test('DNS: Foyer’s name, a wildcard for every app, and MX to the mail host in public mode', () => {
   assert.deepEqual(dnsRecords('home.example.org', 'public', installs), [
     { type: 'A/AAAA', name: 'home.example.org', value: { address: true }, for: 'foyer' },
     { type: 'A/AAAA', name: '*.home.example.org', value: { address: true }, for: 'apps' },
@@ -76,6 +77,31 @@ test('DNS: Foyer’s name, a wildcard for every app, and MX to the mail app in p
     ['A/AAAA', 'A/AAAA'],
   );
   assert.equal(dnsRecords('home.example.org', 'public', [installs[0]!]).length, 2);
+});
+
+test('DNS: mail for another domain gets its MX there, and its host an address of its own', () => {
+  const mail = { id: 'mail', app: 'mail', settings: { DOMAIN: 'example.org' } };
+  assert.deepEqual(dnsRecords('home.example.org', 'public', [mail]).slice(2), [
+    { type: 'A/AAAA', name: 'mail.example.org', value: { address: true }, for: 'mail' },
+    {
+      type: 'MX',
+      name: 'example.org',
+      value: { name: 'mail.example.org', priority: 10 },
+      for: 'mail',
+    },
+  ]);
+  const named = {
+    ...mail,
+    settings: { DOMAIN: 'example.org', MAIL_HOSTNAME: 'mx.home.example.org' },
+  };
+  assert.deepEqual(dnsRecords('home.example.org', 'public', [named]).slice(2), [
+    {
+      type: 'MX',
+      name: 'example.org',
+      value: { name: 'mx.home.example.org', priority: 10 },
+      for: 'mail',
+    },
+  ]);
 });
 
 type Ported = Pick<Install, 'id' | 'app' | 'web' | 'status'>;
@@ -131,6 +157,11 @@ test('ports: 80 and 443, then what installs publish besides their web entry, onc
     ],
   );
   assert.deepEqual(forwardedPorts('internal', list), [], 'home mode forwards nothing');
+  // An edge on other host ports: the router still takes 80 and 443, and sends them there.
+  assert.deepEqual(forwardedPorts('public', [], { http: 8080, https: 8443 }), [
+    { port: 80, to: 8080, protocol: 'tcp', use: 'web' },
+    { port: 443, to: 8443, protocol: 'tcp', use: 'web' },
+  ]);
 });
 
 test('a CA’s refusal, sorted into what a person can act on', () => {
@@ -155,6 +186,24 @@ test('a CA’s refusal, sorted into what a person can act on', () => {
     ['something unexpected', 'other'],
   ];
   for (const [message, expected] of cases) assert.equal(nameProblem(message), expected, message);
+});
+
+test('who signs: the box, Let’s Encrypt, or the ACME directory’s host, never a storage key', () => {
+  assert.deepEqual(issuerLabel('local', null), { kind: 'local' });
+  assert.deepEqual(issuerLabel('acme-v02.api.letsencrypt.org-directory', LETS_ENCRYPT), {
+    kind: 'letsEncrypt',
+  });
+  assert.deepEqual(
+    issuerLabel(
+      'acme-staging-v02.api.letsencrypt.org-directory',
+      'https://acme-staging-v02.api.letsencrypt.org/directory',
+    ),
+    { kind: 'letsEncryptStaging' },
+  );
+  assert.deepEqual(issuerLabel('127.0.0.1-14000-dir', 'https://127.0.0.1:14000/dir'), {
+    kind: 'host',
+    host: '127.0.0.1:14000',
+  });
 });
 
 test('the box’s address from the page: an IP address, never loopback nor a name', () => {

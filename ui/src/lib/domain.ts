@@ -13,9 +13,9 @@ export type DomainMode = 'public' | 'internal';
 /** One name the edge serves and its certificate, as `GET /api/domain` lists it. */
 export interface DomainName {
   name: string;
-  /** The install it leads to; absent or null for Foyer's own UI at `<domain>`. */
-  install?: string | null;
-  /** Who signed the certificate it serves now (its issuer's common name). */
+  /** What it leads to: `foyer` (the UI at `<domain>`) or an install's id. */
+  target?: string;
+  /** Who issues its certificates: `local` (the home CA) or the ACME directory's storage key. */
   issuer?: string | null;
   /** When that certificate expires (ISO 8601). */
   expires?: string | null;
@@ -30,7 +30,36 @@ export interface DomainStatus {
   email?: string | null;
   /** The ACME directory URL (public mode). */
   acme?: string | null;
+  /** The box's ports the edge listens on (FOYER_HTTP_PORT, FOYER_HTTPS_PORT). */
+  ports?: { http: number; https: number };
+  /** The edge itself: `off` (no domain), `waiting` (starting), `synced`, `failed` with why. */
+  edge?: { state: string; error?: string | null };
   names: DomainName[];
+}
+
+/** The install a name leads to, or undefined for Foyer's own UI. */
+export function nameInstall(name: DomainName): string | undefined {
+  return name.target && name.target !== 'foyer' ? name.target : undefined;
+}
+
+/**
+ * Who signs a name's certificates, for people: the box itself, Let's Encrypt
+ * (or its staging directory), else the ACME directory's host — never
+ * Caddy's storage key as it is.
+ */
+export function issuerLabel(
+  issuer: string,
+  acme: string | null | undefined,
+): { kind: 'local' | 'letsEncrypt' | 'letsEncryptStaging' } | { kind: 'host'; host: string } {
+  if (issuer === 'local') return { kind: 'local' };
+  if (/(^|\.)api\.letsencrypt\.org/.test(issuer))
+    return { kind: issuer.includes('staging') ? 'letsEncryptStaging' : 'letsEncrypt' };
+  try {
+    if (acme) return { kind: 'host', host: new URL(acme).host };
+  } catch {
+    // Not a URL: the key is the best there is.
+  }
+  return { kind: 'host', host: issuer };
 }
 
 /** `PUT /api/domain`. */
@@ -72,30 +101,46 @@ export interface DnsRecord {
   for: 'foyer' | 'apps' | 'mail';
 }
 
-/** The mail app's host name when an install of it is among the names (`mail.<domain>`). */
-function mailHost(domain: string, installs: Pick<Install, 'id' | 'app'>[]): string | undefined {
+type MailInstall = Pick<Install, 'id' | 'app'> & { settings?: Record<string, string> };
+
+/**
+ * The mail install's domain (the part after @, its `DOMAIN` setting) and
+ * host name (`MAIL_HOSTNAME`, else `mail.<its domain>`, as catalog/mail says).
+ */
+function mailNames(installs: MailInstall[]): { domain: string; host: string } | undefined {
   const mail = installs.find((install) => install.app === 'mail');
-  return mail ? `${mail.id}.${domain}` : undefined;
+  const domain = mail?.settings?.DOMAIN;
+  if (!domain) return undefined;
+  return { domain, host: mail.settings?.MAIL_HOSTNAME || `mail.${domain}` };
 }
+
+/** Whether the wildcard `*.<domain>` (or the domain's own record) already covers `name`. */
+const covered = (name: string, domain: string) =>
+  name === domain ||
+  (name.endsWith(`.${domain}`) && !name.slice(0, -domain.length - 1).includes('.'));
 
 /**
  * The records for `domain`: Foyer's own name, a wildcard that covers every
- * install's `<id>.<domain>` (and those installed later), and an MX record
- * to the mail app's name when mail is installed (public mode: in home mode
- * no other server delivers mail by these names).
+ * install's `<id>.<domain>` (and those installed later), and in public mode,
+ * with mail installed, an MX record for the mail domain to the mail host
+ * (and that host's address when the wildcard does not cover it). In home
+ * mode no other server delivers mail by these names.
  */
-export function dnsRecords(
-  domain: string,
-  mode: DomainMode,
-  installs: Pick<Install, 'id' | 'app'>[],
-): DnsRecord[] {
+export function dnsRecords(domain: string, mode: DomainMode, installs: MailInstall[]): DnsRecord[] {
   const records: DnsRecord[] = [
     { type: 'A/AAAA', name: domain, value: { address: true }, for: 'foyer' },
     { type: 'A/AAAA', name: `*.${domain}`, value: { address: true }, for: 'apps' },
   ];
-  const mail = mailHost(domain, installs);
+  const mail = mailNames(installs);
   if (mail && mode === 'public') {
-    records.push({ type: 'MX', name: domain, value: { name: mail, priority: 10 }, for: 'mail' });
+    if (!covered(mail.host, domain))
+      records.push({ type: 'A/AAAA', name: mail.host, value: { address: true }, for: 'mail' });
+    records.push({
+      type: 'MX',
+      name: mail.domain,
+      value: { name: mail.host, priority: 10 },
+      for: 'mail',
+    });
   }
   return records;
 }
@@ -103,6 +148,8 @@ export function dnsRecords(
 /** A port the router must forward to this box, and what uses it. */
 export interface ForwardedPort {
   port: number;
+  /** The box's port it goes to, when not the same (the edge on FOYER_HTTP_PORT/FOYER_HTTPS_PORT). */
+  to?: number;
   protocol: string;
   /** `web` for 80 and 443 (certificates and the apps' pages); else the install that uses it. */
   use: 'web' | { install: string; app: string };
@@ -117,13 +164,14 @@ export interface ForwardedPort {
 export function forwardedPorts(
   mode: DomainMode,
   installs: Pick<Install, 'id' | 'app' | 'web' | 'status'>[],
+  edge: { http: number; https: number } = { http: 80, https: 443 },
 ): ForwardedPort[] {
   if (mode !== 'public') return [];
   const ports: ForwardedPort[] = [
-    { port: 80, protocol: 'tcp', use: 'web' },
-    { port: 443, protocol: 'tcp', use: 'web' },
+    { port: 80, protocol: 'tcp', use: 'web', ...(edge.http !== 80 ? { to: edge.http } : {}) },
+    { port: 443, protocol: 'tcp', use: 'web', ...(edge.https !== 443 ? { to: edge.https } : {}) },
   ];
-  const seen = new Set(['80/tcp', '443/tcp']);
+  const seen = new Set(['80/tcp', '443/tcp', `${edge.http}/tcp`, `${edge.https}/tcp`]);
   for (const install of [...installs].sort((a, b) => a.id.localeCompare(b.id))) {
     for (const service of install.status?.services ?? []) {
       for (const p of service.ports ?? []) {

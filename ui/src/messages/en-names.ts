@@ -16,6 +16,9 @@ export const names = {
   'names.currentInternal':
     'with certificates from this box’s own certificate authority (home mode).',
   'names.refresh': 'Check again',
+  'names.edgeWaiting': 'Foyer is starting the part that answers on these names…',
+  'names.edgeFailed':
+    'The part of Foyer that answers on these names has a problem, so the names do not work yet: {error}',
 
   'names.form': 'Domain and certificates',
   'names.mode': 'Where these names are used',
@@ -53,6 +56,10 @@ export const names = {
   'names.foyer': 'Foyer',
   'names.validUntil': 'Valid until {date}, renewed on its own',
   'names.issuer': 'Signed by {issuer}',
+  'names.issuer.local': 'Signed by this box’s own certificate authority',
+  'names.issuer.letsEncrypt': 'Signed by Let’s Encrypt',
+  'names.issuer.letsEncryptStaging':
+    'Signed by Let’s Encrypt’s test service (not trusted by browsers)',
   'names.pending': 'Waiting for a certificate…',
   'names.open': 'Open {name}',
   'names.problem.dns':
@@ -96,6 +103,7 @@ export const names = {
   'names.port80': 'HTTP: the certificate authority’s checks, and sending visitors on to HTTPS',
   'names.port443': 'HTTPS: Foyer and the apps’ pages',
   'names.portApp': 'used by {name}',
+  'names.portTo': 'to this box’s port {port}',
   'names.portKnown.25': 'mail from other servers (SMTP)',
   'names.portKnown.465': 'sending mail (SMTPS)',
   'names.portKnown.587': 'sending mail (submission)',

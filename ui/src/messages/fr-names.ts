@@ -16,6 +16,9 @@ export const names: Record<NamesKey, string> = {
   'names.currentInternal':
     'avec des certificats de l’autorité de certification de ce serveur (mode maison).',
   'names.refresh': 'Vérifier à nouveau',
+  'names.edgeWaiting': 'Foyer démarre la partie qui répond à ces noms…',
+  'names.edgeFailed':
+    'La partie de Foyer qui répond à ces noms a un problème, donc les noms ne fonctionnent pas encore : {error}',
 
   'names.form': 'Domaine et certificats',
   'names.mode': 'Où ces noms servent',
@@ -55,6 +58,10 @@ export const names: Record<NamesKey, string> = {
   'names.foyer': 'Foyer',
   'names.validUntil': 'Valide jusqu’au {date}, renouvelé tout seul',
   'names.issuer': 'Signé par {issuer}',
+  'names.issuer.local': 'Signé par l’autorité de certification de ce serveur',
+  'names.issuer.letsEncrypt': 'Signé par Let’s Encrypt',
+  'names.issuer.letsEncryptStaging':
+    'Signé par le service de test de Let’s Encrypt (non reconnu par les navigateurs)',
   'names.pending': 'En attente d’un certificat…',
   'names.open': 'Ouvrir {name}',
   'names.problem.dns':
@@ -101,6 +108,7 @@ export const names: Record<NamesKey, string> = {
     'HTTP : les vérifications de l’autorité de certification, et le renvoi des visiteurs vers HTTPS',
   'names.port443': 'HTTPS : Foyer et les pages des applications',
   'names.portApp': 'utilisé par {name}',
+  'names.portTo': 'vers le port {port} de ce serveur',
   'names.portKnown.25': 'le courrier des autres serveurs (SMTP)',
   'names.portKnown.465': 'l’envoi de courrier (SMTPS)',
   'names.portKnown.587': 'l’envoi de courrier (soumission)',
