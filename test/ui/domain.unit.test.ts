@@ -12,6 +12,7 @@ import {
   issuerLabel,
   LETS_ENCRYPT,
   nameProblem,
+  nameUrl,
   pageAddress,
 } from '../../ui/src/lib/domain.ts';
 import type { Install } from '../../ui/src/lib/types.ts';
@@ -212,4 +213,10 @@ test('the box’s address from the page: an IP address, never loopback nor a nam
   assert.equal(pageAddress('127.0.0.1'), undefined);
   assert.equal(pageAddress('[::1]'), undefined);
   assert.equal(pageAddress('foyer.local'), undefined);
+});
+
+test('a name’s address carries the edge’s HTTPS port only when it is not 443', () => {
+  assert.equal(nameUrl('home.lan'), 'https://home.lan/');
+  assert.equal(nameUrl('home.lan', { https: 443 }), 'https://home.lan/');
+  assert.equal(nameUrl('web.home.lan', { https: 8443 }), 'https://web.home.lan:8443/');
 });

@@ -37,6 +37,12 @@ export interface DomainStatus {
   names: DomainName[];
 }
 
+/** The HTTPS address of a name, with the edge's port when it is not 443. */
+export function nameUrl(name: string, ports?: { https: number }): string {
+  const port = ports && ports.https !== 443 ? `:${ports.https}` : '';
+  return `https://${name}${port}/`;
+}
+
 /** The install a name leads to, or undefined for Foyer's own UI. */
 export function nameInstall(name: DomainName): string | undefined {
   return name.target && name.target !== 'foyer' ? name.target : undefined;
