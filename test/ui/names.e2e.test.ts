@@ -172,13 +172,17 @@ describe('names and HTTPS in the web UI', { timeout: 600_000 }, () => {
   test('the app’s card opens its HTTPS address', async () => {
     await page.goto(`${daemon.url}/`);
     await heading(page, 'Home');
+    const { url } = (await daemon.api<{ url?: string | null }>('GET', '/api/installs/web')).body;
+    // The edge listens on a free port here, not 443: the address carries it.
+    assert.equal(url, `https://${APP_NAME}:${httpsPort}/`);
     const card = page.getByRole('article', { name: 'Test web page' });
     const open = card.getByRole('link', { name: /^Open/ });
     await eventually(
       'the card to link the HTTPS address',
-      async () => (await open.getAttribute('href')) === `https://${APP_NAME}/`,
+      async () => (await open.getAttribute('href')) === url,
       15_000,
     );
+    await shoot(page, 'names-05-dashboard');
   });
 
   test('the screen in French', async () => {
@@ -190,7 +194,7 @@ describe('names and HTTPS in the web UI', { timeout: 600_000 }, () => {
     await see(page.getByRole('link', { name: 'Télécharger le certificat' }), 'the download');
     await see(page.getByRole('radio', { name: /À la maison seulement/ }), 'the mode');
     await see(page.getByText(/Valide jusqu’au/).first(), 'the expiry in French');
-    await shoot(page, 'names-05-french');
+    await shoot(page, 'names-06-french');
     await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
   });
 });
