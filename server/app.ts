@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyServerOptions,
   type RawServerDefault,
 } from 'fastify';
+import { EDGE_PEER } from './access/edge-socket.js';
 import { trustOnly } from './access/proxy.js';
 import type { LoginLimits } from './auth/login-guard.js';
 import authPlugin from './auth/plugin.js';
@@ -20,6 +21,7 @@ import type { BackupStore } from './backup/store.js';
 import type { PinnedDefinitions } from './catalog/pins.js';
 import type { Catalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
+import type { EdgeService } from './edge/service.js';
 import type { EventHub } from './events.js';
 import type { JobRunner } from './jobs/runner.js';
 import access, { type AccessOptions, accessFromEnv } from './plugins/access.js';
@@ -31,6 +33,7 @@ import type { Reconciler } from './reconcile/reconciler.js';
 import type { ResourceMonitor } from './resources/monitor.js';
 import appsRoutes from './routes/apps.js';
 import backupRoutes from './routes/backup.js';
+import domainRoutes from './routes/domain.js';
 import eventsRoutes from './routes/events.js';
 import healthRoutes from './routes/health.js';
 import hostRoutes from './routes/host.js';
@@ -63,6 +66,8 @@ export interface FoyerServices {
   backups: BackupStore;
   /** Updates that roll back (issue 15): drives update jobs through their phases. */
   updates: UpdateDriver;
+  /** Names and HTTPS (issue 13): the edge, its config sync and the domain settings. */
+  edge?: EdgeService;
 }
 
 declare module 'fastify' {
@@ -107,8 +112,8 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     bodyLimit: 256 * 1024,
     // X-Forwarded-* are the client's words, not facts: read only from the configured edge, and
     // only as the connection's direct peer (server/access/proxy.ts).
-    trustProxy:
-      accessOptions.trustedProxies.length > 0 ? trustOnly(accessOptions.trustedProxies) : false,
+    // The edge socket's peer (server/access/edge-socket.ts) is always one of them.
+    trustProxy: trustOnly([...accessOptions.trustedProxies, EDGE_PEER]),
     // Route schemas are compiled at each route's first request, not at start (issue 12 §5).
     schemaController: lazySchemas,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
@@ -142,6 +147,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(resourcesRoutes);
   await app.register(imagesRoutes);
   await app.register(backupRoutes);
+  await app.register(domainRoutes);
   await app.register(eventsRoutes);
   await app.register(uiRoutes);
   return app;

@@ -17,10 +17,12 @@ import { readAppFolder } from './catalog/catalog.js';
 import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
+import type { AdminCounts } from './edge/admin-client.js';
+import { EdgeService } from './edge/service.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
 import { instanceId } from './paths.js';
-import type { AppSource, InstallRecord } from './reconcile/desired.js';
+import type { AppSource, InstallRecord, RenderContext } from './reconcile/desired.js';
 import { Presence } from './reconcile/presence.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
 import { ResourceMonitor } from './resources/monitor.js';
@@ -42,6 +44,8 @@ export interface DaemonOptions {
   log: Logger;
   /** Start reconciling at once (default); `foyer serve` starts it after listening. */
   start?: boolean;
+  /** Counts the edge's admin API calls (tests, the benchmark). */
+  edgeCounts?: AdminCounts;
 }
 
 export { defaultDataDir } from './paths.js';
@@ -89,6 +93,7 @@ export function appSource(appDir: string): AppSource {
     composePath: app.composePath,
     composeContent: app.composeContent,
     permissions: app.manifest.permissions ?? [],
+    ...(app.manifest.web ? { web: app.manifest.web } : {}),
   };
 }
 
@@ -135,7 +140,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Before the reconciler renders anything: installs made before pins existed keep what they run.
   pinUnpinnedInstalls({ store, pins, audit, log: options.log });
   const installs = installSource(store, pins);
-  const render = { dataDir: options.dataDir, instance: instanceId(options.dataDir) };
+  const render: RenderContext = { dataDir: options.dataDir, instance: instanceId(options.dataDir) };
   const reconciler = new Reconciler({
     docker: adapter,
     installs,
@@ -143,6 +148,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     render,
     log: options.log,
     resyncMs: options.resyncMs,
+  });
+  // Sets the domain in the render context (the same object) before the first pass (issue 13).
+  const edge = new EdgeService({
+    dataDir: options.dataDir,
+    store,
+    catalog,
+    pins,
+    reconciler,
+    render,
+    log: options.log,
+    resyncMs: options.resyncMs,
+    counts: options.edgeCounts,
   });
   const hub = new EventHub();
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
@@ -200,6 +217,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();
   resources.start();
+  edge.start();
   return {
     dataDir: options.dataDir,
     store,
@@ -214,7 +232,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     backup,
     backups,
     updates,
+    edge,
     close: async ({ drainMs = SHUTDOWN_DRAIN_MS } = {}) => {
+      edge.stop();
       updates.stop();
       resources.stop();
       backup.stop();

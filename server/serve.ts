@@ -12,11 +12,13 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { BridgeGuard } from './access/bridges.js';
+import { createEdgeServer, listenEdgeSocket } from './access/edge-socket.js';
 import { reachableUrls } from './addresses.js';
 import { buildApp } from './app.js';
 import { readSetupCode, setupCodePath } from './auth/setup-code.js';
 import { startBanner } from './banner.js';
 import { SHUTDOWN_DRAIN_MS, startDaemon } from './daemon.js';
+import { edgeAdminDir, edgeDaemonSocket } from './edge/paths.js';
 import { createLocalServer } from './local-socket.js';
 import { createLogger } from './log.js';
 import { defaultDataDir, pidPath, socketPath } from './paths.js';
@@ -79,11 +81,13 @@ export async function serve(): Promise<number> {
         })
       : undefined;
   let local: Server | undefined;
+  let edgeServer: Server | undefined;
   const app = await buildApp(daemon, {
     loggerInstance: log,
     access,
     serverFactory: (handler) => {
       local = createLocalServer(handler);
+      edgeServer = createEdgeServer(handler);
       const server = createServer(handler);
       bridges?.guard(server);
       return server;
@@ -123,6 +127,9 @@ export async function serve(): Promise<number> {
   rmSync(sock, { force: true });
   await new Promise<void>((resolve) => local!.listen(sock, resolve));
   chmodSync(sock, 0o600);
+  // The edge's way in (issue 13): a network listener in the folder shared with its container.
+  mkdirSync(edgeAdminDir(dataDir), { recursive: true, mode: 0o750 });
+  await listenEdgeSocket(edgeServer!, edgeDaemonSocket(dataDir));
   writeFileSync(pidPath(dataDir), `${process.pid}\n`, { mode: 0o644 });
   // Reconciling starts once the API answers: a first resync renders every install.
   daemon.reconciler.start();
@@ -147,6 +154,7 @@ export async function serve(): Promise<number> {
   });
   const removeFiles = () => {
     rmSync(sock, { force: true });
+    rmSync(edgeDaemonSocket(dataDir), { force: true });
     rmSync(pidPath(dataDir), { force: true });
   };
   // Stopping never hangs: a second signal, or a close that outlasts the drain, ends it at once.
@@ -161,6 +169,8 @@ export async function serve(): Promise<number> {
   bridges?.stop();
   local?.close();
   local?.closeAllConnections();
+  edgeServer?.close();
+  edgeServer?.closeAllConnections();
   await app.close();
   const drained = await daemon.close({ drainMs: SHUTDOWN_DRAIN_MS });
   removeFiles();

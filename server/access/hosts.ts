@@ -3,8 +3,8 @@
  * on `evil.example` whose name an attacker points at the box's address must
  * not be served, or its scripts would read Foyer's answers as same-origin.
  * Accepted: `localhost`, loopback, the box's own addresses, its host name
- * and `<hostname>.local` (mDNS), and the names in FOYER_HOSTNAMES (later
- * also its domain). The local unix socket is not checked.
+ * and `<hostname>.local` (mDNS), and the names in FOYER_HOSTNAMES, the edge's domain and
+ * its installs' names. The local unix socket is not checked.
  */
 import { networkInterfaces, hostname as osHostname } from 'node:os';
 import { canonicalAddress, isLoopback } from './addresses.js';
@@ -50,13 +50,16 @@ export class HostAllowList {
     private readonly extra: readonly string[],
     private readonly sources: HostSources = systemSources,
     private readonly now: () => number = Date.now,
+    /** Names learnt at run time: the edge's domain and `<install>.<domain>` (issue 13). */
+    private readonly learnt: () => readonly string[] = () => [],
   ) {}
 
   /** True when `header` (a Host header, or the edge's X-Forwarded-Host) names this box. */
   allows(header: string | undefined): boolean {
     if (header === undefined || header === '') return false;
     const host = hostOf(header);
-    if (host === 'localhost' || this.extra.includes(host)) return true;
+    if (host === 'localhost' || this.extra.includes(host) || this.learnt().includes(host))
+      return true;
     const box = this.sources.hostname().toLowerCase();
     if (host === box || host === `${box}.local`) return true;
     const address = canonicalAddress(host);

@@ -62,7 +62,17 @@ export const AppManifestSchema = T.Object(
     /** Debian/Docker architecture names: amd64, arm64, armhf, … */
     architectures: Opt(T.Array(T.String({ pattern: '^[a-z0-9]+$' }))),
     requirements: Opt(T.Object({ memory: Opt(Bytes), disk: Opt(Bytes) }, Strict)),
-    web: Opt(T.Object({ service: T.String(), port: Port }, Strict)),
+    /**
+     * The web entry: the service and container port the edge proxies `https://<install>.<domain>/`
+     * to (issue 13); with `auth`, only a signed-in Foyer admin gets through (the edge asks the
+     * daemon first).
+     */
+    web: Opt(T.Object({ service: T.String(), port: Port, auth: Opt(T.Boolean()) }, Strict)),
+    /**
+     * Foyer's own infrastructure (the edge): hidden from the store, installed by Foyer itself,
+     * never uninstalled by a person (DESIGN.md "Core services").
+     */
+    core: Opt(T.Boolean()),
     ports: Opt(
       T.Array(
         T.Object(

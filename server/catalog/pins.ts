@@ -75,7 +75,7 @@ export function folderProblems(catalog: Catalog, dir: string): Problem[] {
 /** Compares an install's pin with what the catalogue offers for its app now. */
 export function definitionStatus(install: Install, catalog: Catalog): DefinitionStatus {
   const version = install.appVersion;
-  const entry = catalog.get(install.appId);
+  const entry = catalog.get(install.appId) ?? catalog.core(install.appId);
   if (entry) {
     const offered = catalog.definitionHash(install.appId);
     return offered !== undefined && offered !== install.definition

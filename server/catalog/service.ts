@@ -10,8 +10,12 @@ import { type CatalogEntry, listCatalog } from './catalog.js';
 import { hashFolder } from './definitions.js';
 
 export interface Catalog {
+  /** The store: every app a person may install (core services are not among them). */
   list(): CatalogEntry[];
+  /** An app of the store; undefined for a core service. */
   get(id: string): CatalogEntry | undefined;
+  /** A core service's entry (`core: true` in app.yaml), which only Foyer installs. */
+  core(id: string): CatalogEntry | undefined;
   problems(): Problem[];
   /** The content hash pinning the app's folder would give now (what an update would pin). */
   definitionHash(id: string): string | undefined;
@@ -31,8 +35,15 @@ export function createCatalog(dirs: string[]): Catalog {
   };
   reload();
   return {
-    list: () => [...apps.values()],
-    get: (id) => apps.get(id),
+    list: () => [...apps.values()].filter((a) => !a.manifest.core),
+    get: (id) => {
+      const entry = apps.get(id);
+      return entry?.manifest.core ? undefined : entry;
+    },
+    core: (id) => {
+      const entry = apps.get(id);
+      return entry?.manifest.core ? entry : undefined;
+    },
     problems: () => problems,
     definitionHash(id) {
       const entry = apps.get(id);

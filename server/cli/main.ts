@@ -70,6 +70,11 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
       'backup target add <name> <restic-repository> [--password-stdin] | backup target list [--json] | backup run [<install>] [--target <name>] [--wait] | backup list [<install>] [--json] | backup verify <install> [--wait] | backup key',
     load: async () => (await import('./backup.js')).backup,
   },
+  domain: {
+    usage:
+      'domain set <domain> [--acme <directory-url>] [--acme-root <pem-file>] [--email <address>] | domain set <domain> --internal | domain status [--json] | domain ca',
+    load: async () => (await import('./domain.js')).domain,
+  },
   restore: {
     usage: 'restore <install> [--snapshot <id>] [--as <new-install>] [--wait] [--json]',
     load: async () => (await import('./backup.js')).restore,
@@ -115,6 +120,13 @@ const USAGE = `usage: foyer <command>
   backup list [<install>] [--json]   snapshots with time, size and whether verified
   backup verify <install> [--wait]   check the repository, restore the newest to scratch
   backup key                     Foyer's SSH public key, for SFTP targets' authorized_keys
+  domain set <domain> [--acme <directory-url>] [--acme-root <pem-file>] [--email <address>]
+                                 names and HTTPS with certificates from an ACME CA
+                                 (Let's Encrypt unless --acme): https://<domain>/ for Foyer,
+                                 https://<install>.<domain>/ for each app
+  domain set <domain> --internal the same at home, with the box's own CA
+  domain status [--json]         mode, domain, each name with issuer, expiry and error
+  domain ca                      the home CA's root certificate (PEM) for your devices
   restore <install> [--snapshot <id>] [--as <new-install>] [--wait]
                                  in place (the current state snapshotted first), or as a
                                  new install

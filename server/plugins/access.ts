@@ -37,7 +37,10 @@ function isApi(url: string): boolean {
 
 export default fp(
   async (app: FastifyInstance, options: { access: AccessOptions }) => {
-    const names = new HostAllowList(options.access.hostnames);
+    const edge = app.foyer.edge;
+    const names = new HostAllowList(options.access.hostnames, undefined, undefined, () =>
+      edge ? edge.names() : [],
+    );
     app.addHook('onRequest', async (request, reply) => {
       // On the raw response, so answers that bypass Fastify's reply (event and log streams) and
       // errors thrown below carry them too.

@@ -18,6 +18,7 @@ import {
   type Project,
   translateProject,
 } from '../../compose/index.js';
+import { attachToEdge, type WebEntry } from '../edge/attach.js';
 import { checkPermissions } from '../security/permissions.js';
 import { hashBuildContext } from './build-hash.js';
 import type { DesiredService, DesiredState, ObservedState } from './types.js';
@@ -46,6 +47,8 @@ export interface AppSource {
   composePath: string;
   composeContent: string;
   permissions: string[];
+  /** The web entry of app.yaml, which the edge serves when a domain is set. */
+  web?: WebEntry;
 }
 
 export interface RenderContext {
@@ -53,6 +56,11 @@ export interface RenderContext {
   dataDir: string;
   /** This Foyer's instance id (`foyer.instance` on every object); see paths.ts. */
   instance?: string;
+  /**
+   * The domain the edge serves, when one is set (issue 13): `FOYER_DOMAIN`, and each install's
+   * web service joins the edge network with its web port unpublished. Mutable: the reconciler
+   * renders every install again when it changes (`Reconciler.renderContextChanged`).
+   */
   domain?: string;
 }
 
@@ -122,7 +130,7 @@ export function renderProject(install: InstallRecord, app: AppSource, ctx: Rende
     accepted: install.acceptedPermissions,
   });
   if (problems.length > 0) throw new ComposeError(problems);
-  return project;
+  return ctx.domain && app.web ? attachToEdge(project, app.web) : project;
 }
 
 /** Services in dependency order: each after everything it depends on (no cycles: the loader refuses them). */

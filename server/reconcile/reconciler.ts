@@ -185,6 +185,15 @@ export class Reconciler extends EventEmitter {
     }
   }
 
+  /**
+   * The render context changed (a domain set or changed, issue 13): every install is rendered
+   * again and looked at; only what the new render changes is recreated.
+   */
+  renderContextChanged(): void {
+    this.renders.clear();
+    for (const install of this.options.installs.list()) this.enqueue(install.id);
+  }
+
   /** Asks for one install to be reconciled (after an API call or an event). */
   enqueue(id: string): void {
     // A failure retrying could not fix lasts "until the install changes": once it has, the

@@ -9,7 +9,11 @@ import { definitionStatus } from '../catalog/pins.js';
 import type { Install } from '../store/index.js';
 
 /** A function turning installs into API replies (`InstallReply`). */
-export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler'>) {
+export function installView(
+  services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler'> & {
+    edge?: FoyerServices['edge'];
+  },
+) {
   const { catalog, pins, reconciler } = services;
   return (install: Install, options: { member?: boolean } = {}) => {
     // An install not pinned yet (its folder was unreadable at migration) falls back to the
@@ -19,6 +23,7 @@ export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | '
       (manifest?.settings ?? []).filter((s) => s.type === 'password').map((s) => s.key),
     );
     const definition = definitionStatus(install, catalog);
+    const url = manifest?.web ? services.edge?.url(install.id) : undefined;
     return {
       id: install.id,
       app: install.appId,
@@ -33,6 +38,7 @@ export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | '
       acceptedPermissions: options.member ? [] : install.acceptedPermissions,
       desired: install.desired,
       web: manifest?.web ?? null,
+      ...(url ? { url } : {}),
       status: reconciler.status(install.id) ?? null,
       createdAt: install.createdAt,
       updatedAt: install.updatedAt,

@@ -280,6 +280,12 @@ export default async function installsRoutes(app: FastifyInstance) {
     async (request, res) => {
       const id = (request.params as { id: string }).id;
       const purge = (request.query as { purge?: boolean }).purge === true;
+      // A core service (the edge) is Foyer's own: no one uninstalls it by accident (issue 13).
+      if (catalog.core(find(id).appId)) {
+        throw new Errors.Conflict(
+          `"${id}" is part of Foyer (a core service) and cannot be uninstalled`,
+        );
+      }
       const changed = changeInstall(
         'uninstall',
         id,

@@ -73,7 +73,12 @@ export const InstallReply = T.Object({
   acceptedPermissions: T.Array(T.String()),
   desired: T.String(),
   /** The app's web entry (app.yaml `web`): the service and its container port, if it has one. */
-  web: T.Union([T.Object({ service: T.String(), port: T.Integer() }), T.Null()]),
+  web: T.Union([
+    T.Object({ service: T.String(), port: T.Integer(), auth: T.Optional(T.Boolean()) }),
+    T.Null(),
+  ]),
+  /** `https://<install>.<domain>/` once a domain is set and the app has a web entry (issue 13). */
+  url: T.Optional(T.String()),
   status: T.Union([StatusReply, T.Null()]),
   createdAt: T.String(),
   updatedAt: T.String(),

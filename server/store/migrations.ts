@@ -189,6 +189,19 @@ CREATE TABLE updates (
 CREATE INDEX updates_install ON updates(install_id, created_at);
 `;
 
+// Names and HTTPS (issue 13): one row, the domain the edge serves and how it gets certificates.
+const DOMAIN = `
+CREATE TABLE domain_settings (
+  id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+  mode TEXT NOT NULL CHECK (mode IN ('public', 'internal')),
+  domain TEXT NOT NULL,
+  email TEXT,
+  acme TEXT,
+  acme_root TEXT,
+  updated_at TEXT NOT NULL
+) STRICT;
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
@@ -198,6 +211,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'cancelled jobs', up: JOBS_CANCELLED },
   { version: 6, name: 'backups', up: BACKUPS },
   { version: 7, name: 'updates', up: UPDATES },
+  { version: 8, name: 'domain', up: DOMAIN },
 ];
 
 const LEDGER = `

@@ -1,0 +1,174 @@
+/**
+ * The edge's Caddy JSON config (issue 13), derived from desired state by one pure function:
+ * the domain settings and the installs' web entries → the whole config `POST /load` takes.
+ * Caddy 2.6.2's exact shapes (shared/references B1): every route has an `@id`; the home CA
+ * never touches the host's trust store (`install_trust: false`, always); automatic HTTPS adds
+ * the HTTP → HTTPS redirects and serves ACME's HTTP-01 challenges on the HTTP port.
+ */
+import { CONTAINER, LETS_ENCRYPT } from './paths.js';
+
+/** What an admin chose for names and HTTPS (the store's `domain_settings`). */
+export interface DomainSettings {
+  /** `public`: certificates from an ACME CA; `internal`: the box's own CA (home). */
+  mode: 'public' | 'internal';
+  domain: string;
+  /** The address the ACME CA writes to about certificates (public mode). */
+  email?: string;
+  /** The ACME directory URL (public mode; Let's Encrypt when absent). */
+  acme?: string;
+  /** A PEM root the ACME directory's HTTPS is checked against (a private or test CA). */
+  acmeRoot?: string;
+}
+
+/** One install's web entry as the edge reaches it. */
+export interface EdgeSite {
+  install: string;
+  /** `<container DNS name>:<port>` on the edge network. */
+  upstream: string;
+  /** The app asks for a Foyer admin session before anything reaches it (app.yaml `web.auth`). */
+  auth?: boolean;
+}
+
+export interface EdgeConfigInput {
+  settings: DomainSettings;
+  sites: EdgeSite[];
+  /** Ports Caddy listens on (inside the container, published as the same host ports). */
+  httpPort: number;
+  httpsPort: number;
+}
+
+/** Where the ACME root given by the admin is written for Caddy (under the storage root). */
+export const ACME_ROOT_FILE = `${CONTAINER.storage}/foyer/acme-root.pem`;
+
+/** The HSTS header public mode sends: a year, as browsers' preload lists ask. */
+export const HSTS = 'max-age=31536000';
+
+type Json = Record<string, unknown>;
+
+/** The name of an install's web entry: `<install>.<domain>`. */
+export function siteName(install: string, domain: string): string {
+  return `${install}.${domain}`;
+}
+
+/** Every name the edge serves: the domain (Foyer's UI) and one per install. */
+export function edgeNames(input: Pick<EdgeConfigInput, 'settings' | 'sites'>): string[] {
+  const domain = input.settings.domain;
+  return [domain, ...input.sites.map((s) => siteName(s.install, domain)).sort()];
+}
+
+const daemonUpstream = [{ dial: `unix/${CONTAINER.daemonSocket}` }];
+
+function proxyTo(upstreams: Json[]): Json {
+  return { handler: 'reverse_proxy', upstreams };
+}
+
+/**
+ * Caddy's `forward_auth` in JSON (B1): ask the daemon with GET /api/auth/verify; a 2xx goes on
+ * with the user it names in `Remote-User`, anything else (401, a 302 to sign-in) is the answer.
+ */
+function forwardAuth(): Json {
+  return {
+    handler: 'reverse_proxy',
+    upstreams: daemonUpstream,
+    rewrite: { method: 'GET', uri: '/api/auth/verify' },
+    headers: {
+      request: {
+        set: {
+          'X-Forwarded-Method': ['{http.request.method}'],
+          'X-Forwarded-Uri': ['{http.request.uri}'],
+        },
+      },
+    },
+    handle_response: [
+      {
+        match: { status_code: [2] },
+        routes: [
+          {
+            handle: [
+              {
+                handler: 'headers',
+                request: { set: { 'Remote-User': ['{http.reverse_proxy.header.Remote-User}'] } },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function route(id: string, host: string, handle: Json[]): Json {
+  return {
+    '@id': id,
+    match: [{ host: [host] }],
+    handle: [{ handler: 'subroute', routes: [{ handle }] }],
+    terminal: true,
+  };
+}
+
+/** The route id of an install's name (`GET /id/<id>` on the admin API). */
+export function siteRouteId(install: string): string {
+  return `site-${install}`;
+}
+
+function tlsIssuer(settings: DomainSettings): Json {
+  if (settings.mode === 'internal') return { module: 'internal' };
+  return {
+    module: 'acme',
+    ca: settings.acme ?? LETS_ENCRYPT,
+    ...(settings.email ? { email: settings.email } : {}),
+    ...(settings.acmeRoot ? { trusted_roots_pem_files: [ACME_ROOT_FILE] } : {}),
+  };
+}
+
+/** The boot config the container starts with: the admin socket and storage, nothing served. */
+export function bootConfig(): Json {
+  return {
+    admin: { listen: `unix/${CONTAINER.adminSocket}`, config: { persist: false } },
+    storage: { module: 'file_system', root: CONTAINER.storage },
+  };
+}
+
+/** Installs + domain settings → the whole Caddy config. Pure; sites in any order give one config. */
+export function edgeConfig(input: EdgeConfigInput): Json {
+  const { settings } = input;
+  const hsts: Json[] =
+    settings.mode === 'public'
+      ? [{ handler: 'headers', response: { set: { 'Strict-Transport-Security': [HSTS] } } }]
+      : [];
+  // Whatever a client sends as Remote-User is never passed on: only the auth gate sets it.
+  const strip: Json = { handler: 'headers', request: { delete: ['Remote-User'] } };
+  const sites = [...input.sites].sort((a, b) => a.install.localeCompare(b.install));
+  const routes = [
+    route('foyer-ui', settings.domain, [...hsts, proxyTo(daemonUpstream)]),
+    ...sites.map((site) =>
+      route(siteRouteId(site.install), siteName(site.install, settings.domain), [
+        ...hsts,
+        strip,
+        ...(site.auth ? [forwardAuth()] : []),
+        proxyTo([{ dial: site.upstream }]),
+      ]),
+    ),
+  ];
+  return {
+    ...bootConfig(),
+    apps: {
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+      tls: {
+        automation: {
+          policies: [{ subjects: edgeNames(input), issuers: [tlsIssuer(settings)] }],
+        },
+      },
+      http: {
+        http_port: input.httpPort,
+        https_port: input.httpsPort,
+        servers: {
+          foyer: {
+            listen: [`:${input.httpsPort}`],
+            routes,
+          },
+        },
+      },
+    },
+  };
+}
