@@ -74,7 +74,7 @@ test('an install with a name at the edge opens its HTTPS address, published port
     url: 'https://web.home.example/',
   };
   assert.deepEqual(webEntry(both, page('foyer.local')), { url: 'https://web.home.example/' });
-  assert.deepEqual(webEntry({ ...both, url: null } as Install, page('foyer.local')), {
+  assert.deepEqual(webEntry({ ...both, url: undefined }, page('foyer.local')), {
     url: 'http://foyer.local:8090/',
   });
 });

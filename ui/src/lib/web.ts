@@ -15,8 +15,7 @@ const LOOPBACK = /^(127\.|::1$|localhost$|\[::1\]$)/;
 export function webEntry(install: Install, page: Location = location): WebEntry | undefined {
   const web = install.web;
   if (!web) return undefined;
-  const named = (install as Install & { url?: string | null }).url;
-  if (named) return { url: named };
+  if (install.url) return { url: install.url };
   const service = install.status?.services.find((s) => s.name === web.service);
   const ports = (service?.ports ?? []).filter(
     (p) => p.container === web.port && p.protocol === 'tcp',

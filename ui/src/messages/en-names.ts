@@ -47,6 +47,7 @@ export const names = {
   'names.applying': 'Applying…',
   'names.applied': 'Saved. Foyer is getting the certificates; each name below shows how it goes.',
   'names.fixErrors': 'Nothing was changed. Check the fields marked above.',
+  'names.notChanged': 'Nothing was changed: {problems}.',
 
   'names.list': 'Names',
   'names.listEmpty': 'No names yet.',

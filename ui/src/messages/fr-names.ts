@@ -49,6 +49,7 @@ export const names: Record<NamesKey, string> = {
   'names.applied':
     'Enregistré. Foyer obtient les certificats ; chaque nom ci-dessous montre où il en est.',
   'names.fixErrors': 'Rien n’a été modifié. Vérifiez les champs signalés plus haut.',
+  'names.notChanged': 'Rien n’a été modifié : {problems}.',
 
   'names.list': 'Noms',
   'names.listEmpty': 'Pas encore de noms.',
