@@ -33,7 +33,7 @@ export interface DomainStatus {
   /** The box's ports the edge listens on (FOYER_HTTP_PORT, FOYER_HTTPS_PORT). */
   ports?: { http: number; https: number };
   /** The edge itself: `off` (no domain), `waiting` (starting), `synced`, `failed` with why. */
-  edge?: { state: string; error?: string | null };
+  edge?: { state: string; error?: string | null; install?: string | null };
   names: DomainName[];
 }
 
