@@ -52,8 +52,6 @@ export const names = {
   'names.list': 'Names',
   'names.listEmpty': 'No names yet.',
   'names.colName': 'Name',
-  'names.colFor': 'Leads to',
-  'names.colCertificate': 'Certificate',
   'names.foyer': 'Foyer',
   'names.validUntil': 'Valid until {date}, renewed on its own',
   'names.issuer': 'Signed by {issuer}',
@@ -118,14 +116,13 @@ export const names = {
     'In home mode this box signs its own certificates. Each phone, tablet and computer must trust its certificate once; until then browsers warn that the connection is not private. The certificate only lets this box vouch for its own names.',
   'names.download': 'Download the certificate',
   'names.downloadHint':
-    'A file named {file}. Open this page on each device and download it there, or copy the file over.',
-  'names.downloadFailed': 'The certificate could not be downloaded: {message}',
+    'A file named {file}. Send it to each device (by email, a chat message or a cable), or sign in there and download it from this page.',
   'names.android': 'Android',
   'names.androidSteps':
-    'Download the file on the phone.|Open Settings › Security (or Security & privacy) › More security settings › Encryption & credentials › Install a certificate › CA certificate.|Tap “Install anyway” and choose the file. Menus differ between phones: if you cannot find it, search Settings for “CA certificate”.|Browsers trust it; some apps ignore certificates you add.',
+    'Put the file on the phone: download it from this page, or receive it by email or a cable.|Open Settings › Security (or Security & privacy) › More security settings › Encryption & credentials › Install a certificate › CA certificate.|Tap “Install anyway” and choose the file. Menus differ between phones: if you cannot find it, search Settings for “CA certificate”.|Browsers trust it; some apps ignore certificates you add.',
   'names.ios': 'iPhone and iPad',
   'names.iosSteps':
-    'Open this page in Safari and download the file; tap Allow.|Open Settings: tap “Profile Downloaded” (or General › VPN & Device Management), then Install.|Then Settings › General › About › Certificate Trust Settings: turn on full trust for the Foyer certificate.',
+    'Download the file from this page in Safari, or receive it by AirDrop or email and open it; tap Allow.|Open Settings: tap “Profile Downloaded” (or General › VPN & Device Management), then Install.|Then Settings › General › About › Certificate Trust Settings: turn on full trust for the Foyer certificate.',
   'names.windows': 'Windows',
   'names.windowsSteps':
     'Double-click the file and choose “Install Certificate…”.|Choose Local Machine, then “Place all certificates in the following store” › Browse › Trusted Root Certification Authorities, and Finish.|Edge and Chrome use it; restart them.',

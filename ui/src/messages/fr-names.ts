@@ -54,8 +54,6 @@ export const names: Record<NamesKey, string> = {
   'names.list': 'Noms',
   'names.listEmpty': 'Pas encore de noms.',
   'names.colName': 'Nom',
-  'names.colFor': 'Mène à',
-  'names.colCertificate': 'Certificat',
   'names.foyer': 'Foyer',
   'names.validUntil': 'Valide jusqu’au {date}, renouvelé tout seul',
   'names.issuer': 'Signé par {issuer}',
@@ -123,14 +121,13 @@ export const names: Record<NamesKey, string> = {
     'En mode maison, ce serveur signe ses propres certificats. Chaque téléphone, tablette et ordinateur doit faire confiance une fois à son certificat ; d’ici là, les navigateurs avertissent que la connexion n’est pas privée. Ce certificat permet seulement à ce serveur de se porter garant de ses propres noms.',
   'names.download': 'Télécharger le certificat',
   'names.downloadHint':
-    'Un fichier nommé {file}. Ouvrez cette page sur chaque appareil et téléchargez-le là, ou copiez-y le fichier.',
-  'names.downloadFailed': 'Le certificat n’a pas pu être téléchargé : {message}',
+    'Un fichier nommé {file}. Envoyez-le sur chaque appareil (par e-mail, message ou câble), ou connectez-vous depuis l’appareil et téléchargez-le sur cette page.',
   'names.android': 'Android',
   'names.androidSteps':
-    'Téléchargez le fichier sur le téléphone.|Ouvrez Paramètres › Sécurité (ou Sécurité et confidentialité) › Autres paramètres de sécurité › Chiffrement et identifiants › Installer un certificat › Certificat CA.|Touchez « Installer quand même » et choisissez le fichier. Les menus varient selon les téléphones : si vous ne le trouvez pas, cherchez « certificat CA » dans les Paramètres.|Les navigateurs lui font confiance ; certaines applications ignorent les certificats ajoutés.',
+    'Mettez le fichier sur le téléphone : téléchargez-le depuis cette page, ou recevez-le par e-mail ou par câble.|Ouvrez Paramètres › Sécurité (ou Sécurité et confidentialité) › Autres paramètres de sécurité › Chiffrement et identifiants › Installer un certificat › Certificat CA.|Touchez « Installer quand même » et choisissez le fichier. Les menus varient selon les téléphones : si vous ne le trouvez pas, cherchez « certificat CA » dans les Paramètres.|Les navigateurs lui font confiance ; certaines applications ignorent les certificats ajoutés.',
   'names.ios': 'iPhone et iPad',
   'names.iosSteps':
-    'Ouvrez cette page dans Safari et téléchargez le fichier ; touchez Autoriser.|Ouvrez Réglages : touchez « Profil téléchargé » (ou Général › VPN et gestion de l’appareil), puis Installer.|Puis Réglages › Général › Informations › Réglages des certificats : activez la confiance totale pour le certificat de Foyer.',
+    'Téléchargez le fichier depuis cette page dans Safari, ou recevez-le par AirDrop ou e-mail et ouvrez-le ; touchez Autoriser.|Ouvrez Réglages : touchez « Profil téléchargé » (ou Général › VPN et gestion de l’appareil), puis Installer.|Puis Réglages › Général › Informations › Réglages des certificats : activez la confiance totale pour le certificat de Foyer.',
   'names.windows': 'Windows',
   'names.windowsSteps':
     'Double-cliquez sur le fichier et choisissez « Installer le certificat… ».|Choisissez Ordinateur local, puis « Placer tous les certificats dans le magasin suivant » › Parcourir › Autorités de certification racines de confiance, et Terminer.|Edge et Chrome l’utilisent ; redémarrez-les.',
