@@ -4,7 +4,9 @@
 // headless Chromium as an admin. A domain the daemon refuses shows its error next to the field
 // and changes nothing; home mode set through the screen lists Foyer's name and the app's with
 // the issuer and expiry of their certificates; the root certificate downloaded from the screen
-// is a PEM CA certificate that verifies what the edge serves; the app's card opens its HTTPS
+// is a PEM CA certificate that verifies what the edge serves; public mode with a root that is
+// not a certificate, then with a directory that does not answer, is refused by field and
+// leaves home mode in place; the app's card opens its HTTPS
 // address, and the edge (Foyer's own) is not among the apps; and the screen speaks French.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -171,6 +173,35 @@ describe('names and HTTPS in the web UI', { timeout: 600_000 }, () => {
     await shoot(page, 'names-04-trust');
   });
 
+  test('public mode with a root that is no certificate, then a directory that does not answer: refused by field', async () => {
+    await page.getByRole('radio', { name: /On the internet/ }).check();
+    await page.getByText('Another certificate authority (advanced)').click();
+    const acme = page.getByRole('textbox', { name: /ACME directory URL/ });
+    await acme.fill(`https://127.0.0.1:${await freePort()}/dir`);
+    const root = page.getByLabel('The authority’s root certificate (PEM file)');
+    await root.setInputFiles({
+      name: 'root.pem',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('hello'),
+    });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await see(page.getByText(/not a PEM certificate/), 'the root’s problem');
+    assert.equal(await root.getAttribute('aria-invalid'), 'true', 'the file field is marked');
+    await root.setInputFiles({
+      name: 'root.pem',
+      mimeType: 'application/x-pem-file',
+      buffer: Buffer.from(downloadedPem),
+    });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await see(page.getByText(/did not answer/), 'the directory’s problem', 30_000);
+    assert.equal(await acme.getAttribute('aria-invalid'), 'true', 'the URL field is marked');
+    assert.equal(await root.getAttribute('aria-invalid'), null, 'the root is fine now');
+    await shoot(page, 'names-05-public-refused');
+    const status = await domainStatus();
+    assert.equal(status.mode, 'internal', 'still home mode');
+    assert.equal(status.domain, DOMAIN);
+  });
+
   test('the app’s card opens its HTTPS address', async () => {
     await page.goto(`${daemon.url}/`);
     await heading(page, 'Home');
@@ -185,7 +216,7 @@ describe('names and HTTPS in the web UI', { timeout: 600_000 }, () => {
       async () => (await open.getAttribute('href')) === url,
       15_000,
     );
-    await shoot(page, 'names-05-dashboard');
+    await shoot(page, 'names-06-dashboard');
   });
 
   test('the screen in French', async () => {
@@ -197,7 +228,7 @@ describe('names and HTTPS in the web UI', { timeout: 600_000 }, () => {
     await see(page.getByRole('link', { name: 'Télécharger le certificat' }), 'the download');
     await see(page.getByRole('radio', { name: /À la maison seulement/ }), 'the mode');
     await see(page.getByText(/Valide jusqu’au/).first(), 'the expiry in French');
-    await shoot(page, 'names-06-french');
+    await shoot(page, 'names-07-french');
     await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
   });
 });
