@@ -156,6 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     catalog,
     pins,
     reconciler,
+    docker: adapter,
     render,
     log: options.log,
     resyncMs: options.resyncMs,

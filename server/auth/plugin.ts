@@ -12,6 +12,7 @@
 import cookie, { type CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { hostOf } from '../access/hosts.js';
 import { Errors } from '../errors.js';
 import { isLocalRequest } from '../local-socket.js';
 import { SESSION_TTL_MS, type SessionRepository, sessionsRepository } from '../store/sessions.js';
@@ -67,7 +68,19 @@ export function sessionCookieOptions(request: FastifyRequest): CookieSerializeOp
     path: '/',
     secure: request.protocol === 'https',
     maxAge: SESSION_TTL_MS / 1000,
+    ...edgeCookieDomain(request),
   };
+}
+
+/**
+ * Signed in at `https://<domain>/`, the session also reaches `<install>.<domain>`, where the
+ * edge's auth gate asks for it (issue 13): the cookie names the domain when the request came by it.
+ */
+function edgeCookieDomain(request: FastifyRequest): { domain?: string } {
+  const domain = request.server.foyer?.edge?.domains.get()?.domain;
+  if (!domain || request.protocol !== 'https') return {};
+  const host = hostOf(request.host);
+  return host === domain || host.endsWith(`.${domain}`) ? { domain } : {};
 }
 
 /** Starts a session for `userId` and hands its id to the browser in the cookie. */

@@ -12,7 +12,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../errors.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
 import manageRoutes from './manage-routes.js';
-import { accountOf, actorOf, clientAddress, SESSION_COOKIE, startSession } from './plugin.js';
+import {
+  accountOf,
+  actorOf,
+  clientAddress,
+  SESSION_COOKIE,
+  sessionCookieOptions,
+  startSession,
+} from './plugin.js';
 import { MEMBER } from './roles.js';
 import * as S from './schemas.js';
 import { checkSetupCode, ensureSetupCode, removeSetupCode, setupCodePath } from './setup-code.js';
@@ -178,7 +185,9 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
     async (request, reply) => {
       const rawId = request.cookies[SESSION_COOKIE];
       if (actorOf(request).kind === 'session' && rawId !== undefined) sessions.delete(rawId);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      // The same path and domain it was set with, or the browser keeps it (issue 13).
+      const { path, domain } = sessionCookieOptions(request);
+      reply.clearCookie(SESSION_COOKIE, { path, ...(domain ? { domain } : {}) });
       return reply.code(204).send(null);
     },
   );

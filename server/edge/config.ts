@@ -160,8 +160,9 @@ export function edgeConfig(input: EdgeConfigInput): Json {
         },
       },
       http: {
+        // https_port stays Caddy's default (443): its redirects then name any other port, as
+        // a client that reaches FOYER_HTTPS_PORT directly needs.
         http_port: input.httpPort,
-        https_port: input.httpsPort,
         servers: {
           foyer: {
             listen: [`:${input.httpsPort}`],

@@ -9,11 +9,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PinnedDefinitions } from '../catalog/pins.js';
 import type { Catalog } from '../catalog/service.js';
+import type { DockerAdapter } from '../docker/adapter.js';
 import type { RenderContext } from '../reconcile/desired.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Store } from '../store/index.js';
 import { type AdminCounts, type CaddyAdmin, caddyAdmin } from './admin-client.js';
 import { webUpstream } from './attach.js';
+import { certificateErrors } from './caddy-log.js';
 import {
   ACME_ROOT_FILE,
   type DomainSettings,
@@ -77,6 +79,8 @@ export interface EdgeServiceOptions {
   catalog: Catalog;
   pins: PinnedDefinitions;
   reconciler: Reconciler;
+  /** Read only for Caddy's log (per-name certificate errors), when status is asked for. */
+  docker?: DockerAdapter;
   render: RenderContext;
   log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
   ports?: EdgePorts;
@@ -116,8 +120,8 @@ export class EdgeService {
     const { reconciler } = this.options;
     reconciler.on('status', (status: { install: string; state: string }) => {
       if (status.install === EDGE_INSTALL) {
-        // The edge's network exists once it runs: installs waiting on it go on now.
-        if (status.state === 'running') for (const i of this.installIds()) reconciler.enqueue(i);
+        // The edge's network exists once it runs: installs may join it now.
+        if (status.state === 'running') this.renderWithDomain();
         void this.sync.trigger();
         return;
       }
@@ -130,13 +134,6 @@ export class EdgeService {
 
   stop(): void {
     this.sync.stop();
-  }
-
-  private installIds(): string[] {
-    return this.options.store.installs
-      .list()
-      .map((i) => i.id)
-      .filter((id) => id !== EDGE_INSTALL);
   }
 
   /** The installs' web entries, as the edge reaches them. */
@@ -242,14 +239,24 @@ export class EdgeService {
 
   /** Stores new settings, installs or updates the edge, re-renders the apps, pushes the config. */
   apply(settings: DomainSettings): void {
-    const before = this.domains.get();
     this.domains.set(settings);
     this.ensureInstall();
-    if (before?.domain !== settings.domain) {
-      this.options.render.domain = settings.domain;
-      this.options.reconciler.renderContextChanged();
-    }
+    this.renderWithDomain();
     void this.sync.trigger();
+  }
+
+  /**
+   * Renders the installs with the domain (their web services on foyer-edge) once the edge runs,
+   * so its network exists: a container created while it is missing would stay off it, since
+   * the planner compares config hashes, not network membership. At a start with a domain
+   * already set, the render has it from the first pass (the network is there from before).
+   */
+  private renderWithDomain(): void {
+    const domain = this.domains.get()?.domain;
+    if (!domain || this.options.render.domain === domain) return;
+    if (this.options.reconciler.status(EDGE_INSTALL)?.state !== 'running') return;
+    this.options.render.domain = domain;
+    this.options.reconciler.renderContextChanged();
   }
 
   /** The edge install's own trouble, in words a person can act on (a port in use, above all). */
@@ -265,7 +272,21 @@ export class EdgeService {
     return status.reason;
   }
 
-  status(): DomainStatus {
+  /** Caddy's certificate errors per name, from the edge container's recent log lines. */
+  private async logErrors(): Promise<Map<string, string>> {
+    const docker = this.options.docker;
+    if (!docker) return new Map();
+    const lines: string[] = [];
+    try {
+      for await (const line of docker.logs(`${EDGE_INSTALL}-caddy-1`, { tail: 2000 }))
+        lines.push(line.text);
+    } catch {
+      // No container yet: no errors to tell.
+    }
+    return certificateErrors(lines);
+  }
+
+  async status(): Promise<DomainStatus> {
     const settings = this.domains.get();
     const installError = this.installError();
     const sync = this.sync.status;
@@ -287,6 +308,7 @@ export class EdgeService {
       settings.mode === 'internal' ? undefined : (settings.acme ?? LETS_ENCRYPT),
     );
     const names = edgeNames({ settings, sites: this.sites() });
+    const errors = await this.logErrors();
     return {
       ...base,
       names: names.map((name) => {
@@ -296,7 +318,7 @@ export class EdgeService {
           target: name === settings.domain ? 'foyer' : name.slice(0, -settings.domain.length - 1),
           issuer,
           expires,
-          error: expires ? null : (edge.error ?? null),
+          error: errors.get(name) ?? (expires ? null : (edge.error ?? null)),
         };
       }),
     };

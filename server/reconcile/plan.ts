@@ -149,7 +149,9 @@ function planService(
           service: s.name,
           container: name,
           network: c.network,
-          body: c.body,
+          // The container being made: `<name>-next` during a recreate, never the one it replaces
+          // (which would join the network and keep serving while the new one stays off it).
+          body: { ...c.body, Container: name },
           cause: 'another network',
         });
       }

@@ -128,7 +128,7 @@ export default async function domainRoutes(app: FastifyInstance) {
         acmeRoot: settings.acmeRoot !== undefined,
         address: who(request),
       });
-      return edge.status();
+      return await edge.status();
     },
   );
 

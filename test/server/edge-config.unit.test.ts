@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { certificateErrors } from '../../server/edge/caddy-log.js';
 import { type EdgeConfigInput, edgeConfig, edgeNames } from '../../server/edge/config.js';
 import { certificateFiles, issuerKey } from '../../server/edge/paths.js';
 
@@ -99,4 +100,23 @@ test('issuer keys and certificate paths as Caddy 2.6 stores them', () => {
     key: '/s/certificates/local/web.home.example/web.home.example.key',
     json: '/s/certificates/local/web.home.example/web.home.example.json',
   });
+});
+
+test("per-name certificate errors come from Caddy's log, cleared by a later success", () => {
+  const lines = [
+    'not json',
+    '{"level":"info","logger":"tls.obtain","msg":"acquiring lock","identifier":"a.example"}',
+    '{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"a.example","issuer":"acme","error":"HTTP 400 urn:ietf:params:acme:error:connection - no route"}',
+    '{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"b.example","error":"rate limited"}',
+    '{"level":"info","logger":"tls.obtain","msg":"certificate obtained successfully","identifier":"b.example"}',
+  ];
+  assert.deepEqual(
+    [...certificateErrors(lines)],
+    [
+      [
+        'a.example',
+        'could not get certificate from issuer: HTTP 400 urn:ietf:params:acme:error:connection - no route',
+      ],
+    ],
+  );
 });

@@ -164,6 +164,10 @@ describe('plan', () => {
 [7] WaitForDependency service:web until migrate (service_completed_successfully) — depends_on service_completed_successfully
 [8] StartContainer service:web shop-web-1 — not running`,
     );
+    // The replacement joins the other network, not the container it replaces (issue 13).
+    const ops = plan(state, { containers: steady(old), networks, volumes, images }, none);
+    const connect = ops.find((op) => op.kind === 'ConnectNetwork');
+    assert.equal(connect?.kind === 'ConnectNetwork' && connect.body.Container, 'shop-web-1-next');
   });
 
   test('after a crash mid-recreate it finishes with the replacement it already made', () => {

@@ -14,6 +14,7 @@ import { PinnedDefinitions } from '../../server/catalog/pins.js';
 import { createCatalog } from '../../server/catalog/service.js';
 import { appSource, installSource } from '../../server/daemon.js';
 import type { DockerAdapter } from '../../server/docker/adapter.js';
+import { EdgeService } from '../../server/edge/service.js';
 import { EventHub } from '../../server/events.js';
 import { JobRunner } from '../../server/jobs/runner.js';
 import type { Reconciler } from '../../server/reconcile/reconciler.js';
@@ -103,13 +104,24 @@ export async function startRouteApp(): Promise<RouteApp> {
   const audit = auditLog(store.db);
   const jobRows = jobRepository(store.db);
   const jobs = new JobRunner({ jobs: jobRows, reconciler, hub, stableMs: 0 });
+  const catalog = createCatalog([TEST_CATALOG]);
   const services: FoyerServices = {
     dataDir,
     store,
+    // Never started: no sync, no admin socket; the domain routes' checks run for real.
+    edge: new EdgeService({
+      dataDir,
+      store,
+      catalog,
+      pins,
+      reconciler,
+      render: { dataDir },
+      log: { info() {}, warn() {} },
+    }),
     audit,
     hub,
     reconciler,
-    catalog: createCatalog([TEST_CATALOG]),
+    catalog,
     resources: new ResourceMonitor({ docker, instance: 'route-test', installs: () => [] }),
     backups: backupStore(store.db),
     // Route tests never run restic; the backup docker tier does.
