@@ -42,6 +42,8 @@ export function installView(
       desired: install.desired,
       web: manifest?.web ?? null,
       ...(url ? { url } : {}),
+      // Foyer's own services (the edge): the home screen leaves them out of the person's apps.
+      ...(catalog.core(install.appId) ? { core: true } : {}),
       status: reconciler.status(install.id) ?? null,
       createdAt: install.createdAt,
       updatedAt: install.updatedAt,

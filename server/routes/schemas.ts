@@ -88,6 +88,8 @@ export const InstallReply = T.Object({
   ]),
   /** `https://<install>.<domain>/` once a domain is set and the app has a web entry (issue 13). */
   url: T.Optional(T.String()),
+  /** Present (true) for Foyer's own services, such as the edge (issue 13): not a person's app. */
+  core: T.Optional(T.Boolean()),
   status: T.Union([StatusReply, T.Null()]),
   createdAt: T.String(),
   updatedAt: T.String(),

@@ -65,3 +65,16 @@ test('no link without a web entry or before the port is published', () => {
     undefined,
   );
 });
+
+test('an install with a name at the edge opens its HTTPS address, published port or not', () => {
+  const named = { ...install([]), url: 'https://web.home.example/' };
+  assert.deepEqual(webEntry(named, page('192.168.1.20')), { url: 'https://web.home.example/' });
+  const both = {
+    ...install([{ container: 8080, host: 8090, ip: '0.0.0.0' }]),
+    url: 'https://web.home.example/',
+  };
+  assert.deepEqual(webEntry(both, page('foyer.local')), { url: 'https://web.home.example/' });
+  assert.deepEqual(webEntry({ ...both, url: undefined }, page('foyer.local')), {
+    url: 'http://foyer.local:8090/',
+  });
+});

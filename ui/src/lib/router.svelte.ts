@@ -1,6 +1,6 @@
 /**
  * The hash router: `#/`, `#/catalogue`, `#/install/:app`, `#/apps/:id`,
- * `#/activity`, `#/backups`, `#/settings`, `#/login`, `#/setup`. Hash routes need no
+ * `#/activity`, `#/backups`, `#/settings`, `#/names`, `#/login`, `#/setup`. Hash routes need no
  * server fallback and survive a reload; the current route is reactive state
  * that App.svelte turns into a screen.
  */
@@ -13,6 +13,7 @@ export type RouteName =
   | 'activity'
   | 'backups'
   | 'settings'
+  | 'names'
   | 'login'
   | 'setup'
   | 'not-found';
@@ -35,6 +36,7 @@ const PATTERNS: [RouteName, RegExp][] = [
   ['activity', /^\/activity$/],
   ['backups', /^\/backups$/],
   ['settings', /^\/settings$/],
+  ['names', /^\/names$/],
   ['login', /^\/login$/],
   ['setup', /^\/setup$/],
 ];

@@ -1,8 +1,9 @@
 /**
- * Where a person opens an install's web entry: the host port that Docker
- * published for the app's `web` service and port (install.web + the
- * status's published ports), on the host name the page itself was reached
- * by — the server's name or address on the LAN.
+ * Where a person opens an install's web entry: its HTTPS address at the edge
+ * (`install.url`, `https://<id>.<domain>/`, once a domain is set: issue 13),
+ * else the host port that Docker published for the app's `web` service and
+ * port (install.web + the status's published ports), on the host name the
+ * page itself was reached by — the server's name or address on the LAN.
  */
 import type { Install } from './types.ts';
 
@@ -14,6 +15,7 @@ const LOOPBACK = /^(127\.|::1$|localhost$|\[::1\]$)/;
 export function webEntry(install: Install, page: Location = location): WebEntry | undefined {
   const web = install.web;
   if (!web) return undefined;
+  if (install.url) return { url: install.url };
   const service = install.status?.services.find((s) => s.name === web.service);
   const ports = (service?.ports ?? []).filter(
     (p) => p.container === web.port && p.protocol === 'tcp',

@@ -70,6 +70,10 @@ export const manage = {
   'app.uninstallCancels': 'A change to this app is still in progress; uninstalling cancels it.',
   'app.busy':
     '{name} is busy with another change, so nothing was done. Wait for it to finish, then try again. ({reason})',
+  'names.title': 'Names and HTTPS',
+  'names.settingsIntro':
+    'A domain name for Foyer and each app, with HTTPS: on the internet, or at home only.',
+  'names.settingsOpen': 'Set up names and HTTPS',
   'kept.title': 'Kept data',
   'kept.intro':
     'Data of apps uninstalled without deleting their data. Installing the app again with the same name brings it back.',

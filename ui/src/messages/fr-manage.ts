@@ -68,6 +68,10 @@ export const manage: Record<keyof typeof en, string> = {
     'Une modification de cette application est en cours ; la désinstaller l’annule.',
   'app.busy':
     '{name} est occupée par une autre modification : rien n’a été fait. Attendez qu’elle se termine, puis réessayez. ({reason})',
+  'names.title': 'Noms et HTTPS',
+  'names.settingsIntro':
+    'Un nom de domaine pour Foyer et chaque application, avec HTTPS : sur Internet, ou à la maison seulement.',
+  'names.settingsOpen': 'Configurer les noms et HTTPS',
   'kept.title': 'Données conservées',
   'kept.intro':
     'Les données d’applications désinstallées sans supprimer leurs données. Réinstaller l’application sous le même nom les retrouve.',
