@@ -194,6 +194,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   // Updates a stopped daemon left in the middle go on from their stored phase (issue 15).
   updates.resume();
+  // Before the reconciler starts: a killed daemon's scratch installs and jobs cleaned up.
+  await backup.recover();
   if (options.start !== false) reconciler.start();
   backup.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.

@@ -28,6 +28,14 @@ interface Snapshot {
   size: number | null;
   verified: boolean | null;
   verifiedAt: string | null;
+  verifyNote: string | null;
+}
+
+interface LastVerified {
+  at: string;
+  ok: boolean;
+  snapshot: string;
+  note: string;
 }
 
 /** `foyer backup target add|list`, `backup run|list|verify|key`. */
@@ -204,6 +212,21 @@ async function listSnapshots(
     s.verified === null ? 'no' : s.verified ? `yes (${s.verifiedAt?.slice(0, 10)})` : 'FAILED',
   ]);
   out(table(['SNAPSHOT', 'TIME', 'INSTALL', 'VERSION', 'TARGET', 'SIZE', 'VERIFIED'], rows));
+  // Per install, the newest restore into a scratch install (the install view's field).
+  const installs =
+    await client.get<{ id: string; lastVerifiedRestore: LastVerified | null }[]>('/api/installs');
+  const shown = installs.filter(
+    (i) => (!install || i.id === install) && snapshots.some((s) => s.install === i.id),
+  );
+  if (shown.length > 0) out('\nLast verified restore:\n');
+  for (const i of shown) {
+    const last = i.lastVerifiedRestore;
+    out(
+      last
+        ? `  ${i.id}: ${last.ok ? 'ok' : 'FAILED'} ${last.at.replace(/\.\d+/, '')} (snapshot ${last.snapshot}): ${last.note}\n`
+        : `  ${i.id}: never (foyer backup verify ${i.id})\n`,
+    );
+  }
   return EXIT.ok;
 }
 

@@ -39,6 +39,8 @@ const SnapshotReply = T.Object({
   size: T.Union([T.Integer(), T.Null()]),
   verified: T.Union([T.Boolean(), T.Null()]),
   verifiedAt: T.Union([T.String(), T.Null()]),
+  /** Why it is verified or not (the scratch install's health, restic's words). */
+  verifyNote: T.Union([T.String(), T.Null()]),
 });
 
 const Schedule = T.Object(
@@ -50,6 +52,9 @@ const Schedule = T.Object(
       { daily: T.Integer(), weekly: T.Integer(), monthly: T.Integer() },
       { additionalProperties: false },
     ),
+    verifyAfterBackup: T.Optional(T.Boolean()),
+    checkEveryDays: T.Optional(T.Integer()),
+    checkParts: T.Optional(T.Integer()),
   },
   { additionalProperties: false },
 );
@@ -244,7 +249,10 @@ export default async function backupRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const schedule = request.body as BackupSchedule;
+      const schedule: BackupSchedule = {
+        ...app.foyer.backups.schedule(),
+        ...(request.body as Partial<BackupSchedule>),
+      };
       const problems = scheduleProblems(schedule);
       if (problems.length > 0)
         throw withProblems(

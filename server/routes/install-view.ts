@@ -2,15 +2,18 @@
  * What the API shows of an install: its settings without passwords, its web
  * entry and hidden settings read from its pinned definition (never from the
  * catalogue, which may have moved on), the version it runs and the one the
- * catalogue offers (issue 17), and its status.
+ * catalogue offers (issue 17), its status, and its last verified restore (issue 15).
  */
 import type { FoyerServices } from '../app.js';
 import { definitionStatus } from '../catalog/pins.js';
 import type { Install } from '../store/index.js';
 
 /** A function turning installs into API replies (`InstallReply`). */
-export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler'>) {
-  const { catalog, pins, reconciler } = services;
+export function installView(
+  services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler'> &
+    Partial<Pick<FoyerServices, 'backups'>>,
+) {
+  const { catalog, pins, reconciler, backups } = services;
   return (install: Install, options: { member?: boolean } = {}) => {
     // An install not pinned yet (its folder was unreadable at migration) falls back to the
     // catalogue's manifest for what it shows; it renders nothing until updated.
@@ -34,6 +37,8 @@ export function installView(services: Pick<FoyerServices, 'catalog' | 'pins' | '
       desired: install.desired,
       web: manifest?.web ?? null,
       status: reconciler.status(install.id) ?? null,
+      // The newest restore of one of its snapshots into a scratch install (issue 15).
+      lastVerifiedRestore: backups?.lastVerified(install.id) ?? null,
       createdAt: install.createdAt,
       updatedAt: install.updatedAt,
     };

@@ -75,6 +75,14 @@ export const InstallReply = T.Object({
   /** The app's web entry (app.yaml `web`): the service and its container port, if it has one. */
   web: T.Union([T.Object({ service: T.String(), port: T.Integer() }), T.Null()]),
   status: T.Union([StatusReply, T.Null()]),
+  /**
+   * The newest verification restore of one of its snapshots into a scratch install (issue 15):
+   * when, whether the app came up healthy, which snapshot, and why; null before the first.
+   */
+  lastVerifiedRestore: T.Union([
+    T.Object({ at: T.String(), ok: T.Boolean(), snapshot: T.String(), note: T.String() }),
+    T.Null(),
+  ]),
   createdAt: T.String(),
   updatedAt: T.String(),
 });
