@@ -39,6 +39,8 @@ export interface DaemonOptions {
   /** An adapter to use instead of connecting (tests wrap one to count calls). */
   docker?: DockerAdapter;
   resyncMs?: number;
+  /** How often the backup timer looks for due work (default 60 s). */
+  backupTickMs?: number;
   log: Logger;
   /** Start reconciling at once (default); `foyer serve` starts it after listening. */
   start?: boolean;
@@ -197,7 +199,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Before the reconciler starts: a killed daemon's scratch installs and jobs cleaned up.
   await backup.recover();
   if (options.start !== false) reconciler.start();
-  backup.start();
+  backup.start(options.backupTickMs);
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
   const presence = new Presence(adapter, instanceId(options.dataDir), options.log);
   presence.start();

@@ -58,9 +58,13 @@ export async function serve(): Promise<number> {
   }
   const log = createLogger();
   const resyncMs = process.env.FOYER_RESYNC_MS ? Number(process.env.FOYER_RESYNC_MS) : undefined;
+  const backupTickMs = process.env.FOYER_BACKUP_TICK_MS
+    ? Number(process.env.FOYER_BACKUP_TICK_MS)
+    : undefined;
   const daemon = await startDaemon({
     dataDir,
     resyncMs,
+    backupTickMs,
     log,
     dockerHost: process.env.DOCKER_HOST,
     start: false,

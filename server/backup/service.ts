@@ -405,7 +405,13 @@ export class BackupService {
 
   /** The nightly timer: once a minute, a scheduled run when one is due (schedule.ts). */
   start(intervalMs = 60_000): void {
-    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (error) {
+        this.ctx.log.warn({ err: (error as Error).message }, 'scheduled backup not started');
+      }
+    }, intervalMs);
     this.timer.unref();
   }
 
