@@ -30,7 +30,7 @@ import Database from 'better-sqlite3';
 import { snapshotHost } from '../../server/backup/snapshot.js';
 import { instanceId } from '../../server/paths.js';
 import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from '../support/foyer.js';
-import { useTestEngine } from '../support/index.js';
+import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 import { freePort } from '../support/ports.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -392,7 +392,22 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
   });
 
   test('an uninstall stops a running backup, which stays cancelled', async () => {
-    await inApp(`${id}-b`, 'rmdir /www/index.html; head -c 400000000 /dev/urandom > /www/big.bin');
+    // The app crash-loops on its bad data: mend it from beside, then give it a lot to back up.
+    await engine.docker([
+      'run',
+      '--rm',
+      '-v',
+      `${id}-b_www:/www`,
+      BUSYBOX_IMAGE,
+      'rmdir',
+      '/www/index.html',
+    ]);
+    await eventually(
+      'the app to run again',
+      async () => (await inApp(`${id}-b`, 'echo up')) === 'up\n',
+      60_000,
+    );
+    await inApp(`${id}-b`, 'head -c 400000000 /dev/urandom > /www/big.bin');
     const before = JSON.parse((await ok(['backup', 'list', `${id}-b`, '--json'])).stdout).length;
     const job = JSON.parse(
       (await ok(['backup', 'run', `${id}-b`, '--target', 'disk', '--json'])).stdout,

@@ -1,0 +1,210 @@
+/**
+ * `npm run bench:backup`: backups of a 1 GiB volume (issue 15). `foyer serve` runs as a real
+ * child process on the engine named by FOYER_TEST_DOCKER_HOST (else a private one) with a
+ * small app that stops on SIGTERM, whose volume gets 1 GiB of incompressible bytes (/dev/urandom). Side by side
+ * in one run, each round into fresh repositories on the same disk:
+ * - `foyer backup run --wait` to a local target vs plain `restic backup` of the volume's folder
+ *   (target: Foyer ≤ 1.15× restic);
+ * - a second Foyer backup with nothing changed (target ≤ 3 s);
+ * - the app's downtime during each stop-snapshot backup (its container not running), against
+ *   the snapshot time, i.e. plain restic's time for the same work (target ≤ snapshot + 5 s).
+ * The verification that follows each backup is turned off here (it is measured on its own at
+ * the end: a restore of the snapshot into a scratch install until healthy). Needs
+ * `npm run build` (the daemon runs from dist/) and restic on PATH.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { connectDocker } from '../server/docker/dockerode-adapter.js';
+import { openBenchEngine } from '../test/support/bench-engine.js';
+import { spawnDaemon } from '../test/support/foyer.js';
+import { BUSYBOX_IMAGE } from '../test/support/index.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin/foyer.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+const { engine, stop } = await openBenchEngine();
+const docker = await connectDocker(engine.host);
+const id = `bkbench${Date.now().toString(36).slice(-4)}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'foyer-bench-backup-'));
+const repos = mkdtempSync(join(tmpdir(), 'foyer-bench-backup-repos-'));
+const container = `${id}-web-1`;
+// An app that stops when asked (SIGTERM), as a real one does: the engine's 10 s grace is not
+// what is measured. Its data is in the named volume `www`.
+const catalog = mkdtempSync(join(tmpdir(), 'foyer-bench-backup-catalog-'));
+mkdirSync(join(catalog, 'files'));
+writeFileSync(
+  join(catalog, 'files', 'app.yaml'),
+  'id: files\nname: Files\nversion: 1.0.0\npermissions: []\n',
+);
+writeFileSync(
+  join(catalog, 'files', 'compose.yaml'),
+  [
+    'services:',
+    '  web:',
+    `    image: ${BUSYBOX_IMAGE}`,
+    '    command: ["sh", "-c", "echo ok > /tmp/ok; httpd -f -p 8080 -h /tmp & trap \'kill $$!; exit 0\' TERM; wait"]',
+    '    volumes: [www:/www]',
+    '    healthcheck:',
+    '      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/ok"]',
+    '      interval: 1s',
+    '      retries: 3',
+    'volumes: { www: {} }',
+    '',
+  ].join('\n'),
+);
+
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string }> {
+  return new Promise((done) =>
+    execFile(
+      file,
+      args,
+      { env: { ...process.env, ...env }, timeout: 900_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) =>
+        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+    ),
+  );
+}
+
+async function foyer(...args: string[]): Promise<string> {
+  const done = await run(process.execPath, [bin, ...args], { FOYER_DATA_DIR: dataDir });
+  if (done.code !== 0) throw new Error(`foyer ${args.join(' ')}:\n${done.out}`);
+  return done.out;
+}
+
+async function plainRestic(repo: string, args: string[]): Promise<void> {
+  const done = await run('restic', ['-r', repo, ...args], { RESTIC_PASSWORD: 'bench-password' });
+  if (done.code !== 0) throw new Error(`restic ${args.join(' ')}:\n${done.out}`);
+}
+
+/** Seconds `work` takes, and how long the app's container was not running meanwhile. */
+async function timed(work: () => Promise<unknown>): Promise<{ seconds: number; down: number }> {
+  const start = performance.now();
+  let finished = false;
+  let downSince: number | undefined;
+  let down = 0;
+  const watching = (async () => {
+    while (!finished) {
+      const running = (await docker.inspectContainer(container))?.state.running ?? false;
+      const now = performance.now();
+      if (!running) downSince ??= now;
+      else if (downSince !== undefined) {
+        down += now - downSince;
+        downSince = undefined;
+      }
+      await sleep(20);
+    }
+  })();
+  await work();
+  const seconds = (performance.now() - start) / 1000;
+  finished = true;
+  await watching;
+  if (downSince !== undefined) down += performance.now() - downSince;
+  return { seconds, down: down / 1000 };
+}
+
+const daemon = spawnDaemon(engine, dataDir, { FOYER_CATALOG: catalog });
+try {
+  const deadline = Date.now() + 60_000;
+  while (!daemon.output().includes('Foyer is running')) {
+    if (Date.now() > deadline) throw new Error(`foyer serve did not start:\n${daemon.output()}`);
+    await sleep(50);
+  }
+  await foyer('install', 'files', '--id', id, '--wait');
+  await foyer('backup', 'schedule', 'off', '--verify', 'no');
+  const made = performance.now();
+  await engine.docker([
+    'exec',
+    container,
+    'sh',
+    '-c',
+    `head -c ${BYTES} /dev/urandom > /www/random.bin`,
+  ]);
+  const volume = (
+    await engine.docker(['volume', 'inspect', '-f', '{{.Mountpoint}}', `${id}_www`])
+  ).stdout.trim();
+  console.log(
+    `${(BYTES / 1024 ** 3).toFixed(2)} GiB of random bytes written in ${((performance.now() - made) / 1000).toFixed(1)} s (${volume})`,
+  );
+
+  const foyerFirst: number[] = [];
+  const resticFirst: number[] = [];
+  const foyerSecond: number[] = [];
+  const resticSecond: number[] = [];
+  const downFirst: number[] = [];
+  const downSecond: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const target = `r${round}`;
+    const foyerRepo = join(repos, `foyer-${round}`);
+    const plainRepo = join(repos, `plain-${round}`);
+    await foyer('backup', 'target', 'add', target, foyerRepo);
+    await plainRestic(plainRepo, ['init', '--repository-version', '2']);
+    // Alternate who goes first, so the page cache favours neither.
+    const plain = () => plainRestic(plainRepo, ['backup', volume, '--json', '--quiet']);
+    const viaFoyer = () => foyer('backup', 'run', id, '--target', target, '--wait');
+    let f: { seconds: number; down: number };
+    let p: { seconds: number };
+    if (round % 2 === 1) {
+      p = await timed(plain);
+      f = await timed(viaFoyer);
+    } else {
+      f = await timed(viaFoyer);
+      p = await timed(plain);
+    }
+    const f2 = await timed(viaFoyer);
+    const p2 = await timed(() => plainRestic(plainRepo, ['backup', volume, '--json', '--quiet']));
+    foyerFirst.push(f.seconds);
+    resticFirst.push(p.seconds);
+    downFirst.push(f.down);
+    foyerSecond.push(f2.seconds);
+    resticSecond.push(p2.seconds);
+    downSecond.push(f2.down);
+    console.log(
+      `round ${round}: first backup Foyer ${f.seconds.toFixed(1)} s vs restic ${p.seconds.toFixed(1)} s ` +
+        `(${(f.seconds / p.seconds).toFixed(2)}×), app down ${f.down.toFixed(1)} s; ` +
+        `unchanged: Foyer ${f2.seconds.toFixed(1)} s vs restic ${p2.seconds.toFixed(1)} s, app down ${f2.down.toFixed(1)} s`,
+    );
+  }
+  const ratio = median(foyerFirst) / median(resticFirst);
+  const second = median(foyerSecond);
+  const downOk =
+    median(downFirst) <= median(resticFirst) + 5 && median(downSecond) <= median(resticSecond) + 5;
+  console.log(
+    `\n1 GiB to a local target: Foyer ${median(foyerFirst).toFixed(1)} s vs plain restic ` +
+      `${median(resticFirst).toFixed(1)} s = ${ratio.toFixed(2)}× (target ≤ 1.15×: ${ratio <= 1.15 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `second backup, nothing changed: ${second.toFixed(1)} s (target ≤ 3 s: ${second <= 3 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `app downtime: ${median(downFirst).toFixed(1)} s for a snapshot of ${median(resticFirst).toFixed(1)} s, ` +
+      `${median(downSecond).toFixed(1)} s for one of ${median(resticSecond).toFixed(1)} s ` +
+      `(target ≤ snapshot + 5 s: ${downOk ? 'met' : 'NOT met'})`,
+  );
+
+  await foyer('backup', 'schedule', '--verify', 'yes');
+  const verified = await timed(() => foyer('backup', 'verify', id, '--wait'));
+  console.log(
+    `verification (restic check 10% + restore of 1 GiB into a scratch install until healthy): ` +
+      `${verified.seconds.toFixed(1)} s, live app down ${verified.down.toFixed(1)} s`,
+  );
+  if (ratio > 1.15 || second > 3 || !downOk) process.exitCode = 1;
+} finally {
+  await foyer('uninstall', id, '--purge', '--yes', '--wait').catch(() => {});
+  await daemon.kill('SIGTERM');
+  await stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(repos, { recursive: true, force: true });
+  rmSync(catalog, { recursive: true, force: true });
+}
