@@ -76,8 +76,9 @@ export async function verifyInScratch(
   const id = scratchId();
   ctx.backups.setScratchInstalls([...ctx.backups.scratchInstalls(), id]);
   const folder = unpackDir(ctx.dataDir, id);
-  try {
-    return await ctx.reconciler.hold(id, async () => {
+  // Removed inside the hold: the reconciler's pass afterwards finds nothing of the id to report.
+  return ctx.reconciler.hold(id, async () => {
+    try {
       step(`restoring snapshot ${located.snapshot.shortId} into a scratch install`);
       let description: InstallDescription;
       try {
@@ -135,10 +136,10 @@ export async function verifyInScratch(
       }
       step(`waiting for the app's health checks (at most ${seconds} s)`);
       return await watchHealth(ctx, desired, deadline, signal, options);
-    });
-  } finally {
-    await removeScratch(ctx, id);
-  }
+    } finally {
+      await removeScratch(ctx, id);
+    }
+  });
 }
 
 async function imagesOf(ctx: SnapshotContext, desired: DesiredState) {

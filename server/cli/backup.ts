@@ -99,7 +99,9 @@ export async function backup(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     default:
-      throw new UsageError(`unknown "backup ${sub ?? ''}"; use target, run, list, verify, schedule or key`);
+      throw new UsageError(
+        `unknown "backup ${sub ?? ''}"; use target, run, list, verify, schedule or key`,
+      );
   }
 }
 
