@@ -7,13 +7,25 @@
  *   (target: Foyer ≤ 1.15× restic);
  * - a second Foyer backup with nothing changed (target ≤ 3 s);
  * - the app's downtime during each stop-snapshot backup (its container not running), against
- *   the snapshot time, i.e. plain restic's time for the same work (target ≤ snapshot + 5 s).
+ *   the snapshot time — restic's own duration, as the daemon logs it (`snapshot made`) —
+ *   (target ≤ snapshot + 5 s).
+ * The volume's bytes are written straight into its folder from this process (quick), and the
+ * per-round Foyer/restic ratios' median is the figure (rounds alternate who goes first).
  * The verification that follows each backup is turned off here (it is measured on its own at
  * the end: a restore of the snapshot into a scratch install until healthy). Needs
  * `npm run build` (the daemon runs from dist/) and restic on PATH.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,7 +35,7 @@ import { openBenchEngine } from '../test/support/bench-engine.js';
 import { spawnDaemon } from '../test/support/foyer.js';
 import { BUSYBOX_IMAGE } from '../test/support/index.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/foyer.js');
@@ -88,6 +100,17 @@ async function plainRestic(repo: string, args: string[]): Promise<void> {
   if (done.code !== 0) throw new Error(`restic ${args.join(' ')}:\n${done.out}`);
 }
 
+/** The daemon's account of its last snapshot: restic's own seconds, and the whole quiet time. */
+function lastSnapshotLog(): { resticSeconds: number; seconds: number } {
+  const line = daemon
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('"snapshot made"'))
+    .at(-1);
+  if (!line) throw new Error('the daemon logged no snapshot');
+  return JSON.parse(line);
+}
+
 /** Seconds `work` takes, and how long the app's container was not running meanwhile. */
 async function timed(work: () => Promise<unknown>): Promise<{ seconds: number; down: number }> {
   const start = performance.now();
@@ -123,17 +146,18 @@ try {
   }
   await foyer('install', 'files', '--id', id, '--wait');
   await foyer('backup', 'schedule', 'off', '--verify', 'no');
-  const made = performance.now();
-  await engine.docker([
-    'exec',
-    container,
-    'sh',
-    '-c',
-    `head -c ${BYTES} /dev/urandom > /www/random.bin`,
-  ]);
   const volume = (
     await engine.docker(['volume', 'inspect', '-f', '{{.Mountpoint}}', `${id}_www`])
   ).stdout.trim();
+  // Random bytes written straight into the volume's folder (the daemon reads it there too).
+  const made = performance.now();
+  const fd = openSync(join(volume, 'random.bin'), 'w');
+  const chunk = Buffer.alloc(64 << 20);
+  for (let left = BYTES; left > 0; left -= chunk.length) {
+    randomFillSync(chunk);
+    writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+  }
+  closeSync(fd);
   console.log(
     `${(BYTES / 1024 ** 3).toFixed(2)} GiB of random bytes written in ${((performance.now() - made) / 1000).toFixed(1)} s (${volume})`,
   );
@@ -144,6 +168,9 @@ try {
   const resticSecond: number[] = [];
   const downFirst: number[] = [];
   const downSecond: number[] = [];
+  const ratios: number[] = [];
+  const overFirst: number[] = [];
+  const overSecond: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const target = `r${round}`;
     const foyerRepo = join(repos, `foyer-${round}`);
@@ -162,7 +189,9 @@ try {
       f = await timed(viaFoyer);
       p = await timed(plain);
     }
+    const snap1 = lastSnapshotLog();
     const f2 = await timed(viaFoyer);
+    const snap2 = lastSnapshotLog();
     const p2 = await timed(() => plainRestic(plainRepo, ['backup', volume, '--json', '--quiet']));
     foyerFirst.push(f.seconds);
     resticFirst.push(p.seconds);
@@ -170,27 +199,34 @@ try {
     foyerSecond.push(f2.seconds);
     resticSecond.push(p2.seconds);
     downSecond.push(f2.down);
+    ratios.push(f.seconds / p.seconds);
+    overFirst.push(f.down - snap1.resticSeconds);
+    overSecond.push(f2.down - snap2.resticSeconds);
     console.log(
       `round ${round}: first backup Foyer ${f.seconds.toFixed(1)} s vs restic ${p.seconds.toFixed(1)} s ` +
-        `(${(f.seconds / p.seconds).toFixed(2)}×), app down ${f.down.toFixed(1)} s; ` +
-        `unchanged: Foyer ${f2.seconds.toFixed(1)} s vs restic ${p2.seconds.toFixed(1)} s, app down ${f2.down.toFixed(1)} s`,
+        `(${(f.seconds / p.seconds).toFixed(2)}×), app down ${f.down.toFixed(1)} s for a snapshot of ` +
+        `${snap1.resticSeconds.toFixed(1)} s; unchanged: Foyer ${f2.seconds.toFixed(1)} s vs restic ` +
+        `${p2.seconds.toFixed(1)} s, app down ${f2.down.toFixed(1)} s for a snapshot of ${snap2.resticSeconds.toFixed(1)} s`,
     );
   }
-  const ratio = median(foyerFirst) / median(resticFirst);
+  // Rounds alternate who goes first; the median of the per-round ratios evens out a busy box.
+  const ratio = median(ratios);
   const second = median(foyerSecond);
-  const downOk =
-    median(downFirst) <= median(resticFirst) + 5 && median(downSecond) <= median(resticSecond) + 5;
+  const over = Math.max(median(overFirst), median(overSecond));
+  const downOk = over <= 5;
   console.log(
     `\n1 GiB to a local target: Foyer ${median(foyerFirst).toFixed(1)} s vs plain restic ` +
-      `${median(resticFirst).toFixed(1)} s = ${ratio.toFixed(2)}× (target ≤ 1.15×: ${ratio <= 1.15 ? 'met' : 'NOT met'})`,
+      `${median(resticFirst).toFixed(1)} s; median ratio ${ratio.toFixed(2)}× ` +
+      `(target ≤ 1.15×: ${ratio <= 1.15 ? 'met' : 'NOT met'})`,
   );
   console.log(
-    `second backup, nothing changed: ${second.toFixed(1)} s (target ≤ 3 s: ${second <= 3 ? 'met' : 'NOT met'})`,
+    `second backup, nothing changed: ${second.toFixed(1)} s, plain restic ${median(resticSecond).toFixed(1)} s ` +
+      `(target ≤ 3 s: ${second <= 3 ? 'met' : 'NOT met'})`,
   );
   console.log(
-    `app downtime: ${median(downFirst).toFixed(1)} s for a snapshot of ${median(resticFirst).toFixed(1)} s, ` +
-      `${median(downSecond).toFixed(1)} s for one of ${median(resticSecond).toFixed(1)} s ` +
-      `(target ≤ snapshot + 5 s: ${downOk ? 'met' : 'NOT met'})`,
+    `app downtime beyond the snapshot's own time: ${median(overFirst).toFixed(1)} s (1 GiB, down ` +
+      `${median(downFirst).toFixed(1)} s), ${median(overSecond).toFixed(1)} s (unchanged, down ` +
+      `${median(downSecond).toFixed(1)} s) (target ≤ 5 s: ${downOk ? 'met' : 'NOT met'})`,
   );
 
   await foyer('backup', 'schedule', '--verify', 'yes');

@@ -119,7 +119,10 @@ export class BackupService {
           this.ctx.log.info({ job: job.id, install: job.installId }, `${job.kind} stopped`);
           return;
         }
-        const message = (error as Error).message ?? String(error);
+        // Aborted (the daemon stopping): say so, not restic's "operation was aborted".
+        const message = abort.signal.aborted
+          ? String((abort.signal.reason as Error)?.message ?? abort.signal.reason)
+          : ((error as Error).message ?? String(error));
         this.ctx.log.warn(
           { job: job.id, install: job.installId, err: message },
           `${job.kind} failed`,
@@ -184,8 +187,32 @@ export class BackupService {
           }
           progress.step(`${install.id} → ${target}`, install.id);
           try {
-            await withQuietInstall(this.ctx, install, () =>
-              snapshotInstall(this.ctx, install, target, progress.report, [], signal),
+            const started = Date.now();
+            let quietAt = 0;
+            let summary: { snapshotId: string; totalDuration: number } | undefined;
+            await withQuietInstall(this.ctx, install, async () => {
+              quietAt = Date.now();
+              summary = await snapshotInstall(
+                this.ctx,
+                install,
+                target,
+                progress.report,
+                [],
+                signal,
+              );
+              return summary;
+            });
+            // What the app's downtime was made of (stop, restic, start): for people and bench.
+            this.ctx.log.info(
+              {
+                install: install.id,
+                target,
+                snapshot: summary?.snapshotId,
+                resticSeconds: summary?.totalDuration,
+                quietSeconds: (quietAt - started) / 1000,
+                seconds: (Date.now() - started) / 1000,
+              },
+              'snapshot made',
             );
             backedUp.add(install.id);
             if (options.scheduled)
@@ -419,7 +446,8 @@ export class BackupService {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
-    for (const abort of this.working) abort.abort(new Error('the daemon is stopping'));
+    for (const abort of this.working)
+      abort.abort(new Error('the daemon stopped during this job; run it again'));
   }
 
   /**
