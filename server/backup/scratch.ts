@@ -45,17 +45,38 @@ export interface ScratchResult {
   note: string;
 }
 
-/** The desired state of a scratch install: the live one's render, no host port published. */
-export function unpublished(desired: DesiredState): DesiredState {
+/**
+ * The desired state of a scratch install: the live one's render with no host port published,
+ * and every bind mount outside `own` (its data folder, its definition) read-only, so a host
+ * folder the app was allowed to share with the live install is never written to.
+ */
+export function unpublished(desired: DesiredState, own: string[] = []): DesiredState {
+  const mine = (source: string) =>
+    own.some((dir) => source === dir || source.startsWith(`${dir}/`));
   return {
     ...desired,
     services: desired.services.map((s) => {
       const host = (s.createBody.HostConfig ?? {}) as Record<string, unknown>;
+      const mounts = (host.Mounts as Record<string, unknown>[] | undefined)?.map((m) =>
+        m.Type === 'bind' && !mine(String(m.Source)) ? { ...m, ReadOnly: true } : m,
+      );
+      const binds = (host.Binds as string[] | undefined)?.map((b) => {
+        const [source = '', target, options = 'rw'] = b.split(':');
+        if (mine(source)) return b;
+        const rest = options.split(',').filter((o) => o !== 'rw' && o !== 'ro');
+        return `${source}:${target}:${['ro', ...rest].join(',')}`;
+      });
       return {
         ...s,
         createBody: {
           ...s.createBody,
-          HostConfig: { ...host, PortBindings: {}, PublishAllPorts: false },
+          HostConfig: {
+            ...host,
+            PortBindings: {},
+            PublishAllPorts: false,
+            ...(mounts ? { Mounts: mounts } : {}),
+            ...(binds ? { Binds: binds } : {}),
+          },
         },
       };
     }),
@@ -108,7 +129,7 @@ export async function verifyInScratch(
         updatedAt: new Date().toISOString(),
       };
       const layout = installLayout(ctx, record, description.secrets);
-      const desired = unpublished(layout.desired);
+      const desired = unpublished(layout.desired, [appDataDir(ctx, id), record.appDir]);
       step('putting the data into the scratch volumes');
       await fillVolumes(ctx, layout, description, folder);
       rmSync(folder, { recursive: true, force: true });

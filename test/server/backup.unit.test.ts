@@ -312,14 +312,30 @@ describe('verification in a scratch install', () => {
         {
           name: 'web',
           createBody: {
-            HostConfig: { PortBindings: { '8080/tcp': [{ HostPort: '8080' }] }, Binds: ['x:/y'] },
+            HostConfig: {
+              PortBindings: { '8080/tcp': [{ HostPort: '8080' }] },
+              Binds: ['/srv/media:/media:rw,z', '/d/apps/s/x:/x:rw'],
+              Mounts: [
+                { Type: 'bind', Source: '/srv/share', Target: '/share', ReadOnly: false },
+                { Type: 'bind', Source: '/d/apps/s', Target: '/data', ReadOnly: false },
+                { Type: 'volume', Source: 's_www', Target: '/www', ReadOnly: false },
+              ],
+            },
           },
         },
       ],
     } as unknown as DesiredState;
-    const host = unpublished(desired).services[0]!.createBody.HostConfig as Record<string, unknown>;
+    const host = unpublished(desired, ['/d/apps/s']).services[0]!.createBody.HostConfig as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(host.PortBindings, {});
     assert.equal(host.PublishAllPorts, false);
-    assert.deepEqual(host.Binds, ['x:/y']);
+    // Host folders shared with the live install are read-only; its own folder is not.
+    assert.deepEqual(host.Binds, ['/srv/media:/media:ro,z', '/d/apps/s/x:/x:rw']);
+    assert.deepEqual(
+      (host.Mounts as { ReadOnly: boolean }[]).map((m) => m.ReadOnly),
+      [true, false, false],
+    );
   });
 });
