@@ -223,8 +223,13 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
     assert.equal(snapshots[0].install, id);
     assert.equal(snapshots[0].app, 'web');
     assert.ok(snapshots[0].size > 200000, `size ${snapshots[0].size}`);
-    const status = JSON.parse((await ok(['status', id, '--json'])).stdout);
-    assert.equal(status.status.state, 'running', 'the app runs again after its backup');
+    // Started again by the backup; its health check (every second) says so shortly after.
+    await eventually(
+      'the app to run again after its backup',
+      async () =>
+        JSON.parse((await ok(['status', id, '--json'])).stdout).status.state === 'running',
+      30_000,
+    );
 
     await inApp(id, 'rm -f /www/blob.bin /www/keep.txt && echo junk > /www/new.txt');
     await ok(['restore', id, '--wait']);
@@ -348,7 +353,15 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
       () => jobs().find((j) => j.id === run.id)?.state !== 'running',
       300_000,
     );
+    // The periodic check follows in the same window (part 1 of N), before the window is closed.
+    const checked = await eventually(
+      'the periodic check',
+      () =>
+        jobs().find((j) => j.kind === 'verify' && j.install_id === null && j.state !== 'running'),
+      120_000,
+    );
     await ok(['backup', 'schedule', 'off', '--verify', 'yes']);
+    assert.equal(checked.state, 'succeeded', checked.error ?? '');
     assert.equal(
       jobs().find((j) => j.id === run.id)?.state,
       'succeeded',
@@ -363,14 +376,6 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
     assert.ok(left.some((s) => s.time.startsWith('2026-11-05')));
     const check = await restic(aged, password, ['check']);
     assert.equal(check.code, 0, check.stderr);
-    // The periodic check follows in the same window: part 1 of N.
-    const checked = await eventually(
-      'the periodic check',
-      () =>
-        jobs().find((j) => j.kind === 'verify' && j.install_id === null && j.state !== 'running'),
-      120_000,
-    );
-    assert.equal(checked.state, 'succeeded', checked.error ?? '');
   });
 
   test('data that keeps the app from starting: its verification restore fails, saying why', async () => {
