@@ -51,6 +51,8 @@ export interface DaemonOptions {
   /** An adapter to use instead of connecting (tests wrap one to count calls). */
   docker?: DockerAdapter;
   resyncMs?: number;
+  /** How often the backup timer looks for due work (default 60 s). */
+  backupTickMs?: number;
   log: Logger;
   /** Start reconciling at once (default); `foyer serve` starts it after listening. */
   start?: boolean;
@@ -256,11 +258,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   // Updates a stopped daemon left in the middle go on from their stored phase (issue 15).
   updates.resume();
+  // Before the reconciler starts: a killed daemon's scratch installs and jobs cleaned up.
+  await backup.recover();
   if (options.start !== false) {
     reconciler.start();
     handOver.start(options.resyncMs ?? 30_000);
   }
-  backup.start();
+  backup.start(options.backupTickMs);
   // The directory (issue 14): members in the store, slapd kept in step once it is used.
   const directory = new DirectoryService({
     dataDir: options.dataDir,

@@ -60,11 +60,15 @@ export async function serve(): Promise<number> {
   }
   const log = createLogger();
   const resyncMs = process.env.FOYER_RESYNC_MS ? Number(process.env.FOYER_RESYNC_MS) : undefined;
-  // Tests look for due automatic updates every second instead of every minute.
+  // Tests look for due automatic updates and backups every second instead of every minute.
   const tick = process.env.FOYER_AUTO_UPDATE_TICK_MS;
+  const backupTickMs = process.env.FOYER_BACKUP_TICK_MS
+    ? Number(process.env.FOYER_BACKUP_TICK_MS)
+    : undefined;
   const daemon = await startDaemon({
     dataDir,
     resyncMs,
+    backupTickMs,
     ...(tick ? { autoUpdateTickMs: Number(tick) } : {}),
     log,
     dockerHost: process.env.DOCKER_HOST,

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { pinFolder } from '../catalog/definitions.js';
 import type { Install } from '../store/index.js';
-import { type InstallDescription, installLayout } from './layout.js';
+import { type InstallDescription, type InstallLayout, installLayout } from './layout.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { restoreArgs, snapshotsArgs, tag } from './restic-args.js';
@@ -66,7 +66,12 @@ export async function findSnapshot(
 }
 
 /** Restores a whole snapshot into a fresh scratch folder and reads its install description. */
-async function unpack(ctx: SnapshotContext, located: Located, scratch: string) {
+export async function unpack(
+  ctx: SnapshotContext,
+  located: Located,
+  scratch: string,
+  signal?: AbortSignal,
+) {
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true, mode: 0o700 });
   const target = ctx.backups.target(located.target)!;
@@ -75,6 +80,7 @@ async function unpack(ctx: SnapshotContext, located: Located, scratch: string) {
     password: ctx.backups.password(target.name),
     paths: resticPaths(ctx.dataDir),
     args: restoreArgs(located.snapshot.id, scratch),
+    signal,
   });
   const file = located.snapshot.paths.find((p) => p.endsWith('/foyer-install.json'));
   if (!file) throw new Error(`snapshot ${located.snapshot.shortId} holds no install description`);
@@ -103,14 +109,13 @@ async function moveInto(from: string, to: string): Promise<void> {
   rmSync(old, { recursive: true, force: true });
 }
 
-/** Fills the install's volumes (made when missing) from an unpacked snapshot. */
-async function fillVolumes(
+/** Fills an install's volumes (made when missing) from an unpacked snapshot. */
+export async function fillVolumes(
   ctx: SnapshotContext,
-  install: Install,
+  layout: InstallLayout,
   description: InstallDescription,
   scratch: string,
 ): Promise<void> {
-  const layout = installLayout(ctx, install, ctx.store.installs.secrets(install.id));
   for (const [key, from] of Object.entries(description.volumes)) {
     const volume = layout.volumes.find((v) => v.key === key);
     // A volume the definition no longer names has nowhere to go; the snapshot keeps it.
@@ -124,6 +129,9 @@ async function fillVolumes(
   }
 }
 
+const layoutOf = (ctx: SnapshotContext, install: Install) =>
+  installLayout(ctx, install, ctx.store.installs.secrets(install.id));
+
 const scratchOf = (ctx: SnapshotContext, id: string) => join(backupDir(ctx.dataDir), 'restore', id);
 
 /** In place: stop, snapshot the current state (undo), swap the volumes' data, start. */
@@ -133,6 +141,7 @@ export async function restoreInPlace(
   located: Located,
   report: Report,
   step: (text: string) => void,
+  signal?: AbortSignal,
 ): Promise<{ undo: string }> {
   const scratch = scratchOf(ctx, install.id);
   try {
@@ -141,12 +150,17 @@ export async function restoreInPlace(
       install,
       async () => {
         step('snapshotting the current state first (so this restore can be undone)');
-        const undo = await snapshotInstall(ctx, install, located.target, report, [
-          tag('foyer-before-restore'),
-        ]);
+        const undo = await snapshotInstall(
+          ctx,
+          install,
+          located.target,
+          report,
+          [tag('foyer-before-restore')],
+          signal,
+        );
         step(`restoring snapshot ${located.snapshot.shortId}`);
-        const description = await unpack(ctx, located, scratch);
-        await fillVolumes(ctx, install, description, scratch);
+        const description = await unpack(ctx, located, scratch, signal);
+        await fillVolumes(ctx, layoutOf(ctx, install), description, scratch);
         return { undo: undo.snapshotId };
       },
       { stop: true },
@@ -166,13 +180,14 @@ export async function restoreAsNew(
   id: string,
   located: Located,
   step: (text: string) => void,
+  signal?: AbortSignal,
 ): Promise<Install> {
   const scratch = scratchOf(ctx, id);
   return ctx.reconciler.hold(id, async () => {
     let created: Install | undefined;
     try {
       step(`restoring snapshot ${located.snapshot.shortId}`);
-      const description = await unpack(ctx, located, scratch);
+      const description = await unpack(ctx, located, scratch, signal);
       if (!existsSync(ctx.pins.dir(description.definition))) {
         const hash = pinFolder(ctx.dataDir, join(scratch, description.definitionPath));
         if (hash !== description.definition)
@@ -190,7 +205,7 @@ export async function restoreAsNew(
         acceptedPermissions: description.acceptedPermissions,
       });
       step('putting the data into the new volumes');
-      await fillVolumes(ctx, created, description, scratch);
+      await fillVolumes(ctx, layoutOf(ctx, created), description, scratch);
       return created;
     } catch (error) {
       if (created) {

@@ -6,7 +6,7 @@
  * progress, a failure ends the job `failed` with restic's words and is audited.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventHub } from '../events.js';
 import { admit } from '../jobs/admission.js';
@@ -16,10 +16,11 @@ import type { Install } from '../store/index.js';
 import type { Job, JobKind, JobRepository } from '../store/jobs.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
-import { checkArgs, forgetArgs, restoreArgs, tag } from './restic-args.js';
+import { checkArgs, forgetArgs, tag } from './restic-args.js';
 import type { BackupStatus } from './restic-json.js';
 import { findSnapshot, listSnapshots, restoreAsNew, restoreInPlace } from './restore.js';
-import { isDue } from './schedule.js';
+import { checkSubset, isCheckDue, isDue, nextCheckPart } from './schedule.js';
+import { removeLeftoverScratch, verifyInScratch } from './scratch.js';
 import {
   type SnapshotContext,
   snapshotInstall,
@@ -27,6 +28,12 @@ import {
   withQuietInstall,
 } from './snapshot.js';
 import { backupDir, resticPaths } from './targets.js';
+
+/** The job kinds this service works itself (a restart marks them interrupted here, not by the runner). */
+export const BACKUP_JOB_KINDS: readonly JobKind[] = ['backup', 'restore', 'verify'];
+
+/** Thrown into a job's work when its job was cancelled (an uninstall superseded it). */
+class Cancelled extends Error {}
 
 export interface BackupServiceOptions extends SnapshotContext {
   jobs: JobRepository;
@@ -43,7 +50,12 @@ export interface Requester {
 
 export class BackupService {
   private timer?: NodeJS.Timeout;
+  private stopped = false;
   private scheduledRun?: Promise<unknown>;
+  /** The work under way, aborted when the daemon stops. */
+  private readonly working = new Set<AbortController>();
+  /** Verifications waiting for their backup job to end, one after another. */
+  private verifications: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly ctx: BackupServiceOptions) {}
 
@@ -76,14 +88,41 @@ export class BackupService {
     return job;
   }
 
-  /** Runs a job's work in the background; its end (and failure) is stored, published, audited. */
-  private work(job: Job, who: Requester, body: (progress: Progress) => Promise<unknown>): void {
+  /**
+   * Runs a job's work in the background; its end (and failure) is stored, published, audited.
+   * A job cancelled in the store meanwhile (an uninstall) has its work aborted — restic killed,
+   * stopped services started again by `withQuietInstall` — and keeps its `cancelled` state.
+   */
+  private work(
+    job: Job,
+    who: Requester,
+    body: (progress: Progress, signal: AbortSignal) => Promise<unknown>,
+  ): Promise<void> {
     this.ctx.hub.publish({ type: 'job', data: job });
     const progress = new Progress(job, this.ctx);
-    void body(progress).then(
-      () => this.finish(job, 'succeeded'),
+    const abort = new AbortController();
+    const watch = setInterval(() => {
+      if (this.ctx.jobs.get(job.id)?.state === 'cancelled') abort.abort(new Cancelled('cancelled'));
+    }, 250);
+    watch.unref();
+    this.working.add(abort);
+    return body(progress, abort.signal).then(
+      () => {
+        clearInterval(watch);
+        this.working.delete(abort);
+        this.finish(job, 'succeeded');
+      },
       (error: unknown) => {
-        const message = (error as Error).message ?? String(error);
+        clearInterval(watch);
+        this.working.delete(abort);
+        if (this.ctx.jobs.get(job.id)?.state !== 'running') {
+          this.ctx.log.info({ job: job.id, install: job.installId }, `${job.kind} stopped`);
+          return;
+        }
+        // Aborted (the daemon stopping): say so, not restic's "operation was aborted".
+        const message = abort.signal.aborted
+          ? String((abort.signal.reason as Error)?.message ?? abort.signal.reason)
+          : ((error as Error).message ?? String(error));
         this.ctx.log.warn(
           { job: job.id, install: job.installId, err: message },
           `${job.kind} failed`,
@@ -98,6 +137,8 @@ export class BackupService {
   }
 
   private finish(job: Job, state: 'succeeded' | 'failed', error?: string): void {
+    // Cancelled (or interrupted) meanwhile: that word stays.
+    if (this.ctx.jobs.get(job.id)?.state !== 'running') return;
     const done = this.ctx.jobs.finish(job.id, state, error);
     this.ctx.hub.publish({ type: 'job', data: done });
   }
@@ -133,7 +174,8 @@ export class BackupService {
       ...(options.install ? {} : { installs: installs.map((i) => i.id) }),
       ...(options.scheduled ? { scheduled: true } : {}),
     });
-    this.work(job, who, async (progress) => {
+    const backedUp = new Set<string>();
+    void this.work(job, who, async (progress, signal) => {
       const failures: string[] = [];
       for (const target of targets) {
         for (const install of installs) {
@@ -145,35 +187,97 @@ export class BackupService {
           }
           progress.step(`${install.id} → ${target}`, install.id);
           try {
-            await withQuietInstall(this.ctx, install, () =>
-              snapshotInstall(this.ctx, install, target, progress.report),
+            const started = Date.now();
+            let quietAt = 0;
+            let summary: { snapshotId: string; totalDuration: number } | undefined;
+            await withQuietInstall(this.ctx, install, async () => {
+              quietAt = Date.now();
+              summary = await snapshotInstall(
+                this.ctx,
+                install,
+                target,
+                progress.report,
+                [],
+                signal,
+              );
+              return summary;
+            });
+            // What the app's downtime was made of (stop, restic, start): for people and bench.
+            this.ctx.log.info(
+              {
+                install: install.id,
+                target,
+                snapshot: summary?.snapshotId,
+                resticSeconds: summary?.totalDuration,
+                quietSeconds: (quietAt - started) / 1000,
+                seconds: (Date.now() - started) / 1000,
+              },
+              'snapshot made',
             );
-            if (options.scheduled) await this.forget(target, tag('foyer-install', install.id));
+            backedUp.add(install.id);
+            if (options.scheduled)
+              await this.forget(target, tag('foyer-install', install.id), signal);
           } catch (error) {
-            if (options.install) throw error;
+            if (options.install || signal.aborted) throw error;
             failures.push(`${install.id} → ${target}: ${(error as Error).message}`);
           }
         }
         if (!options.install) {
           progress.step(`Foyer's state → ${target}`);
-          await snapshotState(this.ctx, target, progress.report);
-          if (options.scheduled) await this.forget(target, tag('foyer-state'));
+          await snapshotState(this.ctx, target, progress.report, signal);
+          if (options.scheduled) await this.forget(target, tag('foyer-state'), signal);
         }
       }
       if (failures.length > 0) throw new Error(failures.join('; '));
+    }).finally(() => {
+      if (backedUp.size > 0 && this.ctx.backups.schedule().verifyAfterBackup)
+        this.verifyLater([...backedUp], who);
     });
     return job;
   }
 
+  /**
+   * After a backup: each install's new snapshot restored into a scratch install, one verify
+   * job after another (each admitted like any job; an install busy meanwhile is skipped).
+   */
+  private verifyLater(installs: string[], who: Requester): void {
+    this.verifications = this.verifications.then(async () => {
+      for (const id of installs) {
+        if (this.stopped) return;
+        const install = this.ctx.store.installs.get(id);
+        if (!install || install.desired === 'absent' || this.ctx.jobs.runningFor(id)) continue;
+        try {
+          const job = this.verify(id, who, { check: false });
+          await this.waitJob(job.id);
+        } catch (error) {
+          this.ctx.log.warn({ install: id, err: (error as Error).message }, 'verify not started');
+        }
+      }
+    });
+  }
+
+  /** Resolves once the verifications queued after backups are done (tests, shutdown). */
+  verificationsDone(): Promise<unknown> {
+    return this.verifications;
+  }
+
   /** `forget --prune` of one tag's snapshots by the configured retention. */
-  private async forget(targetName: string, filter: string): Promise<void> {
-    const target = this.ctx.backups.target(targetName)!;
+  private async forget(targetName: string, filter: string, signal?: AbortSignal): Promise<void> {
     await restic({
+      ...this.call(targetName),
+      args: forgetArgs(filter, this.ctx.backups.schedule().retention),
+      signal,
+    });
+  }
+
+  /** What restic needs to reach a target. */
+  private call(targetName: string) {
+    const target = this.ctx.backups.target(targetName)!;
+    return {
       repo: parseRepository(target.repository),
       password: this.ctx.backups.password(target.name),
       paths: resticPaths(this.ctx.dataDir),
-      args: forgetArgs(filter, this.ctx.backups.schedule().retention),
-    });
+    };
   }
 
   /** `restore <install> [--snapshot] [--as]`: in place, or as a new install. */
@@ -198,8 +302,8 @@ export class BackupService {
     };
     if (newId) {
       const job = this.admitJob('restore', newId, who, detail);
-      this.work(job, who, async (progress) => {
-        await restoreAsNew(this.ctx, newId, located, (t) => progress.step(t, newId));
+      void this.work(job, who, async (progress, signal) => {
+        await restoreAsNew(this.ctx, newId, located, (t) => progress.step(t, newId), signal);
         progress.step('starting', newId);
         await this.waitRunning(newId);
       });
@@ -207,9 +311,14 @@ export class BackupService {
     }
     const install = this.install(options.install);
     const job = this.admitJob('restore', install.id, who, detail);
-    this.work(job, who, async (progress) => {
-      const { undo } = await restoreInPlace(this.ctx, install, located, progress.report, (t) =>
-        progress.step(t, install.id),
+    void this.work(job, who, async (progress, signal) => {
+      const { undo } = await restoreInPlace(
+        this.ctx,
+        install,
+        located,
+        progress.report,
+        (t) => progress.step(t, install.id),
+        signal,
       );
       this.ctx.audit.record(who.actor, 'backup.restore.undo-snapshot', install.id, {
         job: job.id,
@@ -222,47 +331,70 @@ export class BackupService {
   }
 
   /**
-   * `backup verify <install>`: `restic check --read-data-subset` of each target holding it,
-   * then its newest snapshot restored into a scratch folder and its bytes counted against what
-   * the backup read; the snapshot is marked verified or not.
+   * `backup verify <install>`: `restic check --read-data-subset` of the target holding its
+   * newest snapshot (unless `check: false`, as after a backup), then that snapshot restored
+   * into a scratch install (scratch.ts) whose health checks must pass within the app's time
+   * limit; the snapshot is marked verified or not, with a note saying why.
    */
-  verify(installId: string, who: Requester, subset = '10%'): Job {
+  verify(
+    installId: string,
+    who: Requester,
+    options: { subset?: string; check?: boolean } = {},
+  ): Job {
     this.targetNames();
-    const job = this.admitJob('verify', installId, who, { subset });
-    this.work(job, who, async (progress) => {
+    const subset = options.subset ?? '10%';
+    const check = options.check !== false;
+    const job = this.admitJob('verify', installId, who, check ? { subset } : {});
+    void this.work(job, who, async (progress, signal) => {
       const located = await findSnapshot(this.ctx, installId);
-      const target = this.ctx.backups.target(located.target)!;
-      const call = {
-        repo: parseRepository(target.repository),
-        password: this.ctx.backups.password(target.name),
-        paths: resticPaths(this.ctx.dataDir),
-      };
-      progress.step(`checking ${target.name} (restic check --read-data-subset=${subset})`);
-      try {
-        await restic({ ...call, args: checkArgs(subset) });
-      } catch (error) {
-        const note = `restic check: ${(error as Error).message}`;
-        this.ctx.backups.markVerified(target.name, located.snapshot.shortId, false, note);
-        throw new Error(note);
+      const target = located.target;
+      const shortId = located.snapshot.shortId;
+      const mark = (ok: boolean, note: string) =>
+        this.ctx.backups.markVerified(target, shortId, ok, note, installId);
+      if (check) {
+        progress.step(`checking ${target} (restic check --read-data-subset=${subset})`);
+        try {
+          await restic({ ...this.call(target), args: checkArgs(subset), signal });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          const note = `restic check: ${(error as Error).message}`;
+          mark(false, note);
+          throw new Error(note);
+        }
       }
-      progress.step(`restoring ${located.snapshot.shortId} into a scratch folder`);
-      const scratch = join(backupDir(this.ctx.dataDir), 'verify', job.id);
-      mkdirSync(scratch, { recursive: true, mode: 0o700 });
-      try {
-        await restic({ ...call, args: restoreArgs(located.snapshot.id, scratch) });
-        const restored = bytesUnder(scratch);
-        const record = this.ctx.backups
-          .snapshots(target.name)
-          .find((s) => s.snapshot === located.snapshot.shortId);
-        // The description file is removed from the stage after the backup, but is in the snapshot.
-        const expected = record?.size ?? null;
-        const ok = expected === null || restored === expected;
-        const note = `restored ${restored} bytes${expected === null ? '' : ` of ${expected}`}`;
-        this.ctx.backups.markVerified(target.name, located.snapshot.shortId, ok, note);
-        if (!ok) throw new Error(`the restore of ${located.snapshot.shortId} differs: ${note}`);
-      } finally {
-        rmSync(scratch, { recursive: true, force: true });
+      const result = await verifyInScratch(this.ctx, located, (t) => progress.step(t), signal);
+      mark(result.ok, result.note);
+      this.ctx.audit.record(who.actor, `backup.verify.${result.ok ? 'ok' : 'failed'}`, installId, {
+        job: job.id,
+        snapshot: shortId,
+        target,
+        note: result.note,
+      });
+      if (!result.ok) throw new Error(`snapshot ${shortId} is not verified: ${result.note}`);
+    });
+    return job;
+  }
+
+  /**
+   * The periodic check: `restic check --read-data-subset=n/N` of every target, the next part
+   * `n` each time (schedule.ts), so all the data is read back in N runs.
+   */
+  check(who: Requester, part: number, parts: number): Job {
+    const targets = this.targetNames();
+    const subset = checkSubset(part, parts);
+    const job = this.admitJob('verify', null, who, { subset, targets });
+    void this.work(job, who, async (progress, signal) => {
+      const failures: string[] = [];
+      for (const target of targets) {
+        progress.step(`checking ${target} (restic check --read-data-subset=${subset})`);
+        try {
+          await restic({ ...this.call(target), args: checkArgs(subset), signal });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          failures.push(`${target}: ${(error as Error).message}`);
+        }
       }
+      if (failures.length > 0) throw new Error(`restic check failed: ${failures.join('; ')}`);
     });
     return job;
   }
@@ -293,39 +425,106 @@ export class BackupService {
         size: record?.size ?? null,
         verified: record?.verified ?? null,
         verifiedAt: record?.verifiedAt ?? null,
+        verifyNote: record?.verifyNote ?? null,
       };
     });
   }
 
   /** The nightly timer: once a minute, a scheduled run when one is due (schedule.ts). */
   start(intervalMs = 60_000): void {
-    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (error) {
+        this.ctx.log.warn({ err: (error as Error).message }, 'scheduled backup not started');
+      }
+    }, intervalMs);
     this.timer.unref();
   }
 
+  /** Stops the timer and aborts the work under way (restic killed, services started again). */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
+    for (const abort of this.working)
+      abort.abort(new Error('the daemon stopped during this job; run it again'));
   }
 
-  /** Starts a scheduled run of everything when due; returns its job. */
+  /**
+   * At the daemon's start, before the reconciler: what a killed daemon left is cleaned up.
+   * Its backup, restore and verify jobs end `interrupted` with what happened; scratch installs
+   * are removed; staged install descriptions (they hold secrets) and restore folders deleted;
+   * restic's stale locks (of restic processes that died with the daemon) removed with
+   * `restic unlock`, which leaves a live process's lock alone. The services a backup stopped
+   * are started again by the reconciler, whose desired state says they run.
+   */
+  async recover(): Promise<void> {
+    const kinds = new Set(BACKUP_JOB_KINDS);
+    for (const job of this.ctx.jobs.list({ limit: 1000 })) {
+      if (job.state !== 'running' || !kinds.has(job.kind)) continue;
+      const what =
+        job.kind === 'backup'
+          ? 'no snapshot was recorded; the services it stopped are started again'
+          : job.kind === 'restore'
+            ? 'check the install and run the restore again'
+            : 'its scratch install is removed; run the verification again';
+      const done = this.ctx.jobs.finish(
+        job.id,
+        'interrupted',
+        `the daemon stopped during this ${job.kind} (${job.step ?? 'starting'}); ${what}`,
+      );
+      this.ctx.hub.publish({ type: 'job', data: done });
+      this.ctx.audit.record('foyer', `backup.${job.kind}.interrupted`, job.installId ?? undefined, {
+        job: job.id,
+      });
+    }
+    try {
+      const removed = await removeLeftoverScratch(this.ctx);
+      if (removed.length > 0)
+        this.ctx.log.info({ scratch: removed }, 'removed the scratch installs of verifications');
+    } catch (error) {
+      this.ctx.log.warn({ err: (error as Error).message }, 'scratch installs not removed yet');
+    }
+    for (const dir of ['stage', 'restore'])
+      rmSync(join(backupDir(this.ctx.dataDir), dir), { recursive: true, force: true });
+    for (const target of this.ctx.backups.targets()) {
+      void restic({ ...this.call(target.name), args: ['unlock'] }).catch((error: Error) =>
+        this.ctx.log.warn({ target: target.name, err: error.message }, 'restic unlock failed'),
+      );
+    }
+  }
+
+  /**
+   * Starts what is due: a scheduled run of everything (then, when due, the periodic check of
+   * the next part of the data); returns the job started.
+   */
   tick(now = new Date()): Job | undefined {
     if (this.scheduledRun) return undefined;
-    const schedule = this.ctx.backups.schedule();
-    if (!isDue(now, schedule, this.ctx.backups.lastScheduledRun())) return undefined;
     if (this.ctx.backups.targets().length === 0) return undefined;
-    this.ctx.backups.setLastScheduledRun(now);
-    const job = this.run({ scheduled: true }, { actor: 'schedule', address: 'daemon' });
+    const schedule = this.ctx.backups.schedule();
+    const who = { actor: 'schedule', address: 'daemon' };
+    let job: Job | undefined;
+    if (isDue(now, schedule, this.ctx.backups.lastScheduledRun())) {
+      this.ctx.backups.setLastScheduledRun(now);
+      job = this.run({ scheduled: true }, who);
+    } else if (isCheckDue(now, schedule, this.ctx.backups.lastCheck())) {
+      const part = nextCheckPart(this.ctx.backups.lastCheck(), schedule.checkParts);
+      this.ctx.backups.setLastCheck(now, part);
+      job = this.check(who, part, schedule.checkParts);
+    }
+    if (!job) return undefined;
     this.scheduledRun = this.waitJob(job.id).finally(() => {
       this.scheduledRun = undefined;
     });
     return job;
   }
 
-  private async waitJob(id: string): Promise<Job> {
+  /** Resolves with the job once it has ended. */
+  async waitJob(id: string): Promise<Job> {
     for (;;) {
       const job = this.ctx.jobs.get(id)!;
       if (job.state !== 'running') return job;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -385,16 +584,6 @@ class Progress {
       },
     });
   };
-}
-
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += bytesUnder(path);
-    else if (entry.isFile()) total += statSync(path).size;
-  }
-  return total;
 }
 
 /** Errors the routes map to 404 and 409. */

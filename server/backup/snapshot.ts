@@ -52,6 +52,7 @@ export async function runBackup(
   paths: string[],
   tags: string[],
   report: Report,
+  signal?: AbortSignal,
 ): Promise<BackupSummary> {
   const target = ctx.backups.target(targetName);
   if (!target) throw new Error(`no backup target "${targetName}"`);
@@ -64,6 +65,7 @@ export async function runBackup(
     args: backupArgs({ paths, tags, host: snapshotHost() }),
     // 3: some source files could not be read; the snapshot exists, and the job says which.
     okCodes: [3],
+    signal,
     onLine: (line) => {
       const message = parseBackupLine(line);
       if (message?.kind === 'status') report(message);
@@ -106,6 +108,7 @@ export async function snapshotInstall(
   targetName: string,
   report: Report,
   extraTags: string[] = [],
+  signal?: AbortSignal,
 ): Promise<BackupSummary> {
   const secrets = ctx.store.installs.secrets(install.id);
   const layout = installLayout(ctx, install, secrets);
@@ -141,6 +144,7 @@ export async function snapshotInstall(
       [file, definitionPath, ...Object.values(folders)],
       tags,
       report,
+      signal,
     );
     ctx.backups.recordSnapshot({
       target: targetName,
@@ -163,6 +167,7 @@ export async function snapshotState(
   ctx: SnapshotContext,
   targetName: string,
   report: Report,
+  signal?: AbortSignal,
 ): Promise<BackupSummary> {
   const stage = stageDir(ctx.dataDir, 'foyer-state');
   mkdirSync(stage, { recursive: true, mode: 0o700 });
@@ -171,7 +176,7 @@ export async function snapshotState(
   await ctx.db.backup(copy);
   try {
     const paths = [copy, definitionsDir(ctx.dataDir)].filter((p) => existsSync(p));
-    const summary = await runBackup(ctx, targetName, paths, [tag('foyer-state')], report);
+    const summary = await runBackup(ctx, targetName, paths, [tag('foyer-state')], report, signal);
     ctx.backups.recordSnapshot({
       target: targetName,
       snapshot: summary.snapshotId,

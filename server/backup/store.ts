@@ -33,11 +33,27 @@ export interface BackupStore {
   addTarget(target: { name: string; repository: string; password: string }): Target;
   recordSnapshot(record: Omit<SnapshotRecord, 'verified' | 'verifiedAt' | 'verifyNote'>): void;
   snapshots(target: string): SnapshotRecord[];
-  markVerified(target: string, snapshot: string, ok: boolean, note: string): void;
+  markVerified(target: string, snapshot: string, ok: boolean, note: string, install?: string): void;
+  /** The install's newest verification restore (time, verdict, snapshot, why), if any. */
+  lastVerified(install: string): LastVerified | null;
+  /** Scratch installs of verification restores that may still exist (removed at start). */
+  scratchInstalls(): string[];
+  setScratchInstalls(ids: string[]): void;
+  /** The last periodic `restic check --read-data-subset`: when, and which part `n` of N. */
+  lastCheck(): { at: Date; part: number } | undefined;
+  setLastCheck(at: Date, part: number): void;
   schedule(): BackupSchedule;
   setSchedule(schedule: BackupSchedule): void;
   lastScheduledRun(): Date | undefined;
   setLastScheduledRun(at: Date): void;
+}
+
+/** What the API shows per install as "last verified restore" (a stable shape, issue 15). */
+export interface LastVerified {
+  at: string;
+  ok: boolean;
+  snapshot: string;
+  note: string;
 }
 
 interface SnapshotRow {
@@ -125,13 +141,51 @@ export function backupStore(db: Database.Database, now = () => new Date()): Back
         verifiedAt: r.verified_at,
         verifyNote: r.verify_note,
       })),
-    markVerified: (target, snapshot, ok, note) => {
+    markVerified: (target, snapshot, ok, note, install) => {
       db.prepare(
-        `INSERT INTO backup_snapshots (target, snapshot, time, verified, verified_at, verify_note)
-         VALUES (@target, @snapshot, @at, @ok, @at, @note)
-         ON CONFLICT(target, snapshot) DO UPDATE SET verified = @ok, verified_at = @at, verify_note = @note`,
-      ).run({ target, snapshot, at: now().toISOString(), ok: ok ? 1 : 0, note });
+        `INSERT INTO backup_snapshots (target, snapshot, install, time, verified, verified_at, verify_note)
+         VALUES (@target, @snapshot, @install, @at, @ok, @at, @note)
+         ON CONFLICT(target, snapshot) DO UPDATE SET verified = @ok, verified_at = @at,
+           verify_note = @note, install = COALESCE(install, @install)`,
+      ).run({
+        target,
+        snapshot,
+        install: install ?? null,
+        at: now().toISOString(),
+        ok: ok ? 1 : 0,
+        note,
+      });
     },
+    lastVerified: (install) => {
+      const row = db
+        .prepare(
+          `SELECT snapshot, verified, verified_at, verify_note FROM backup_snapshots
+           WHERE install = ? AND verified IS NOT NULL ORDER BY verified_at DESC, rowid DESC LIMIT 1`,
+        )
+        .get(install) as
+        | Pick<SnapshotRow, 'snapshot' | 'verified' | 'verified_at' | 'verify_note'>
+        | undefined;
+      return row
+        ? {
+            at: row.verified_at ?? '',
+            ok: row.verified === 1,
+            snapshot: row.snapshot,
+            note: row.verify_note ?? '',
+          }
+        : null;
+    },
+    scratchInstalls: () => {
+      const ids = setting('scratch-installs');
+      return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+    },
+    setScratchInstalls: (ids) => put('scratch-installs', ids),
+    lastCheck: () => {
+      const value = setting('last-check') as { at?: string; part?: number } | undefined;
+      return value?.at && typeof value.part === 'number'
+        ? { at: new Date(value.at), part: value.part }
+        : undefined;
+    },
+    setLastCheck: (at, part) => put('last-check', { at: at.toISOString(), part }),
     schedule: () => ({ ...DEFAULT_SCHEDULE, ...(setting('schedule') as object | undefined) }),
     setSchedule: (schedule) => put('schedule', schedule),
     lastScheduledRun: () => {

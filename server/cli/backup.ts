@@ -29,6 +29,14 @@ interface Snapshot {
   size: number | null;
   verified: boolean | null;
   verifiedAt: string | null;
+  verifyNote: string | null;
+}
+
+interface LastVerified {
+  at: string;
+  ok: boolean;
+  snapshot: string;
+  note: string;
 }
 
 /** `foyer backup target add|list`, `backup run|list|verify|key`. */
@@ -40,6 +48,12 @@ export async function backup(args: string[]): Promise<number> {
       wait: { type: 'boolean' },
       target: { type: 'string' },
       'password-stdin': { type: 'boolean' },
+      window: { type: 'string' },
+      hours: { type: 'string' },
+      'keep-daily': { type: 'string' },
+      'keep-weekly': { type: 'string' },
+      'keep-monthly': { type: 'string' },
+      verify: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -78,14 +92,80 @@ export async function backup(args: string[]): Promise<number> {
         values,
         'Verified',
       );
+    case 'schedule':
+      return schedule(client, rest, values);
     case 'key': {
       const { publicKey } = await client.get<{ publicKey: string }>('/api/backup/ssh-key');
       out(`${publicKey}\n`);
       return EXIT.ok;
     }
     default:
-      throw new UsageError(`unknown "backup ${sub ?? ''}"; use target, run, list, verify or key`);
+      throw new UsageError(
+        `unknown "backup ${sub ?? ''}"; use target, run, list, verify, schedule or key`,
+      );
   }
+}
+
+interface Schedule {
+  enabled: boolean;
+  window: string;
+  hours: number;
+  retention: { daily: number; weekly: number; monthly: number };
+  verifyAfterBackup: boolean;
+  checkEveryDays: number;
+  checkParts: number;
+}
+
+/**
+ * `foyer backup schedule [on|off] [--window HH:MM] [--hours N] [--keep-daily N]
+ * [--keep-weekly N] [--keep-monthly N] [--verify yes|no] [--json]`: shows the nightly schedule,
+ * changed first when asked (the daemon checks the values).
+ */
+async function schedule(
+  client: DaemonClient,
+  rest: string[],
+  values: Record<string, string | boolean | undefined>,
+): Promise<number> {
+  if (rest.length > 1 || (rest[0] && rest[0] !== 'on' && rest[0] !== 'off'))
+    throw new UsageError('foyer backup schedule [on|off] [--window HH:MM] [--hours N] …');
+  const current = await client.get<Schedule>('/api/backup/schedule');
+  const number = (key: string): number | undefined => {
+    const value = values[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !/^\d+$/.test(value))
+      throw new UsageError(`--${key}: a whole number`);
+    return Number(value);
+  };
+  if (values.verify !== undefined && values.verify !== 'yes' && values.verify !== 'no')
+    throw new UsageError('--verify: yes or no');
+  const next: Schedule = {
+    ...current,
+    ...(rest[0] ? { enabled: rest[0] === 'on' } : {}),
+    ...(typeof values.window === 'string' ? { window: values.window } : {}),
+    hours: number('hours') ?? current.hours,
+    retention: {
+      daily: number('keep-daily') ?? current.retention.daily,
+      weekly: number('keep-weekly') ?? current.retention.weekly,
+      monthly: number('keep-monthly') ?? current.retention.monthly,
+    },
+    ...(values.verify ? { verifyAfterBackup: values.verify === 'yes' } : {}),
+  };
+  const shown =
+    JSON.stringify(next) === JSON.stringify(current)
+      ? current
+      : await client.json<Schedule>('PUT', '/api/backup/schedule', next);
+  if (values.json) {
+    out(json(shown));
+    return EXIT.ok;
+  }
+  const r = shown.retention;
+  out(
+    `Nightly backups: ${shown.enabled ? 'on' : 'off'}, from ${shown.window} for ${shown.hours} h\n` +
+      `Keep: ${r.daily} daily, ${r.weekly} weekly, ${r.monthly} monthly (forget --prune after each run)\n` +
+      `Verify each backup in a scratch install: ${shown.verifyAfterBackup ? 'yes' : 'no'}\n` +
+      `Check 1/${shown.checkParts} of the data every ${shown.checkEveryDays} days\n`,
+  );
+  return EXIT.ok;
 }
 
 /** `foyer restore <install> [--snapshot <id>] [--as <new-install>] [--wait]`. */
@@ -197,6 +277,21 @@ async function listSnapshots(
     s.verified === null ? 'no' : s.verified ? `yes (${s.verifiedAt?.slice(0, 10)})` : 'FAILED',
   ]);
   out(table(['SNAPSHOT', 'TIME', 'INSTALL', 'VERSION', 'TARGET', 'SIZE', 'VERIFIED'], rows));
+  // Per install, the newest restore into a scratch install (the install view's field).
+  const installs =
+    await client.get<{ id: string; lastVerifiedRestore: LastVerified | null }[]>('/api/installs');
+  const shown = installs.filter(
+    (i) => (!install || i.id === install) && snapshots.some((s) => s.install === i.id),
+  );
+  if (shown.length > 0) out('\nLast verified restore:\n');
+  for (const i of shown) {
+    const last = i.lastVerifiedRestore;
+    out(
+      last
+        ? `  ${i.id}: ${last.ok ? 'ok' : 'FAILED'} ${last.at.replace(/\.\d+/, '')} (snapshot ${last.snapshot}): ${last.note}\n`
+        : `  ${i.id}: never (foyer backup verify ${i.id})\n`,
+    );
+  }
   return EXIT.ok;
 }
 

@@ -18,11 +18,15 @@ export type Decision = { admit: true; cancel?: Job } | { admit: false; reason: s
  * An uninstall supersedes whatever else runs (an install in progress is
  * abandoned: the person wants the app gone); every other change — settings,
  * start, stop, restart, update, a second uninstall — is refused while a job
- * runs, so two goals never race and the refused one leaves no trace.
+ * runs, so two goals never race and the refused one leaves no trace — but a verification
+ * (a restore into a scratch install) never holds the install's other changes up.
  */
 export function decide(kind: JobKind, installId: string, running: Job | undefined): Decision {
   if (!running) return { admit: true };
   if (kind === 'uninstall' && running.kind !== 'uninstall') return { admit: true, cancel: running };
+  // A verification works on a scratch install only, never on the install's own objects: other
+  // changes go on beside it (issue 15; it follows every backup and may take minutes).
+  if (running.kind === 'verify' && kind !== 'verify') return { admit: true };
   const hint = kind === 'uninstall' ? '' : ' (an uninstall cancels it)';
   return {
     admit: false,

@@ -91,7 +91,9 @@ export class JobRunner {
   private readonly active = new Map<string, ActiveJob>();
 
   constructor(private readonly options: JobRunnerOptions) {
-    options.jobs.interruptRunning([...DRIVEN]);
+    // Backup, restore and verify jobs are ended by the backup service's own recovery, which says
+    // what the interruption left (server/backup/service.ts `recover`).
+    options.jobs.interruptRunning([...DRIVEN, 'backup', 'restore', 'verify']);
     options.reconciler.on('status', (status: InstallStatus & { state: string }) =>
       this.onStatus(status),
     );

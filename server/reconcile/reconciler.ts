@@ -255,6 +255,9 @@ export class Reconciler extends EventEmitter {
     const ids = new Set([...installs.map((i) => i.id), ...snapshots.keys()]);
     for (const id of ids) {
       const install = installs.find((i) => i.id === id);
+      // Objects of no install that someone works on (a verification's scratch install): not ours
+      // to report or remove while held.
+      if (!install && this.held.has(id)) continue;
       const snapshot = snapshots.get(id) ?? EMPTY;
       const desired = this.tryDesired(id, install);
       this.updateStatus(id, install, desired, snapshot);

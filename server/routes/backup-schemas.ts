@@ -23,6 +23,8 @@ export const SnapshotReply = T.Object({
   size: T.Union([T.Integer(), T.Null()]),
   verified: T.Union([T.Boolean(), T.Null()]),
   verifiedAt: T.Union([T.String(), T.Null()]),
+  /** Why it is verified or not (the scratch install's health, restic's words). */
+  verifyNote: T.Union([T.String(), T.Null()]),
 });
 
 export const Schedule = T.Object(
@@ -34,6 +36,9 @@ export const Schedule = T.Object(
       { daily: T.Integer(), weekly: T.Integer(), monthly: T.Integer() },
       { additionalProperties: false },
     ),
+    verifyAfterBackup: T.Optional(T.Boolean()),
+    checkEveryDays: T.Optional(T.Integer()),
+    checkParts: T.Optional(T.Integer()),
   },
   { additionalProperties: false },
 );

@@ -208,7 +208,10 @@ export default async function backupRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const schedule = request.body as BackupSchedule;
+      const schedule: BackupSchedule = {
+        ...app.foyer.backups.schedule(),
+        ...(request.body as Partial<BackupSchedule>),
+      };
       const problems = scheduleProblems(schedule);
       if (problems.length > 0)
         throw withProblems(

@@ -2,7 +2,7 @@
  * What the API shows of an install: its settings without passwords, its web
  * entry and hidden settings read from its pinned definition (never from the
  * catalogue, which may have moved on), the version it runs and the one the
- * catalogue offers (issue 17), and its status.
+ * catalogue offers (issue 17), its status, and its last verified restore (issue 15).
  */
 import type { FoyerServices } from '../app.js';
 import { definitionStatus } from '../catalog/pins.js';
@@ -13,9 +13,9 @@ import { debianOffer } from '../updates/auto-updates.js';
 export function installView(
   services: Pick<FoyerServices, 'catalog' | 'pins' | 'reconciler' | 'updates' | 'offers'> & {
     edge?: FoyerServices['edge'];
-  },
+  } & Partial<Pick<FoyerServices, 'backups'>>,
 ) {
-  const { catalog, pins, reconciler } = services;
+  const { catalog, pins, reconciler, backups } = services;
   return (install: Install, options: { member?: boolean } = {}) => {
     // An install not pinned yet (its folder was unreadable at migration) falls back to the
     // catalogue's manifest for what it shows; it renders nothing until updated.
@@ -45,6 +45,8 @@ export function installView(
       // Foyer's own services (the edge): the home screen leaves them out of the person's apps.
       ...(catalog.core(install.appId) ? { core: true } : {}),
       status: reconciler.status(install.id) ?? null,
+      // The newest restore of one of its snapshots into a scratch install (issue 15).
+      lastVerifiedRestore: backups?.lastVerified(install.id) ?? null,
       createdAt: install.createdAt,
       updatedAt: install.updatedAt,
     };

@@ -91,6 +91,14 @@ export const InstallReply = T.Object({
   /** Present (true) for Foyer's own services, such as the edge (issue 13): not a person's app. */
   core: T.Optional(T.Boolean()),
   status: T.Union([StatusReply, T.Null()]),
+  /**
+   * The newest verification restore of one of its snapshots into a scratch install (issue 15):
+   * when, whether the app came up healthy, which snapshot, and why; null before the first.
+   */
+  lastVerifiedRestore: T.Union([
+    T.Object({ at: T.String(), ok: T.Boolean(), snapshot: T.String(), note: T.String() }),
+    T.Null(),
+  ]),
   createdAt: T.String(),
   updatedAt: T.String(),
 });

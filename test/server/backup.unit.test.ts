@@ -21,11 +21,18 @@ import {
   tagValue,
 } from '../../server/backup/restic-json.js';
 import {
+  checkSubset,
   currentWindow,
   DEFAULT_SCHEDULE,
+  isCheckDue,
   isDue,
+  nextCheckPart,
   scheduleProblems,
 } from '../../server/backup/schedule.js';
+import { isScratch, scratchId, unpublished } from '../../server/backup/scratch.js';
+import { judgeScratch, type ScratchContainerState } from '../../server/backup/scratch-health.js';
+import type { DesiredState } from '../../server/reconcile/types.js';
+import { INSTALL_ID_PATTERN } from '../../server/store/installs.js';
 
 const paths = { cacheDir: '/var/lib/foyer/backup/cache', sshKey: '/d/k', knownHosts: '/d/kh' };
 
@@ -197,14 +204,138 @@ describe('the nightly schedule', () => {
 
   test('bad schedules are path-qualified', () => {
     const problems = scheduleProblems({
-      enabled: true,
+      ...DEFAULT_SCHEDULE,
       window: '25:00',
       hours: 0,
       retention: { daily: 0, weekly: 0, monthly: 0 },
+      checkEveryDays: -1,
+      checkParts: 0,
     });
     assert.deepEqual(
       problems.map((p) => p.path),
-      ['window', 'hours', 'retention'],
+      ['window', 'hours', 'checkEveryDays', 'checkParts', 'retention'],
+    );
+  });
+
+  test('the periodic check: weekly, in the window, a different part each time', () => {
+    const s = { ...DEFAULT_SCHEDULE, checkEveryDays: 7, checkParts: 3 };
+    assert.equal(isCheckDue(at(2, 5), s, undefined), true, 'never checked');
+    assert.equal(isCheckDue(at(12, 0), s, undefined), false, 'outside the window');
+    assert.equal(isCheckDue(at(2, 5, 16), s, { at: at(2, 0, 10) }), false, 'six days later');
+    assert.equal(isCheckDue(at(2, 0, 17), s, { at: at(2, 0, 10) }), true, 'a week later');
+    assert.equal(isCheckDue(at(2, 0, 17), s, { at: at(2, 30, 10) }), true, 'started late');
+    assert.equal(isCheckDue(at(2, 5), { ...s, checkEveryDays: 0 }, undefined), false);
+    assert.equal(isCheckDue(at(2, 5), { ...s, enabled: false }, undefined), false);
+    // Parts rotate 1, 2, 3, 1, … so three checks read every pack once.
+    const parts: string[] = [];
+    let last: { part: number } | undefined;
+    for (let i = 0; i < 5; i++) {
+      last = { part: nextCheckPart(last, s.checkParts) };
+      parts.push(checkSubset(last.part, s.checkParts));
+    }
+    assert.deepEqual(parts, ['1/3', '2/3', '3/3', '1/3', '2/3']);
+    assert.equal(nextCheckPart({ part: 9 }, 3), 1, 'fewer parts than before');
+  });
+});
+
+describe('verification in a scratch install', () => {
+  const services = [
+    { name: 'db', hasHealthcheck: true, oneShot: false },
+    { name: 'web', hasHealthcheck: false, oneShot: false },
+    { name: 'migrate', hasHealthcheck: false, oneShot: true },
+  ];
+  const up: Record<string, ScratchContainerState> = {
+    db: {
+      running: true,
+      status: 'running',
+      exitCode: 0,
+      restartCount: 0,
+      health: { status: 'healthy' },
+    },
+    web: { running: true, status: 'running', exitCode: 0, restartCount: 0 },
+    migrate: { running: false, status: 'exited', exitCode: 0, restartCount: 0 },
+  };
+  const judge = (states: Record<string, ScratchContainerState | undefined>, extra = {}) =>
+    judgeScratch({
+      services,
+      states,
+      now: 10_000,
+      deadline: 60_000,
+      fineSince: 7_000,
+      stableMs: 2000,
+      ...extra,
+    });
+
+  test('healthy once every service is fine for a moment', () => {
+    assert.equal(judge(up).kind, 'healthy');
+    assert.equal(judge(up, { fineSince: 9_500 }).kind, 'waiting', 'not stable yet');
+    assert.equal(
+      judge({ ...up, db: { ...up.db!, health: { status: 'starting' } } }).kind,
+      'waiting',
+    );
+  });
+
+  test('a failed health check, a crash or a one-shot failure fails at once, saying which', () => {
+    const sick = judge({
+      ...up,
+      db: { ...up.db!, health: { status: 'unhealthy', lastOutput: 'no table' } },
+    });
+    assert.deepEqual(sick, { kind: 'failed', note: '"db" is unhealthy: no table' });
+    const crashed = judge({
+      ...up,
+      web: { ...up.web!, restartCount: 2, status: 'restarting', running: false, exitCode: 1 },
+    });
+    assert.match(crashed.kind === 'failed' ? crashed.note : '', /"web" crashed \(exit code 1/);
+    const migration = judge({ ...up, migrate: { ...up.migrate!, exitCode: 3 } });
+    assert.match(migration.kind === 'failed' ? migration.note : '', /"migrate" exited with code 3/);
+  });
+
+  test('the time limit ends the wait, naming what is still starting', () => {
+    const late = judge({ ...up, web: undefined }, { now: 61_000 });
+    assert.deepEqual(late, {
+      kind: 'failed',
+      note: "not healthy within the app's time limit (waiting for web)",
+    });
+  });
+
+  test('scratch ids can never be an install id; no host port is published', () => {
+    const id = scratchId();
+    assert.ok(isScratch(id));
+    assert.equal(INSTALL_ID_PATTERN.test(id), false);
+    const desired = {
+      install: id,
+      run: 'running',
+      purge: false,
+      networks: [],
+      volumes: [],
+      services: [
+        {
+          name: 'web',
+          createBody: {
+            HostConfig: {
+              PortBindings: { '8080/tcp': [{ HostPort: '8080' }] },
+              Binds: ['/srv/media:/media:rw,z', '/d/apps/s/x:/x:rw'],
+              Mounts: [
+                { Type: 'bind', Source: '/srv/share', Target: '/share', ReadOnly: false },
+                { Type: 'bind', Source: '/d/apps/s', Target: '/data', ReadOnly: false },
+                { Type: 'volume', Source: 's_www', Target: '/www', ReadOnly: false },
+              ],
+            },
+          },
+        },
+      ],
+    } as unknown as DesiredState;
+    const host = unpublished(desired, ['/d/apps/s']).services[0]!.createBody.HostConfig as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(host.PortBindings, {});
+    assert.equal(host.PublishAllPorts, false);
+    // Host folders shared with the live install are read-only; its own folder is not.
+    assert.deepEqual(host.Binds, ['/srv/media:/media:ro,z', '/d/apps/s/x:/x:rw']);
+    assert.deepEqual(
+      (host.Mounts as { ReadOnly: boolean }[]).map((m) => m.ReadOnly),
+      [true, false, false],
     );
   });
 });

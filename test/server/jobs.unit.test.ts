@@ -120,3 +120,12 @@ test('an uninstall supersedes a running job; any other change, or a second unins
   const second = decide('uninstall', 'web', running('uninstall'));
   assert.ok(!second.admit && !second.reason.includes('cancels'));
 });
+
+test('a verification (a scratch install) holds no change up, but a second verification waits', () => {
+  const verifying = { id: 'v', kind: 'verify', installId: 'web', state: 'running' } as Job;
+  assert.deepEqual(decide('restore', 'web', verifying), { admit: true });
+  assert.deepEqual(decide('stop', 'web', verifying), { admit: true });
+  const uninstall = decide('uninstall', 'web', verifying);
+  assert.ok(uninstall.admit && uninstall.cancel?.id === 'v', 'an uninstall still cancels it');
+  assert.ok(!decide('verify', 'web', verifying).admit);
+});

@@ -28,6 +28,7 @@ function snap(over: Partial<Snapshot>): Snapshot {
     size: 1024,
     verified: null,
     verifiedAt: null,
+    verifyNote: null,
     ...over,
   };
 }

@@ -18,6 +18,7 @@ function install(ports: { container: number; host: number; ip: string }[]): Inst
     catalog: 'listed',
     settings: {},
     acceptedPermissions: [],
+    lastVerifiedRestore: null,
     desired: 'running',
     web: { service: 'web', port: 8080 },
     status: {
