@@ -172,11 +172,19 @@ async function fetchInstall(id: string): Promise<void> {
   }
 }
 
+/** Jobs whose end changes what the install view says (its last verified restore). */
+const BACKUP_KINDS = new Set(['backup', 'verify', 'restore']);
+
 function onJob(job: Job): void {
   live.jobs[job.id] = job;
   if (job.installId && job.state === 'running') {
     const current = live.progress[job.installId];
     if (current?.job !== job.id) live.progress[job.installId] = emptyProgress(job.id);
+  }
+  if (job.state !== 'running' && BACKUP_KINDS.has(job.kind)) {
+    refreshInstalls().catch(() => {
+      // Read again at the next job's end or connection.
+    });
   }
 }
 
