@@ -52,13 +52,27 @@ export function setLocale(next: Locale, options: { remember?: boolean } = {}): v
   }
 }
 
-/** The message `key` in the current language, with `{name}` placeholders filled from `vars`. */
-export function t(key: MessageKey, vars?: Record<string, string | number>): string {
-  const text = CATALOGUES[locale()][key] ?? en[key] ?? key;
+/** `text` with its `{name}` placeholders filled from `vars` (unknown ones left as written). */
+function fill(text: string, vars?: Record<string, string | number>): string {
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in vars ? String(vars[name]) : whole,
   );
+}
+
+/** The message `key` in the current language, with `{name}` placeholders filled from `vars`. */
+export function t(key: MessageKey, vars?: Record<string, string | number>): string {
+  return fill(CATALOGUES[locale()][key] ?? en[key] ?? key, vars);
+}
+
+/**
+ * A `t()` over a lazily loaded screen's own catalogues (English and French with the same keys),
+ * so a screen's many words travel with its chunk instead of the first load.
+ */
+export function translator<K extends string>(
+  catalogues: Record<Locale, Record<K, string>>,
+): (key: K, vars?: Record<string, string | number>) => string {
+  return (key, vars) => fill(catalogues[locale()][key] ?? catalogues.en[key] ?? key, vars);
 }
 
 /** Whether `key` exists (for messages chosen at run time, such as a state or an error code). */
