@@ -80,7 +80,8 @@ export const members = {
 
   'import.title': 'Add many members from a file',
   'import.intro':
-    'A CSV file (a spreadsheet saved as CSV) with one member a line: name, email, display name, groups (separated by “;”). A first line with these titles is allowed. Either every line is added, or none.',
+    'A CSV file (a spreadsheet saved as CSV) with one member a line. Its first line names the columns: name, email, display_name, groups (groups separated by “;”). Either every line is added, or none.',
+  'import.example': 'For example:',
   'import.file': 'The CSV file',
   'import.button': 'Add the members in the file',
   'import.refused': 'Nothing was added. Correct these lines and try again:',

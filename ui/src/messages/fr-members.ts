@@ -79,7 +79,8 @@ export const members: Record<MembersKey, string> = {
 
   'import.title': 'Ajouter plusieurs membres depuis un fichier',
   'import.intro':
-    'Un fichier CSV (un tableur enregistré en CSV) avec un membre par ligne : nom, adresse, nom affiché, groupes (séparés par « ; »). Une première ligne avec ces titres est permise. Soit toutes les lignes sont ajoutées, soit aucune.',
+    'Un fichier CSV (un tableur enregistré en CSV) avec un membre par ligne. Sa première ligne nomme les colonnes : name, email, display_name, groups (groupes séparés par « ; »). Soit toutes les lignes sont ajoutées, soit aucune.',
+  'import.example': 'Par exemple :',
   'import.file': 'Le fichier CSV',
   'import.button': 'Ajouter les membres du fichier',
   'import.refused': 'Rien n’a été ajouté. Corrigez ces lignes puis réessayez :',
