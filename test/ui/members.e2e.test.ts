@@ -1,7 +1,7 @@
 // The Members screen and My account (issue 14) in headless Chromium, with a real `foyer serve`
 // on the private engine and Foyer's own catalogue: the first member added builds and starts the
 // directory's slapd from Debian. An admin adds a group and a member in it (a refusal shown by
-// its field first), sees them listed, disables and enables them, imports a CSV file of 3 members
+// its field first), sees them listed, edits, disables and enables them, imports a CSV file of 3 members
 // with a bad line (its line-qualified error, nothing added) and then the corrected file (a link per
 // member). The member follows their one-time link, signs in, sees My account without the
 // Members screen, changes their password there, and LDAP takes the new one. French text shown.
@@ -109,6 +109,22 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
     assert.equal((await listed()).find((m) => m.name === 'carol')?.state, 'active');
   });
 
+  test('edit: a taken address is refused by its field, then a new display name is saved', async () => {
+    await row('carol').getByRole('button', { name: 'Edit carol' }).click();
+    const form = page.getByRole('form', { name: 'Edit carol' });
+    const email = form.getByRole('textbox', { name: /^Email address/ });
+    await email.fill('admin@example.org');
+    await daemon.api('PATCH', '/api/members/admin', { email: 'admin@example.org' });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await see(form.getByText("is admin's already"), 'the email problem by its field');
+    assert.equal(await email.getAttribute('aria-invalid'), 'true');
+    await email.fill('carol@example.org');
+    await form.getByRole('textbox', { name: /^Display name/ }).fill('Carol Lune-Martin');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await see(page.getByText('carol was saved.'), 'saved');
+    await see(row('carol').getByText('Carol Lune-Martin'), 'the new display name listed');
+  });
+
   test('a CSV file with a bad line adds nobody and names the line; the corrected one adds all', async () => {
     const file = page.getByLabel('The CSV file');
     const lines = [
@@ -164,6 +180,7 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
     await nav.getByRole('link', { name: 'My account' }).click();
     await heading(own, 'My account');
     await see(own.getByText('carol@example.org'), 'their address');
+    await see(own.getByText('Carol Lune-Martin'), 'their display name');
     await see(own.getByText('No service yet.'), 'no service granted yet');
     await see(own.getByRole('heading', { name: 'Two-step verification' }), 'two-step here');
 
