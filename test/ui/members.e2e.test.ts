@@ -118,6 +118,7 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
     await form.getByRole('button', { name: 'Save' }).click();
     await see(form.getByText("is admin's already"), 'the email problem by its field');
     assert.equal(await email.getAttribute('aria-invalid'), 'true');
+    await shoot(page, 'members-02b-edit-refused');
     await email.fill('carol@example.org');
     await form.getByRole('textbox', { name: /^Display name/ }).fill('Carol Lune-Martin');
     await form.getByRole('button', { name: 'Save' }).click();
