@@ -41,6 +41,14 @@ export interface Group {
   installs: string[];
 }
 
+/** What an admin may change of a member; absent fields stay as they are. */
+export interface MemberChange {
+  displayName?: string;
+  email?: string;
+  /** The member's groups, all of them (replaces the ones they are in). */
+  groups?: string[];
+}
+
 export interface NewMember {
   name: string;
   email: string;
@@ -88,6 +96,8 @@ export interface MemberRepository {
   add(member: NewMember): Promise<Member>;
   setPassword(name: string, password: string): Promise<void>;
   setState(name: string, state: MemberState): Member;
+  /** Changes display name, email or groups at once, or nothing when one is refused (BadRequest, by field). */
+  update(name: string, change: MemberChange): Member;
   remove(name: string): void;
   /** Adds every row or none (one transaction); returns each new member's set-password link token. */
   importRows(rows: ImportRow[], file: string): { name: string; token: string }[];
@@ -129,6 +139,10 @@ export function membersRepository(
   const updateState = db.prepare('UPDATE users SET state = ?, updated_at = ? WHERE id = ?');
   const deleteSessions = db.prepare('DELETE FROM sessions WHERE user_id = ?');
   const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
+  const updateProfile = db.prepare(
+    'UPDATE users SET display_name = ?, email = ?, updated_at = ? WHERE id = ?',
+  );
+  const deleteMemberships = db.prepare('DELETE FROM group_members WHERE user_id = ?');
   const selectGroup = db.prepare<[string], { id: number; name: string }>(
     'SELECT id, name FROM member_groups WHERE name = ?',
   );
@@ -298,6 +312,35 @@ export function membersRepository(
       db.transaction(() => {
         updateState.run(state, now().toISOString(), id);
         if (state === 'disabled') deleteSessions.run(id);
+      })();
+      return repo.get(name)!;
+    },
+    update(name, change) {
+      const current = row(name);
+      const problems: string[] = [];
+      const email = change.email ?? current.email;
+      if (change.email !== undefined) {
+        const why = emailProblem(change.email);
+        const owner = why ? undefined : selectEmail.get(change.email);
+        if (why) problems.push(`email: ${why}`);
+        else if (owner && owner.username !== name) {
+          problems.push(`email: "${change.email}" is ${owner.username}'s already`);
+        }
+      }
+      const displayName = change.displayName ?? current.display_name;
+      const displayWhy = displayNameProblem(displayName);
+      if (displayWhy) problems.push(`display_name: ${displayWhy}`);
+      const groups = change.groups ? [...new Set(change.groups)] : undefined;
+      for (const g of groups ?? []) {
+        if (!selectGroup.get(g)) problems.push(`groups: no group "${g}"`);
+      }
+      if (problems.length > 0) throw new Errors.BadRequest(problems.join('; '));
+      db.transaction(() => {
+        updateProfile.run(displayName, email, now().toISOString(), current.id);
+        if (groups) {
+          deleteMemberships.run(current.id);
+          for (const g of groups) insertMembership.run(group(g).id, current.id);
+        }
       })();
       return repo.get(name)!;
     },

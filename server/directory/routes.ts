@@ -8,11 +8,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import { LoginGuard, type LoginLimits } from '../auth/login-guard.js';
-import { actorOf, clientAddress } from '../auth/plugin.js';
+import { accountOf, actorOf, clientAddress } from '../auth/plugin.js';
+import { MEMBER } from '../auth/roles.js';
 import { NewPassword, NoContent, Role } from '../auth/schemas.js';
 import { Errors } from '../errors.js';
 import { parseImport } from './csv.js';
 import { type MemberRepository, membersRepository } from './members.js';
+import { memberServices } from './services.js';
 import { setPasswordPage } from './set-password-page.js';
 
 /** The directory as the routes need it: the store's members and a nudge for the sync. */
@@ -43,6 +45,12 @@ const GroupReply = T.Object({
 });
 const NameParams = T.Object({ name: Name });
 const Strict = { additionalProperties: false } as const;
+const ServiceReply = T.Object({
+  install: T.String(),
+  app: T.String(),
+  kind: T.Union([T.Literal('mail'), T.Literal('chat'), T.Literal('calendar'), T.Literal('other')]),
+  fields: T.Array(T.Object({ key: T.String(), value: T.String() })),
+});
 const Link = T.Object({ name: T.String(), link: T.String(), token: T.String() });
 
 export interface DirectoryRoutesOptions {
@@ -108,6 +116,63 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
       });
       directory.changed();
       return reply.code(201).send({ member, ...(token ? { link: linkOf(request, token) } : {}) });
+    },
+  );
+
+  app.patch(
+    '/api/members/:name',
+    {
+      schema: {
+        summary:
+          "Change a member's display name, email or groups (the whole list); all or nothing (admins only)",
+        params: NameParams,
+        body: T.Object(
+          {
+            displayName: T.Optional(T.String({ maxLength: 200 })),
+            email: T.Optional(T.String({ minLength: 1, maxLength: 254 })),
+            groups: T.Optional(T.Array(Name, { maxItems: 100 })),
+          },
+          Strict,
+        ),
+        response: { 200: T.Object({ member: MemberReply }) },
+      },
+    },
+    async (request) => {
+      const member = members.update(request.params.name, request.body);
+      audit.record(actorOf(request).username, 'member.changed', member.name, {
+        fields: Object.keys(request.body).sort(),
+      });
+      directory.changed();
+      return { member };
+    },
+  );
+
+  app.get(
+    '/api/account/services',
+    {
+      config: MEMBER,
+      schema: {
+        summary:
+          'The signed-in member and the services their groups may use, with the settings to type into mail, chat and calendar programs',
+        response: { 200: T.Object({ member: MemberReply, services: T.Array(ServiceReply) }) },
+      },
+    },
+    async (request) => {
+      const { username } = accountOf(request);
+      const member = members.get(username);
+      if (!member) throw new Errors.NotFound(`no member "${username}"`);
+      const byInstall = new Map<string, string[]>();
+      for (const g of members.listGroups()) {
+        for (const i of g.installs) byInstall.set(i, [...(byInstall.get(i) ?? []), g.name]);
+      }
+      const services = memberServices(
+        member.name,
+        member.groups,
+        store.installs.list(),
+        byInstall,
+        request.hostname,
+      );
+      return { member, services };
     },
   );
 

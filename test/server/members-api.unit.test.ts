@@ -219,4 +219,122 @@ describe('the members API', () => {
       assert.ok(!logs.some((l) => l.includes(secret)), 'no password or link in a log line');
     }
   });
+
+  test('an admin edits a member all or nothing; a member reads their own services only', async (t) => {
+    const box = await boot(t);
+    for (const name of ['family', 'friends']) {
+      await box.admin({ method: 'POST', url: '/api/groups', payload: { name } });
+    }
+    const added = await box.admin({
+      method: 'POST',
+      url: '/api/members',
+      payload: { name: 'carol', email: 'carol@example.org', password: 'carol password 1' },
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    await box.admin({
+      method: 'POST',
+      url: '/api/members',
+      payload: { name: 'dave', email: 'dave@example.org' },
+    });
+
+    const bad = await box.admin({
+      method: 'PATCH',
+      url: '/api/members/carol',
+      payload: { displayName: 'Carol', email: 'dave@example.org', groups: ['nosuch'] },
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().message, /email: "dave@example.org" is dave's already/);
+    assert.match(bad.json().message, /groups: no group "nosuch"/);
+    const unchanged = (await box.admin({ method: 'GET', url: '/api/members' })).json().members;
+    assert.equal(unchanged.find((m: { name: string }) => m.name === 'carol').displayName, '');
+
+    const changed = await box.admin({
+      method: 'PATCH',
+      url: '/api/members/carol',
+      payload: { displayName: 'Carol Lune', email: 'carol@lune.example', groups: ['friends'] },
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.deepEqual(
+      [
+        changed.json().member.displayName,
+        changed.json().member.email,
+        changed.json().member.groups,
+      ],
+      ['Carol Lune', 'carol@lune.example', ['friends']],
+    );
+    const regrouped = await box.admin({
+      method: 'PATCH',
+      url: '/api/members/carol',
+      payload: { groups: ['family'] },
+    });
+    assert.deepEqual(regrouped.json().member.groups, ['family']);
+    assert.equal(regrouped.json().member.email, 'carol@lune.example', 'absent fields stay');
+
+    const install = (id: string, appId: string, settings: Record<string, string>) =>
+      box.store.installs.create({
+        id,
+        appId,
+        appDir: `/catalog/${appId}`,
+        settings,
+        secrets: { ADMIN_PASSWORD: 'not shown 12345' },
+        acceptedPermissions: [],
+      });
+    install('mail', 'mail', { DOMAIN: 'lune.example', SUBMISSION_PORT: '1587' });
+    install('chat', 'chat', { DOMAIN: 'lune.example', C2S_PORT: '5222' });
+    install('calendar', 'calendar', { PORT: '5232' });
+    for (const [id, group] of [
+      ['mail', 'family'],
+      ['chat', 'friends'],
+      ['calendar', 'family'],
+    ]) {
+      const res = await box.admin({ method: 'PUT', url: `/api/installs/${id}/access/${group}` });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+
+    const carol = await box.signIn('carol', 'carol password 1');
+    const mine = await box.as(carol)({ method: 'GET', url: '/api/account/services' });
+    assert.equal(mine.statusCode, 200, mine.body);
+    assert.equal(mine.json().member.name, 'carol');
+    const services = mine.json().services as {
+      install: string;
+      kind: string;
+      fields: { key: string; value: string }[];
+    }[];
+    assert.deepEqual(
+      services.map((s) => s.install),
+      ['calendar', 'mail'],
+      'only the installs her group may use (not chat: friends only)',
+    );
+    const mail = Object.fromEntries(services[1]!.fields.map((f) => [f.key, f.value]));
+    assert.deepEqual(mail, {
+      address: 'carol@lune.example',
+      username: 'carol',
+      server: 'mail.lune.example',
+      imaps: '993',
+      imap: '143',
+      submission: '1587',
+    });
+    assert.deepEqual(services[0]!.fields, [
+      { key: 'username', value: 'carol' },
+      { key: 'caldav', value: `http://${HOST}:5232/carol/` },
+    ]);
+    assert.ok(!mine.body.includes('not shown 12345'), 'no secret in the answer');
+
+    const meddling = await box.as(carol)({
+      method: 'PATCH',
+      url: '/api/members/dave',
+      payload: { displayName: 'x' },
+    });
+    assert.equal(meddling.statusCode, 403, 'a member may not edit another member');
+    assert.equal(
+      (await box.as(undefined)({ method: 'GET', url: '/api/account/services' })).statusCode,
+      401,
+    );
+    const openapi = (await box.admin({ method: 'GET', url: '/api/openapi.json' })).json();
+    assert.ok(openapi.paths['/api/account/services'], 'in OpenAPI');
+    assert.ok(openapi.paths['/api/members/{name}'].patch, 'PATCH in OpenAPI');
+    const audit = JSON.stringify(box.audit.list({ limit: 1000 }));
+    assert.match(audit, /member\.changed/);
+    assert.ok(!audit.includes('carol password 1'));
+  });
 });

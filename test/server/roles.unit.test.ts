@@ -13,6 +13,7 @@ import { MEMBER_PASSWORD, type RouteApp, startRouteApp } from '../support/route-
 /** What members may call; every other non-public route is for admins. */
 const MEMBER_ROUTES = [
   'DELETE /api/tokens/:id',
+  'GET /api/account/services',
   'GET /api/apps',
   'GET /api/apps/:id',
   'GET /api/apps/:id/icon',

@@ -18,6 +18,8 @@ import type { TestEngine } from './engine.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TEST_CATALOG = join(repoRoot, 'test/fixtures/catalog');
+/** Foyer's own catalogue (its core services, such as the directory, come from it). */
+export const FOYER_CATALOG = join(repoRoot, 'catalog');
 
 const quiet = { info() {}, warn() {}, error() {} };
 

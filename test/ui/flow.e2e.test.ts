@@ -171,7 +171,7 @@ describe('the web UI, from first-run setup to uninstall', { timeout: 600_000 }, 
     await shoot(page, '11-activity');
   });
 
-  test('settings: account, two-step verification set-up and an API token shown once', async () => {
+  test('settings: account and an API token shown once; two-step verification set up on My account', async () => {
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Settings' })
@@ -186,13 +186,16 @@ describe('the web UI, from first-run setup to uninstall', { timeout: 600_000 }, 
       headers: { authorization: `Bearer ${value.trim()}` },
     });
     assert.equal(me.status, 200, 'the token shown works');
+    // Password and two-step verification are on My account (issue 14), linked from Settings.
+    await page.getByRole('main').getByRole('link', { name: 'My account' }).click();
+    await heading(page, 'My account');
     await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
     await see(
       page.getByRole('img', { name: 'QR code for your authenticator app' }),
       'the QR code to scan',
     );
     await see(page.getByText('Link for authenticator apps'), 'the otpauth link');
-    await shoot(page, '12-settings');
+    await shoot(page, '12-my-account-two-step');
     // As the phone's app would: a code from the key shown.
     const key = ((await page.locator('code.secret').textContent()) ?? '').replace(/\s/g, '');
     await page.getByLabel('The 6-digit code the app shows').fill(totpCode(key, Date.now()));
@@ -215,9 +218,9 @@ describe('the web UI, from first-run setup to uninstall', { timeout: 600_000 }, 
     await heading(page, 'Home');
     await page
       .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Settings' })
+      .getByRole('link', { name: 'My account' })
       .click();
-    await heading(page, 'Settings');
+    await heading(page, 'My account');
     await page.getByLabel('Your password, to turn it off').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Turn off two-step verification' }).click();
     await see(page.getByText('Two-step verification is off.'), 'two-step verification off');

@@ -86,7 +86,7 @@ describe('sign-in and language', { timeout: 120_000 }, () => {
         await screenshot(page, '22-activity-fr-dark');
         await nav.getByRole('link', { name: 'Réglages' }).click();
         await heading(page, 'Réglages');
-        await see(page.getByRole('button', { name: 'Changer le mot de passe' }), 'French settings');
+        await see(page.getByRole('button', { name: 'Créer un jeton' }), 'French settings');
         await screenshot(page, '23-settings-fr-dark');
         await nav.getByRole('link', { name: 'Catalogue' }).click();
         await heading(page, 'Catalogue');

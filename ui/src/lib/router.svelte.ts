@@ -1,6 +1,7 @@
 /**
  * The hash router: `#/`, `#/catalogue`, `#/install/:app`, `#/apps/:id`,
- * `#/activity`, `#/backups`, `#/settings`, `#/names`, `#/login`, `#/setup`. Hash routes need no
+ * `#/activity`, `#/backups`, `#/members`, `#/account`, `#/settings`, `#/names`, `#/login`,
+ * `#/setup`. Hash routes need no
  * server fallback and survive a reload; the current route is reactive state
  * that App.svelte turns into a screen.
  */
@@ -12,6 +13,8 @@ export type RouteName =
   | 'app'
   | 'activity'
   | 'backups'
+  | 'members'
+  | 'account'
   | 'settings'
   | 'names'
   | 'login'
@@ -35,6 +38,8 @@ const PATTERNS: [RouteName, RegExp][] = [
   ['app', /^\/apps\/(?<id>[^/]+)$/],
   ['activity', /^\/activity$/],
   ['backups', /^\/backups$/],
+  ['members', /^\/members$/],
+  ['account', /^\/account$/],
   ['settings', /^\/settings$/],
   ['names', /^\/names$/],
   ['login', /^\/login$/],

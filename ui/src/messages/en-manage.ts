@@ -184,6 +184,7 @@ export const manage = {
   'settings.since': 'Account made',
   'settings.noAccount':
     'You are using Foyer as the server’s local administrator, which has no password, two-step verification or tokens to manage.',
+  'settings.accountLink': 'Your password and two-step verification are on {link}.',
   'settings.password': 'Password',
   'settings.currentPassword': 'Current password',
   'settings.newPassword': 'New password',

@@ -21,6 +21,8 @@ export const core = {
   'nav.dashboard': 'Home',
   'nav.catalogue': 'Catalogue',
   'nav.activity': 'Activity',
+  'nav.members': 'Members',
+  'nav.account': 'My account',
   'nav.settings': 'Settings',
   'common.retry': 'Try again',
   'common.loading': 'Loading…',

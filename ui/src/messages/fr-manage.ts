@@ -184,6 +184,7 @@ export const manage: Record<keyof typeof en, string> = {
   'settings.since': 'Compte créé le',
   'settings.noAccount':
     'Vous utilisez Foyer en tant qu’administrateur local du serveur : il n’a ni mot de passe, ni validation en deux étapes, ni jetons à gérer.',
+  'settings.accountLink': 'Votre mot de passe et la validation en deux étapes sont dans {link}.',
   'settings.password': 'Mot de passe',
   'settings.currentPassword': 'Mot de passe actuel',
   'settings.newPassword': 'Nouveau mot de passe',

@@ -20,6 +20,8 @@ const core: Record<keyof typeof en, string> = {
   'nav.dashboard': 'Accueil',
   'nav.catalogue': 'Catalogue',
   'nav.activity': 'Activité',
+  'nav.members': 'Membres',
+  'nav.account': 'Mon compte',
   'nav.settings': 'Réglages',
   'common.retry': 'Réessayer',
   'common.loading': 'Chargement…',
