@@ -20,6 +20,7 @@ import {
   translateProject,
 } from '../../compose/index.js';
 import type { AppManifest } from '../catalog/manifest.js';
+import { directoryVariables, joinDirectoryNetwork } from '../directory/app-accounts.js';
 import { handOverDir, resolveTls } from '../edge/certificates.js';
 import { checkPermissions } from '../security/permissions.js';
 import { hashBuildContext } from './build-hash.js';
@@ -42,6 +43,8 @@ export interface InstallRecord {
    * leaves the old containers running.
    */
   stage?: 'hold' | 'images';
+  /** The password of the install's directory bind account, when it has one (issue 14). */
+  ldapBindPassword?: string;
 }
 
 /** The parts of a catalogue entry rendering reads. */
@@ -51,6 +54,8 @@ export interface AppSource {
   permissions: string[];
   /** Certificates the edge hands over (app.yaml `tls`, issue 13). */
   tls?: AppManifest['tls'];
+  /** Where its people sign in (app.yaml `accounts`, issue 14). */
+  accounts?: AppManifest['accounts'];
 }
 
 export interface RenderContext {
@@ -167,7 +172,12 @@ export function handOverFolders(
  */
 export function renderProject(install: InstallRecord, app: AppSource, ctx: RenderContext): Project {
   const dataDir = appDataDir(ctx, install.id);
-  const environment = renderVariables(install, ctx);
+  const environment = {
+    ...renderVariables(install, ctx),
+    ...(app.accounts === 'directory'
+      ? directoryVariables(install.id, install.ldapBindPassword)
+      : {}),
+  };
   const { project } = loadProject({
     files: [{ path: app.composePath, content: app.composeContent }],
     environment,
@@ -185,6 +195,8 @@ export function renderProject(install: InstallRecord, app: AppSource, ctx: Rende
     accepted: install.acceptedPermissions,
   });
   if (problems.length > 0) throw new ComposeError(problems);
+  // After the gate: the directory's network is Foyer's own, asked for by `accounts: directory`.
+  if (app.accounts === 'directory') joinDirectoryNetwork(project);
   return project;
 }
 
