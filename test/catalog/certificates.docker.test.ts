@@ -168,10 +168,16 @@ function fingerprint(issued: IssuedCertificate): string {
 
 /** Each container of the two installs with its start time: a restart or recreate changes it. */
 async function containerStarts(): Promise<string[]> {
-  const { stdout } = await engine.docker([
-    ...['ps', '-q', '--filter', `label=foyer.instance=${instanceId(foyer.dataDir)}`],
-  ]);
-  const ids = stdout.split('\n').filter(Boolean).sort();
+  const ids: string[] = [];
+  // Mail's and chat's, not the directory's slapd they brought in.
+  for (const install of [MAIL, CHAT]) {
+    const { stdout } = await engine.docker([
+      ...['ps', '-q', '--filter', `label=foyer.instance=${instanceId(foyer.dataDir)}`],
+      ...['--filter', `label=foyer.install=${install}`],
+    ]);
+    ids.push(...stdout.split('\n').filter(Boolean));
+  }
+  ids.sort();
   const { stdout: inspected } = await engine.docker([
     'inspect',
     '--format',
