@@ -374,13 +374,15 @@ test('a new password in Foyer works and the old one is refused, within 10 s', as
   await ok('PUT', `/api/members/${ALICE.username}/password`, { password: ALICE_CHANGED });
   const refused = await untilSignIn(ALICE, ALICE.password, false);
   const accepted = await untilSignIn(ALICE, ALICE_CHANGED, true);
-  console.log(`chat: old password refused after ${refused} ms, new accepted after ${accepted} ms`);
+  console.log(
+    `chat: old password refused by a sign-in begun ${refused} ms after the change, new one accepted ${accepted} ms later`,
+  );
 });
 
 test('a disabled member is refused within 10 s; enabled again, let in', async () => {
   await ok('POST', `/api/members/${ALICE.username}/disable`);
   const refused = await untilSignIn(ALICE, ALICE_CHANGED, false);
-  console.log(`chat: disabled member refused after ${refused} ms`);
+  console.log(`chat: disabled member refused by a sign-in begun ${refused} ms after disabling`);
   assert.equal(await signsIn(BOB, BOB.password), true, 'bob is untouched');
   await ok('POST', `/api/members/${ALICE.username}/enable`);
   await untilSignIn(ALICE, ALICE_CHANGED, true);

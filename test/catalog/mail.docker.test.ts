@@ -346,6 +346,7 @@ describe('mail app', () => {
     const entry = await foyer.api('GET', `/api/apps/${APP}`);
     const keys = entry.body.settings.map((s: { key: string }) => s.key);
     assert.ok(!keys.includes('MAILBOX') && !keys.includes('MAILBOX_PASSWORD'), String(keys));
+    assert.equal(entry.body.accounts, 'directory');
 
     // Both services are on the directory's internal network, beside their own.
     const dovecot = await container('dovecot');
