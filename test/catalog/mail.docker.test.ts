@@ -543,7 +543,7 @@ describe('mail app', () => {
     const refused = await untilLogins(ALICE.address, PASSWORD, false);
     const accepted = await untilLogins(ALICE.address, next, true);
     console.log(
-      `mail: old password refused after ${refused} ms, new accepted after ${accepted} ms`,
+      `mail: old password refused by an attempt begun ${refused} ms after the change, new one accepted ${accepted} ms later`,
     );
     await ok('PUT', `/api/members/${ALICE.name}/password`, { password: PASSWORD });
     await untilLogins(ALICE.name, PASSWORD, true);
