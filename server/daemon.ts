@@ -16,6 +16,7 @@ import { backupStore } from './backup/store.js';
 import { readAppFolder } from './catalog/catalog.js';
 import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
+import { bindPassword } from './directory/app-accounts.js';
 import { DIRECTORY_INSTALL, DirectoryService } from './directory/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { AdminCounts } from './edge/admin-client.js';
@@ -109,6 +110,7 @@ export function appSource(appDir: string): AppSource {
     permissions: app.manifest.permissions ?? [],
     tls: app.manifest.tls,
     ...(app.manifest.web ? { web: app.manifest.web } : {}),
+    accounts: app.manifest.accounts,
   };
 }
 
@@ -122,11 +124,13 @@ export function installSource(store: Store, pins: PinnedDefinitions): InstallSou
     // An update under way says what passes may do meanwhile (issue 15), from the store, so it
     // holds across a restart.
     const stage = stageOf(updates.activeFor(install.id)?.phase);
+    const ldapBindPassword = bindPassword(store.db, install.id);
     return {
       ...install,
       appDir: install.definition ? pins.dir(install.definition) : UNPINNED,
       secrets: store.installs.secrets(install.id),
       ...(stage ? { stage } : {}),
+      ...(ldapBindPassword !== undefined ? { ldapBindPassword } : {}),
     };
   };
   return {
@@ -279,6 +283,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // install removed takes its access group and bind account with it (ON DELETE CASCADE).
   reconciler.on('status', (status: { install: string; state: string }) => {
     if (status.install === DIRECTORY_INSTALL || status.state === 'removed') directory.refresh();
+    // Apps that sign people in through the directory join its network, which exists once slapd
+    // runs: look at them again then rather than at their next retry.
+    if (status.install === DIRECTORY_INSTALL && status.state === 'running') {
+      for (const id of directory.members.snapshot().binds.map((b) => b.install)) {
+        if (id !== DIRECTORY_INSTALL) reconciler.enqueue(id);
+      }
+    }
   });
   debianChecks.start();
   autoUpdates.start();

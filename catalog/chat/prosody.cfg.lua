@@ -6,8 +6,8 @@
 local domain = (ENV_DOMAIN or "localhost"):lower()
 local data = "/var/lib/prosody"
 
--- The first account administers the server (ad-hoc commands in a client).
-admins = ENV_ADMIN_USER and { ENV_ADMIN_USER:lower() .. "@" .. domain } or {}
+-- Foyer administers the server; no chat account is an admin.
+admins = {}
 
 modules_enabled = {
 	-- The essentials.
@@ -15,25 +15,35 @@ modules_enabled = {
 	-- What today's clients expect (Conversations, Dino, Gajim, Monal).
 	"carbons"; "mam"; "smacks"; "csi_simple"; "pep"; "private"; "blocklist";
 	"bookmarks"; "vcard4"; "vcard_legacy";
-	-- Password changes from a client, and sign-up when ALLOW_REGISTRATION is true.
-	"register";
 	-- Administration: ad-hoc commands for admins, `prosodyctl shell` in the container.
 	"admin_adhoc"; "admin_shell";
 	"limits"; "ping"; "time"; "uptime"; "version";
 }
 
--- In-band registration (anyone may make an account) is off unless the admin turns it on.
-allow_registration = ENV_ALLOW_REGISTRATION == "true"
+-- Accounts are Foyer's members: nobody signs up or changes a password from a chat app.
+allow_registration = false
 
 -- Inside the container: every IPv4 address; Docker publishes the ports on the host.
 interfaces = { "*" }
 c2s_ports = { 5222 }
 s2s_ports = { 5269 }
 
--- Passwords only ever travel inside TLS; accounts keep salted SCRAM hashes, not passwords.
+-- Passwords only ever travel inside TLS (SASL PLAIN after STARTTLS).
 c2s_require_encryption = true
 s2s_require_encryption = true
-authentication = "internal_hashed"
+
+-- Foyer's directory (Prosody's mod_auth_ldap, lualdap from Debian's lua-ldap): the install's
+-- read-only account finds a member allowed to use the install (LDAP_FILTER: their memberOf),
+-- then a bind as that member checks the password. Nothing is cached: a member disabled or
+-- given a new password in Foyer is refused at their next sign-in.
+authentication = "ldap"
+ldap_mode = "bind"
+ldap_server = (ENV_LDAP_URL or ""):gsub("^ldap://", "")
+ldap_base = ENV_LDAP_BASE
+ldap_scope = "onelevel"
+ldap_rootdn = ENV_LDAP_BIND_DN
+ldap_password = ENV_LDAP_BIND_PASSWORD
+ldap_filter = "(&(objectClass=inetOrgPerson)(uid=$user)" .. (ENV_LDAP_FILTER or "") .. ")"
 -- Prosody's own default: a remote server with a self-signed certificate (another home server)
 -- is verified by dialback through DNS instead of being refused.
 s2s_secure_auth = false

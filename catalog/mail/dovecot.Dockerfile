@@ -1,12 +1,13 @@
 # Dovecot from Debian 12: IMAP (143 with STARTTLS, 993 with TLS) for mail clients, and on the
-# project network LMTP delivery (24) and SASL authentication (12345) for Postfix.
+# project network LMTP delivery (24) and SASL authentication (12345) for Postfix. Passwords are
+# checked by binding to Foyer's directory as the member (dovecot-ldap).
 FROM debian:bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive
 # ssl-cert makes a "snakeoil" key pair when it is installed; no private key may ship in an
 # image, so it goes, with its hash link. The certificate is made at first start instead.
 RUN apt-get update \
  && apt-get upgrade -y \
- && apt-get install -y --no-install-recommends dovecot-imapd dovecot-lmtpd openssl \
+ && apt-get install -y --no-install-recommends dovecot-imapd dovecot-lmtpd dovecot-ldap openssl \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem \
     /etc/dovecot/private/dovecot.key /etc/dovecot/private/dovecot.pem \

@@ -1,5 +1,6 @@
 # Postfix from Debian 12: SMTP (25) receiving mail for the domain, authenticated submission
-# (587, STARTTLS before AUTH), delivery to Dovecot over LMTP.
+# (587, STARTTLS before AUTH), delivery to Dovecot over LMTP. Mailboxes and who may send as
+# which address are looked up in Foyer's directory (postfix-ldap).
 FROM debian:bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive
 # "No configuration": the package leaves main.cf to us. ssl-cert's snakeoil key pair is removed
@@ -7,7 +8,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections \
  && apt-get update \
  && apt-get upgrade -y \
- && apt-get install -y --no-install-recommends postfix ca-certificates \
+ && apt-get install -y --no-install-recommends postfix postfix-ldap ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem \
  && find /etc/ssl/certs -xtype l -delete

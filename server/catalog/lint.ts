@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadProject, type Project, translateProject } from '../../compose/index.js';
 import { ComposeError, joinPath, type Problem } from '../../compose/problems.js';
+import { directoryVariables } from '../directory/app-accounts.js';
 import { resolveTls } from '../edge/certificates.js';
 import { covers, normalisePermission, requestedPermissions } from '../security/permissions.js';
 import { type AppFolder, readAppFolder } from './catalog.js';
@@ -220,7 +221,9 @@ const VARIABLE = /\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))/g
 /** Check 6: every variable the Compose file uses is passed to it, and every setting is used. */
 function checkVariables(app: AppFolder, compose: string, problems: Problem[]): void {
   const settings = app.manifest.settings ?? [];
-  const known = new Set([...FOYER_VARIABLES, ...settings.map((s) => s.key)]);
+  // An app that takes its accounts from the directory also gets the FOYER_LDAP_* variables.
+  const ldap = app.manifest.accounts === 'directory' ? Object.keys(directoryVariables('', '')) : [];
+  const known = new Set([...FOYER_VARIABLES, ...ldap, ...settings.map((s) => s.key)]);
   const used = new Set<string>();
   const lines = app.composeContent.split('\n');
   lines.forEach((line, i) => {
@@ -228,9 +231,10 @@ function checkVariables(app: AppFolder, compose: string, problems: Problem[]): v
       const name = match[1] ?? match[2];
       if (name === undefined) continue;
       if (!known.has(name) && !used.has(name)) {
+        const hint = name.startsWith('FOYER_LDAP_') ? '; declare "accounts: directory" for it' : '';
         problems.push({
           path: `${compose}:${i + 1}`,
-          message: `uses the variable ${name}, which is neither a setting in app.yaml nor a Foyer variable (${FOYER_VARIABLES.join(', ')})`,
+          message: `uses the variable ${name}, which is neither a setting in app.yaml nor a Foyer variable (${FOYER_VARIABLES.join(', ')})${hint}`,
         });
       }
       used.add(name);

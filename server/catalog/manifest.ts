@@ -91,6 +91,12 @@ export const AppManifestSchema = T.Object(
       ),
     ),
     settings: Opt(T.Array(SettingSchema)),
+    /**
+     * Where the app's people sign in (issue 14): `directory`, the members allowed to use the
+     * install, checked against Foyer's LDAP directory (server/directory/app-accounts.ts). Its
+     * services join the directory's network and get the FOYER_LDAP_* variables.
+     */
+    accounts: Opt(T.Literal('directory')),
     /** Host powers the compose file needs (server/security/permissions.ts). */
     permissions: Opt(T.Array(T.String())),
     notes: Opt(T.String()),

@@ -20,6 +20,7 @@ import {
   translateProject,
 } from '../../compose/index.js';
 import type { AppManifest } from '../catalog/manifest.js';
+import { directoryVariables, joinDirectoryNetwork } from '../directory/app-accounts.js';
 import { attachToEdge, type WebEntry } from '../edge/attach.js';
 import { handOverDir, resolveTls } from '../edge/certificates.js';
 import { checkPermissions } from '../security/permissions.js';
@@ -43,6 +44,8 @@ export interface InstallRecord {
    * leaves the old containers running.
    */
   stage?: 'hold' | 'images';
+  /** The password of the install's directory bind account, when it has one (issue 14). */
+  ldapBindPassword?: string;
 }
 
 /** The parts of a catalogue entry rendering reads. */
@@ -54,6 +57,8 @@ export interface AppSource {
   tls?: AppManifest['tls'];
   /** The web entry of app.yaml, which the edge serves when a domain is set. */
   web?: WebEntry;
+  /** Where its people sign in (app.yaml `accounts`, issue 14). */
+  accounts?: AppManifest['accounts'];
 }
 
 export interface RenderContext {
@@ -175,7 +180,12 @@ export function handOverFolders(
  */
 export function renderProject(install: InstallRecord, app: AppSource, ctx: RenderContext): Project {
   const dataDir = appDataDir(ctx, install.id);
-  const environment = renderVariables(install, ctx);
+  const environment = {
+    ...renderVariables(install, ctx),
+    ...(app.accounts === 'directory'
+      ? directoryVariables(install.id, install.ldapBindPassword)
+      : {}),
+  };
   const { project } = loadProject({
     files: [{ path: app.composePath, content: app.composeContent }],
     environment,
@@ -193,6 +203,8 @@ export function renderProject(install: InstallRecord, app: AppSource, ctx: Rende
     accepted: install.acceptedPermissions,
   });
   if (problems.length > 0) throw new ComposeError(problems);
+  // After the gate: the directory's network is Foyer's own, asked for by `accounts: directory`.
+  if (app.accounts === 'directory') joinDirectoryNetwork(project);
   return ctx.domain && app.web ? attachToEdge(project, app.web) : project;
 }
 

@@ -40,7 +40,11 @@ function desiredOf(install: Install, store: Store, pins: PinnedDefinitions, data
   if (!folder) throw new Errors.Conflict(`"${install.id}" has no readable pinned definition`);
   const instance = instanceId(dataDir);
   const record = { ...install, appDir: folder.dir, secrets: store.installs.secrets(install.id) };
-  const source = { ...folder, permissions: folder.manifest.permissions ?? [] };
+  const source = {
+    ...folder,
+    permissions: folder.manifest.permissions ?? [],
+    accounts: folder.manifest.accounts,
+  };
   const project = renderProject(record, source, { dataDir, instance });
   return { desired: desiredState(record, project, {}, { instance }), instance };
 }

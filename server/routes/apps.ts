@@ -30,6 +30,8 @@ const AppDetail = T.Composite([
     notes: T.Optional(T.String()),
     architectures: T.Array(T.String()),
     web: T.Optional(T.Object({ service: T.String(), port: T.Integer() })),
+    /** `directory`: its people are the members allowed to use the install (issue 14). */
+    accounts: T.Optional(T.Literal('directory')),
     settings: T.Array(T.Record(T.String(), T.Unknown())),
   }),
 ]);
@@ -96,6 +98,7 @@ export default async function appsRoutes(app: FastifyInstance) {
         notes: m.notes,
         architectures: m.architectures ?? [],
         web: m.web,
+        accounts: m.accounts,
         // Secret settings are generated: the form shows that they exist, never a value.
         settings: (m.settings ?? []).map((s) => ({
           ...s,

@@ -89,7 +89,11 @@ export function checkRenders(dataDir: string, folder: AppFolder, record: Install
   try {
     renderProject(
       { ...record, appDir: folder.dir },
-      { ...folder, permissions: folder.manifest.permissions ?? [] },
+      {
+        ...folder,
+        permissions: folder.manifest.permissions ?? [],
+        accounts: folder.manifest.accounts,
+      },
       { dataDir },
     );
   } catch (error) {

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientAddress } from '../auth/plugin.js';
 import { MEMBER } from '../auth/roles.js';
 import { resolveSettings } from '../catalog/settings.js';
+import { ensureBind } from '../directory/app-accounts.js';
 import { Errors } from '../errors.js';
 import { admit } from '../jobs/admission.js';
 import { freeResources } from '../resources/requirements.js';
@@ -192,10 +193,15 @@ export default async function installsRoutes(app: FastifyInstance) {
         request,
         () => {
           if (store.installs.get(id)) throw exists();
-          return store.installs.create(fields);
+          const install = store.installs.create(fields);
+          // Its read-only directory account, with the install (issue 14, app-accounts.ts).
+          if (entry.manifest.accounts === 'directory') ensureBind(store.db, id);
+          return install;
         },
         override ? { allowInsufficientResources: true } : undefined,
       );
+      // Makes the directory service the first time an app needs it, and its bind entry.
+      if (entry.manifest.accounts === 'directory') app.foyer.directory?.changed();
       reconciler.enqueue(id);
       return res.status(202).send(jobAccepted(created));
     },

@@ -67,7 +67,7 @@ export function updateRoutes(app: FastifyInstance, ctx: UpdateRouteContext) {
     const declared = declaredPermissions(folder);
     const project = renderProject(
       { ...install, ...values, appDir: folder.dir, acceptedPermissions: declared },
-      { ...folder, permissions: declared },
+      { ...folder, permissions: declared, accounts: folder.manifest.accounts },
       { dataDir },
     );
     const images: Record<string, string> = {};

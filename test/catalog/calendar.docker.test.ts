@@ -1,10 +1,12 @@
 /**
  * The calendar app (catalog/calendar: Radicale built from Debian's package) on a real engine,
- * driven through the daemon's API as a person would: install with a user, a password and a
- * port; a CalDAV client creates a calendar and an event and reads it back; the event outlives
- * a daemon restart, a container restart, a new password and an uninstall without purge; a
- * purge removes the data; bad settings are refused with path-qualified problems and create
- * nothing.
+ * driven through the daemon's API as a person would. Its accounts are Foyer's members
+ * (app.yaml `accounts: directory`, issue 14): alice and bob, whose group may use the install,
+ * and carol, whose group may not. A CalDAV client signed in as alice creates a calendar and
+ * an event and reads it back; bob gets 403 on alice's calendar; carol is refused; a new
+ * password and a disabled member take effect within 10 s; the event outlives a daemon
+ * restart, a container restart and an uninstall without purge; a purge removes the data; bad
+ * settings are refused with path-qualified problems and create nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -16,15 +18,20 @@ import {
   freePort,
   startAppDaemon,
 } from '../support/app-daemon.js';
+import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
 const engine = await useTestEngine();
 
 const APP = 'calendar';
 const USER = 'alice';
-// Characters a shell, Compose interpolation or the htpasswd format could trip over.
-const PASSWORD = 'pa$$ "word" \\ \'x\' :${PORT} #1';
+// Characters a shell, Compose interpolation, HTTP Basic or an LDAP filter could trip over.
+const PASSWORD = 'pa$$ "word" \\ \'x\' :${PORT} #1 (*)';
 const NEW_PASSWORD = 'a longer passphrase for the second half';
+const BOB = { name: 'bob', password: 'bob has his own password' };
+const CAROL = { name: 'carol', password: 'carol is only a neighbour' };
+// Disabled members and changed passwords must be refused within this.
+const WITHIN_MS = 10_000;
 const EVENT_UID = 'foyer-calendar-test-1@foyer.test';
 const EVENT_SUMMARY = 'Picnic by the river';
 const EVENT = [
@@ -44,7 +51,7 @@ const EVENT = [
 
 let foyer: AppDaemon;
 let port: number;
-/** The install's password now; a reconfigure changes it. */
+/** Alice's password now; a change in Foyer changes it. */
 let password = PASSWORD;
 
 /** The ids of the install's containers, running or not, on this Foyer's engine objects. */
@@ -58,11 +65,11 @@ async function containers(install: string): Promise<string[]> {
 
 const baseUrl = () => `http://127.0.0.1:${port}/`;
 
-/** A CalDAV client signed in as the install's first user. */
-async function signIn(as = password): Promise<DAVClient> {
+/** A CalDAV client signed in (as alice by default). */
+async function signIn(as = password, user = USER): Promise<DAVClient> {
   const client = new DAVClient({
     serverUrl: baseUrl(),
-    credentials: { username: USER, password: as },
+    credentials: { username: user, password: as },
     authMethod: 'Basic',
     defaultAccountType: 'caldav',
   });
@@ -92,32 +99,68 @@ function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
+/** The status of a PROPFIND on `path` as `user`. */
+async function propfind(path: string, user: string, password: string): Promise<number> {
+  const res = await fetch(`${baseUrl()}${path}`, {
+    method: 'PROPFIND',
+    headers: { authorization: basic(user, password), depth: '0' },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** When (ms after the call) the first attempt giving `status` began; within WITHIN_MS. */
+async function untilStatus(user: string, password: string, status: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const began = Date.now() - start;
+    assert.ok(began <= WITHIN_MS, `${user} not answered ${status} in time`);
+    if ((await propfind(`${user}/`, user, password)) === status) return began;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function ok(method: string, url: string, body?: unknown): Promise<void> {
+  const res = await foyer.api(method, url, body);
+  assert.ok(res.status >= 200 && res.status < 300, `${method} ${url}: ${JSON.stringify(res.body)}`);
+}
+
 describe('calendar app', () => {
   before(async () => {
     foyer = await startAppDaemon(engine);
     port = await freePort();
+    // Alice and bob are in the family, which will use the calendar; carol is a neighbour.
+    await ok('POST', '/api/groups', { name: 'family' });
+    await ok('POST', '/api/groups', { name: 'neighbours' });
+    for (const [name, secret, group] of [
+      [USER, PASSWORD, 'family'],
+      [BOB.name, BOB.password, 'family'],
+      [CAROL.name, CAROL.password, 'neighbours'],
+    ] as const) {
+      await ok('POST', '/api/members', {
+        name,
+        email: `${name}@example.test`,
+        password: secret,
+        groups: [group],
+      });
+    }
   });
 
   after(async () => {
     if (!foyer) return;
-    // A failed test may leave the install behind; the engine may outlive this file.
-    if ((await foyer.api('GET', `/api/installs/${APP}`)).status === 200) {
-      await foyer.uninstall(APP, { purge: true }).catch(() => {});
-    }
+    // A failed test may leave installs behind, the directory's slapd with them; the engine
+    // outlives this file.
+    await foyer.removeAll(180_000).catch(() => {});
     await foyer.close();
   });
 
   // First, so that what it asserts (nothing created) does not depend on the other tests.
   test('bad settings are refused with path-qualified problems and create nothing', async () => {
-    const good = { USERNAME: USER, PASSWORD, PORT: port };
+    const good = { PORT: port };
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ ...good, PASSWORD: 'too short' }, 'settings.PASSWORD', /at least 12 characters/],
-      [{ USERNAME: USER, PORT: port }, 'settings.PASSWORD', /is required/],
-      [{ ...good, PASSWORD: 'password1234' }, 'settings.PASSWORD', /too easy to guess/],
-      [{ ...good, PASSWORD: 'x'.repeat(73) }, 'settings.PASSWORD', /at most 72 characters/],
-      [{ PASSWORD, PORT: port }, 'settings.USERNAME', /is required/],
-      [{ ...good, USERNAME: 'Alice Smith' }, 'settings.USERNAME', /pattern/],
-      [{ ...good, USERNAME: 'alice:admin' }, 'settings.USERNAME', /pattern/],
+      // The first account's settings are gone: accounts are the directory's.
+      [{ ...good, USERNAME: USER }, 'settings.USERNAME', /not a setting/],
+      [{ ...good, PASSWORD }, 'settings.PASSWORD', /not a setting/],
       [{ ...good, PORT: 80 }, 'settings.PORT', /at least 1024/],
       [{ ...good, PORT: 65536 }, 'settings.PORT', /at most 65535/],
       [{ ...good, PORT: 'http' }, 'settings.PORT', /must be a number/],
@@ -126,44 +169,51 @@ describe('calendar app', () => {
       await assertSettingRefused(foyer, APP, settings, path, message);
     }
 
-    const all = await foyer.api('POST', '/api/installs', {
-      app: APP,
-      settings: { USERNAME: '-x', PASSWORD: 'short', PORT: 99999 },
-    });
-    assert.equal(all.status, 400);
-    assert.deepEqual(all.body.problems.map((p: { path: string }) => p.path).sort(), [
-      'settings.PASSWORD',
-      'settings.PORT',
-      'settings.USERNAME',
-    ]);
-
     assert.equal((await foyer.api('GET', `/api/installs/${APP}`)).status, 404);
-    assert.deepEqual((await foyer.api('GET', '/api/installs')).body, []);
+    const installs = (await foyer.api('GET', '/api/installs')).body as { id: string }[];
+    assert.deepEqual(
+      installs.map((i) => i.id).filter((id) => id !== 'directory'),
+      [],
+    );
     assert.deepEqual(await containers(APP), []);
     assert.deepEqual(await foyer.volumes(APP), []);
   });
 
-  test('installs with a user, a password and a port: running and healthy, as non-root', async () => {
-    const install = await foyer.install(APP, { USERNAME: USER, PASSWORD, PORT: port });
+  test('installs with a port: running and healthy, as non-root, on the directory', async () => {
+    // The directory's slapd is built and started with the first member (minutes when cold).
+    const install = await foyer.install(APP, { PORT: port }, { ms: 900_000 });
+    await ok('PUT', `/api/installs/${APP}/access/family`);
     assert.equal(install.id, APP);
     assert.equal(install.status.state, 'running');
     assert.deepEqual(
       install.status.services.map((s: { state: string; health?: string }) => [s.state, s.health]),
       [['running', 'healthy']],
     );
-    assert.deepEqual(install.settings, { USERNAME: USER, PORT: String(port) });
+    assert.deepEqual(install.settings, { PORT: String(port) });
 
     const [container] = await containers(APP);
     assert.ok(container, 'no container for the install');
     const uid = await engine.docker(['exec', container, 'id', '-u']);
     assert.equal(uid.stdout.trim(), '5232');
-    // The entrypoint takes the password out of the environment before Radicale starts.
     const environ = await engine.docker(['exec', container, 'cat', '/proc/1/environ']);
-    assert.ok(!environ.stdout.includes('CALENDAR_PASSWORD'), 'the password reached Radicale');
+    for (const secret of [PASSWORD, BOB.password, CAROL.password]) {
+      assert.ok(!environ.stdout.includes(secret), 'a member password reached Radicale');
+    }
+    const nets = await engine.docker([
+      'inspect',
+      '--format',
+      '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}',
+      container,
+    ]);
+    assert.deepEqual(nets.stdout.trim().split(' ').sort(), [`${APP}_default`, 'directory_ldap']);
     assert.deepEqual(await foyer.volumes(APP), [`${APP}_collections`]);
   });
 
-  test('CalDAV: makes a calendar, PUTs an event and reads it back; a wrong password gets 401', async () => {
+  test('CalDAV: alice makes a calendar, PUTs an event and reads it back; a wrong password gets 401', async () => {
+    await eventually(
+      'alice signs in',
+      async () => (await propfind(`${USER}/`, USER, password)) === 207,
+    );
     const client = await signIn();
     const home = client.account?.homeUrl;
     assert.equal(home, `${baseUrl()}${USER}/`);
@@ -188,6 +238,22 @@ describe('calendar app', () => {
     await assert.rejects(signIn('not the password at all'), /401/);
   });
 
+  test("bob signs in but cannot read alice's calendar; carol is refused", async () => {
+    assert.equal(await propfind(`${BOB.name}/`, BOB.name, BOB.password), 207);
+    for (const path of [`${USER}/`, `${USER}/family/`, `${USER}/family/picnic.ics`]) {
+      assert.equal(await propfind(path, BOB.name, BOB.password), 403, path);
+      const get = await fetch(`${baseUrl()}${path}`, {
+        headers: { authorization: basic(BOB.name, BOB.password) },
+      });
+      await get.arrayBuffer();
+      assert.ok([403, 404].includes(get.status), `GET ${path}: ${get.status}`);
+    }
+    // Alice's password does not make bob alice, nor alice bob.
+    assert.equal(await propfind(`${BOB.name}/`, BOB.name, password), 401);
+    // Carol is a member with a working password, but her group may not use the calendar.
+    assert.equal(await propfind(`${CAROL.name}/`, CAROL.name, CAROL.password), 401);
+  });
+
   test('the event outlives a daemon restart and a container restart', async () => {
     await foyer.restart();
     await foyer.waitRunning(APP);
@@ -196,17 +262,27 @@ describe('calendar app', () => {
     await assertEventThere();
   });
 
-  test('a new password from a reconfigure replaces the old one', async () => {
-    const res = await foyer.api('PATCH', `/api/installs/${APP}`, {
-      settings: { PASSWORD: NEW_PASSWORD },
-    });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    assert.equal(res.body.install.settings.PASSWORD, undefined);
-    await foyer.waitJob(res.body.job.id);
-    await foyer.waitRunning(APP);
+  test('a new password in Foyer works and the old one is refused, within 10 s', async () => {
+    await ok('PUT', `/api/members/${USER}/password`, { password: NEW_PASSWORD });
+    const refused = await untilStatus(USER, PASSWORD, 401);
+    const accepted = await untilStatus(USER, NEW_PASSWORD, 207);
+    console.log(
+      `calendar: old password refused by a request begun ${refused} ms after the change, new one accepted ${accepted} ms later`,
+    );
     password = NEW_PASSWORD;
     await assertEventThere();
     await assert.rejects(signIn(PASSWORD), /401/);
+  });
+
+  test('a disabled member is refused within 10 s; enabled again, let in', async () => {
+    await ok('POST', `/api/members/${USER}/disable`);
+    const refused = await untilStatus(USER, password, 401);
+    console.log(
+      `calendar: disabled member refused by a request begun ${refused} ms after disabling`,
+    );
+    assert.equal(await propfind(`${BOB.name}/`, BOB.name, BOB.password), 207, 'bob is untouched');
+    await ok('POST', `/api/members/${USER}/enable`);
+    await untilStatus(USER, password, 207);
   });
 
   test('an uninstall keeps the data for a reinstall; a purge removes it', async () => {
@@ -214,7 +290,10 @@ describe('calendar app', () => {
     assert.deepEqual(await containers(APP), []);
     assert.deepEqual(await foyer.volumes(APP), [`${APP}_collections`]);
 
-    await foyer.install(APP, { USERNAME: USER, PASSWORD: password, PORT: port });
+    await foyer.install(APP, { PORT: port });
+    // The access went with the install.
+    await ok('PUT', `/api/installs/${APP}/access/family`);
+    await untilStatus(USER, password, 207);
     await assertEventThere();
 
     await foyer.uninstall(APP, { purge: true });

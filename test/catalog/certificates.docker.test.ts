@@ -168,10 +168,16 @@ function fingerprint(issued: IssuedCertificate): string {
 
 /** Each container of the two installs with its start time: a restart or recreate changes it. */
 async function containerStarts(): Promise<string[]> {
-  const { stdout } = await engine.docker([
-    ...['ps', '-q', '--filter', `label=foyer.instance=${instanceId(foyer.dataDir)}`],
-  ]);
-  const ids = stdout.split('\n').filter(Boolean).sort();
+  const ids: string[] = [];
+  // Mail's and chat's, not the directory's slapd they brought in.
+  for (const install of [MAIL, CHAT]) {
+    const { stdout } = await engine.docker([
+      ...['ps', '-q', '--filter', `label=foyer.instance=${instanceId(foyer.dataDir)}`],
+      ...['--filter', `label=foyer.install=${install}`],
+    ]);
+    ids.push(...stdout.split('\n').filter(Boolean));
+  }
+  ids.sort();
   const { stdout: inspected } = await engine.docker([
     'inspect',
     '--format',
@@ -197,10 +203,8 @@ before(async () => {
 
 after(async () => {
   if (foyer) {
-    const left = await foyer.api('GET', '/api/installs');
-    for (const install of left.body ?? []) {
-      await foyer.uninstall(install.id, { purge: true }).catch(() => {});
-    }
+    // The directory's slapd too, which mail and chat (accounts: directory) brought in.
+    await foyer.removeAll(180_000).catch(() => {});
     await foyer.close();
   }
   if (caDir) rmSync(caDir, { recursive: true, force: true });
@@ -212,8 +216,6 @@ test("mail and chat present the edge's certificate for their names, and its rene
       'mail',
       {
         DOMAIN,
-        MAILBOX: 'alice',
-        MAILBOX_PASSWORD: 'a long passphrase for alice',
         SMTP_PORT: ports.smtp,
         SUBMISSION_PORT: ports.submission,
         IMAP_PORT: ports.imap,
@@ -225,8 +227,6 @@ test("mail and chat present the edge's certificate for their names, and its rene
       'chat',
       {
         DOMAIN,
-        ADMIN_USER: 'alice',
-        ADMIN_PASSWORD: 'a long passphrase for alice',
         C2S_PORT: ports.c2s,
         S2S_PORT: ports.s2s,
       },

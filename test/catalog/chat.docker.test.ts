@@ -1,7 +1,9 @@
 // The chat app (catalog/chat, Prosody from Debian) installed through the daemon's API on the
-// test engine, then used with a real XMPP client (@xmpp/client): two accounts chat over
-// STARTTLS, the data outlives daemon and container restarts and a reinstall, a purge removes
-// it, and bad settings are refused before anything is made.
+// test engine, then used with a real XMPP client (@xmpp/client). Its accounts are Foyer's
+// members (app.yaml `accounts: directory`, issue 14): alice and bob, whose group may use the
+// install, chat over STARTTLS; carol, whose group may not, is refused; a new password and a
+// disabled member take effect within 10 s; the data outlives daemon and container restarts
+// and a reinstall, a purge removes it, and bad settings are refused before anything is made.
 import assert from 'node:assert/strict';
 import { connect as connectTcp } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -58,6 +60,9 @@ const DOMAIN = 'chat.foyer.test';
 const ALICE = { username: 'alice', password: 'alice-first-password' };
 const ALICE_CHANGED = 'alice-changed-password';
 const BOB = { username: 'bob', password: 'bob-secret-password' };
+const CAROL = { username: 'carol', password: 'carol-is-a-neighbour' };
+// Disabled members and changed passwords must be refused within this.
+const WITHIN_MS = 10_000;
 
 let foyer: AppDaemon;
 let c2sPort: number;
@@ -179,8 +184,6 @@ async function startedAt() {
 
 const settings = () => ({
   DOMAIN,
-  ADMIN_USER: ALICE.username,
-  ADMIN_PASSWORD: ALICE.password,
   C2S_PORT: c2sPort,
   S2S_PORT: s2sPort,
 });
@@ -198,10 +201,46 @@ async function installChat() {
     service.ports.find((p: { container: number }) => p.container === port)?.host;
   assert.equal(published(5222), c2sPort);
   assert.equal(published(5269), s2sPort);
-  // The password is a setting the API never returns.
-  assert.equal(install.settings.ADMIN_PASSWORD, undefined);
-  assert.equal(install.settings.DOMAIN, DOMAIN);
+  assert.deepEqual(install.settings, {
+    DOMAIN,
+    C2S_PORT: String(c2sPort),
+    S2S_PORT: String(s2sPort),
+  });
   return install;
+}
+
+async function ok(method: string, url: string, body?: unknown): Promise<void> {
+  const res = await foyer.api(method, url, body);
+  assert.ok(res.status >= 200 && res.status < 300, `${method} ${url}: ${JSON.stringify(res.body)}`);
+}
+
+/** Whether `user` signs in with `password` (false when the server says not-authorized). */
+async function signsIn(user: { username: string }, password: string): Promise<boolean> {
+  try {
+    await signOut(await signIn(user.username, password));
+    return true;
+  } catch (error) {
+    if ((error as { condition?: string }).condition === 'not-authorized') return false;
+    throw error;
+  }
+}
+
+/** When (ms after the call) the first attempt giving `expected` began; within WITHIN_MS. */
+async function untilSignIn(
+  user: { username: string },
+  password: string,
+  expected: boolean,
+): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const began = Date.now() - start;
+    assert.ok(
+      began <= WITHIN_MS,
+      `${user.username} not ${expected ? 'accepted' : 'refused'} in time`,
+    );
+    if ((await signsIn(user, password)) === expected) return began;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 before(async () => {
@@ -209,22 +248,35 @@ before(async () => {
   assert.notEqual(c2sPort, s2sPort);
   foyer = await startAppDaemon(engine);
   trustServerCertificate();
+  // Alice and bob are in the family, which will use the chat; carol is only a neighbour.
+  await ok('POST', '/api/groups', { name: 'family' });
+  await ok('POST', '/api/groups', { name: 'neighbours' });
+  for (const [who, group] of [
+    [ALICE, 'family'],
+    [BOB, 'family'],
+    [CAROL, 'neighbours'],
+  ] as const) {
+    await ok('POST', '/api/members', {
+      name: who.username,
+      email: `${who.username}@example.test`,
+      password: who.password,
+      groups: [group],
+    });
+  }
 });
 
 after(async () => {
   (tls as { connect: typeof tls.connect }).connect = tlsConnect;
   for (const xmpp of sessions) await xmpp.stop().catch(() => {});
   if (!foyer) return;
-  // A failed run leaves nothing on a shared engine.
-  const left = await foyer.api('GET', '/api/installs');
-  for (const install of left.body ?? []) {
-    await foyer.uninstall(install.id, { purge: true }).catch(() => {});
-  }
+  // A failed run leaves nothing on a shared engine, the directory's slapd included.
+  await foyer.removeAll(180_000).catch(() => {});
   await foyer.close();
 });
 
 test('chat installs from Debian packages and runs healthy as a non-root user', async () => {
   await installChat();
+  await ok('PUT', `/api/installs/${ID}/access/family`);
   const version = await exec('dpkg-query', '-W', '-f=${Version}', 'prosody');
   assert.match(version, /^0\.12\./);
   // The server is PID 1, runs as the prosody user, and has no password in its environment.
@@ -233,14 +285,21 @@ test('chat installs from Debian packages and runs healthy as a non-root user', a
   assert.match(status, /^Uid:\s+5222\s+5222\s+5222\s+5222$/m);
   const environment = (await exec('cat', '/proc/1/environ')).split('\0');
   assert.ok(environment.includes(`DOMAIN=${DOMAIN}`), environment.join(' '));
-  assert.ok(!environment.some((v) => v.startsWith('ADMIN_PASSWORD=')), 'password in environment');
-  // Sign-up from clients is off by default; the first account administers the server.
+  for (const member of [ALICE, BOB, CAROL]) {
+    assert.ok(!environment.some((v) => v.includes(member.password)), 'a member password in env');
+  }
+  // Sign-up from clients is off; accounts come from the directory.
   const shell = (command: string) => exec('prosodyctl', 'shell', command);
   assert.match(await shell(`config:get('${DOMAIN}', 'allow_registration')`), /OK: false/);
-  assert.match(
-    await shell(`config:get('*', 'admins')`),
-    new RegExp(`"${escapeRegExp(jidOf(ALICE))}"`),
-  );
+  assert.match(await shell(`config:get('${DOMAIN}', 'authentication')`), /OK: "?ldap/);
+  // On the directory's internal network beside its own.
+  const nets = await engine.docker([
+    'inspect',
+    '--format',
+    '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}',
+    CONTAINER,
+  ]);
+  assert.deepEqual(nets.stdout.trim().split(' ').sort(), [`${ID}_default`, 'directory_ldap']);
   // The health check is the app's own probe of the XMPP stream, and it passes.
   assert.match(await exec('chat-healthcheck'), /answers XMPP with STARTTLS/);
   certificate = await exec('cat', `/var/lib/prosody/certs/${DOMAIN}.crt`);
@@ -272,9 +331,7 @@ test('the federation port answers server-to-server streams for the domain', asyn
   assert.doesNotMatch(header, /stream:error/);
 });
 
-test('two accounts sign in over STARTTLS and one gets the other’s message', async () => {
-  // A second account, made the way an admin would: prosodyctl in the container.
-  await exec('prosodyctl', 'register', BOB.username, DOMAIN, BOB.password);
+test('two members sign in over STARTTLS and one gets the other’s message', async () => {
   const alice = await signIn(ALICE.username, ALICE.password);
   const bob = await signIn(BOB.username, BOB.password);
   const bobInbox = inbox(bob);
@@ -291,10 +348,13 @@ test('two accounts sign in over STARTTLS and one gets the other’s message', as
   assert.equal(message.attrs.from, `${jidOf(ALICE)}/test`);
   assert.equal(message.getChild('delay', 'urn:xmpp:delay'), undefined, 'delivered live');
   await assertRefused(ALICE.username, 'not-alices-password');
+  // Alice's password does not open bob's account.
+  await assertRefused(BOB.username, ALICE.password);
   await assertRefused('mallory', 'mallory-password');
+  // Carol is a member, but her group may not use the chat.
+  await assertRefused(CAROL.username, CAROL.password);
 
-  // State that must outlive the restarts: alice's roster, a message waiting for bob, and
-  // alice's password, changed from her client (the entrypoint must not reset it).
+  // State that must outlive the restarts: alice's roster and a message waiting for bob.
   await alice.iqCaller.request(
     xml(
       'iq',
@@ -306,21 +366,26 @@ test('two accounts sign in over STARTTLS and one gets the other’s message', as
   await alice.send(
     xml('message', { to: jidOf(BOB), type: 'chat' }, xml('body', {}, 'while you were away')),
   );
-  await alice.iqCaller.request(
-    xml(
-      'iq',
-      { type: 'set' },
-      xml(
-        'query',
-        { xmlns: 'jabber:iq:register' },
-        xml('username', {}, ALICE.username),
-        xml('password', {}, ALICE_CHANGED),
-      ),
-    ),
-  );
   await ping(alice);
   await signOut(alice);
-  await assertRefused(ALICE.username, ALICE.password);
+});
+
+test('a new password in Foyer works and the old one is refused, within 10 s', async () => {
+  await ok('PUT', `/api/members/${ALICE.username}/password`, { password: ALICE_CHANGED });
+  const refused = await untilSignIn(ALICE, ALICE.password, false);
+  const accepted = await untilSignIn(ALICE, ALICE_CHANGED, true);
+  console.log(
+    `chat: old password refused by a sign-in begun ${refused} ms after the change, new one accepted ${accepted} ms later`,
+  );
+});
+
+test('a disabled member is refused within 10 s; enabled again, let in', async () => {
+  await ok('POST', `/api/members/${ALICE.username}/disable`);
+  const refused = await untilSignIn(ALICE, ALICE_CHANGED, false);
+  console.log(`chat: disabled member refused by a sign-in begun ${refused} ms after disabling`);
+  assert.equal(await signsIn(BOB, BOB.password), true, 'bob is untouched');
+  await ok('POST', `/api/members/${ALICE.username}/enable`);
+  await untilSignIn(ALICE, ALICE_CHANGED, true);
 });
 
 /** Both accounts sign in; alice's roster still has bob; a message left for bob arrives. */
@@ -362,13 +427,13 @@ test('an uninstall keeps the data volume, and a reinstall finds the accounts in 
   assert.equal(containers.stdout.trim(), '', 'the container is gone');
 
   await installChat();
+  // The access went with the install.
+  await ok('PUT', `/api/installs/${ID}/access/family`);
   assert.equal(
     await exec('cat', `/var/lib/prosody/certs/${DOMAIN}.crt`),
     certificate,
     'the same certificate',
   );
-  // The first account exists, so the install's password setting does not reset it.
-  await assertRefused(ALICE.username, ALICE.password);
   await assertDataKept(false);
 });
 
@@ -386,9 +451,8 @@ test('bad settings are refused with path-qualified problems and nothing is made'
     id,
     settings: {
       DOMAIN: 'not a domain',
-      ADMIN_USER: 'Alice Smith',
-      ADMIN_PASSWORD: 'too-short',
-      C2S_PORT: c2sPort,
+      ADMIN_USER: 'alice',
+      C2S_PORT: 0,
     },
     acceptPermissions: [],
   });
@@ -397,25 +461,29 @@ test('bad settings are refused with path-qualified problems and nothing is made'
   const problems = res.body.problems as { path: string; message: string }[];
   const byPath = new Map(problems.map((p) => [p.path, p.message]));
   assert.match(byPath.get('settings.DOMAIN') ?? '', /domain name/);
-  assert.match(byPath.get('settings.ADMIN_USER') ?? '', /pattern/);
-  assert.match(byPath.get('settings.ADMIN_PASSWORD') ?? '', /at least 12 characters/);
+  // The first account's settings are gone: accounts are the directory's.
+  assert.match(byPath.get('settings.ADMIN_USER') ?? '', /not a setting/);
+  assert.match(byPath.get('settings.C2S_PORT') ?? '', /at least 1/);
   assert.equal(problems.length, 3, JSON.stringify(problems));
-  assert.ok(!JSON.stringify(res.body).includes('too-short'), 'the password is not echoed');
 
   const missing = await foyer.api('POST', '/api/installs', {
     app: 'chat',
     id,
-    settings: { ADMIN_USER: 'alice' },
+    settings: {},
     acceptPermissions: [],
   });
   assert.equal(missing.status, 400, JSON.stringify(missing.body));
-  assert.deepEqual((missing.body.problems as { path: string }[]).map((p) => p.path).sort(), [
-    'settings.ADMIN_PASSWORD',
-    'settings.DOMAIN',
-  ]);
+  assert.deepEqual(
+    (missing.body.problems as { path: string }[]).map((p) => p.path),
+    ['settings.DOMAIN'],
+  );
 
   assert.equal((await foyer.api('GET', `/api/installs/${id}`)).status, 404);
-  assert.deepEqual((await foyer.api('GET', '/api/installs')).body, []);
+  const installs = (await foyer.api('GET', '/api/installs')).body as { id: string }[];
+  assert.deepEqual(
+    installs.map((i) => i.id).filter((i) => i !== 'directory'),
+    [],
+  );
   const containers = await engine.docker(['ps', '-aq', '--filter', `label=foyer.install=${id}`]);
   assert.equal(containers.stdout.trim(), '');
   assert.deepEqual(await foyer.volumes(id), []);

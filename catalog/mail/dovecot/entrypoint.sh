@@ -1,12 +1,13 @@
 #!/bin/sh
-# Dovecot's start: the certificate (made once, kept in the tls volume), the passwd-file from the
-# install's settings (the password only ever as a hash on disk), then Dovecot in the foreground.
+# Dovecot's start: the certificate (made once, kept in the tls volume), the directory's LDAP
+# files from the bind account Foyer hands over, then Dovecot in the foreground.
 set -eu
 
 domain=$(printf '%s' "${MAIL_DOMAIN:?MAIL_DOMAIN is not set}" | tr 'A-Z' 'a-z')
-user=$(printf '%s' "${MAIL_USER:?MAIL_USER is not set}" | tr 'A-Z' 'a-z')
 host=$(printf '%s' "${MAIL_HOSTNAME:-mail.$domain}" | tr 'A-Z' 'a-z')
-: "${MAIL_PASSWORD:?MAIL_PASSWORD is not set}"
+: "${LDAP_URL:?LDAP_URL is not set}" "${LDAP_BASE:?LDAP_BASE is not set}"
+: "${LDAP_BIND_DN:?LDAP_BIND_DN is not set}" "${LDAP_FILTER:?LDAP_FILTER is not set}"
+: "${LDAP_BIND_PASSWORD:?LDAP_BIND_PASSWORD is not set}"
 
 # A self-signed certificate, served until Foyer hands over the edge's (certificate.sh); made again when the host name
 # changes. A certificate someone put there without the marker is left alone.
@@ -29,19 +30,45 @@ fi
 
 sh /usr/local/lib/foyer-mail/certificate.sh dovecot
 
-# doveadm reads the password twice from standard input, so it never appears in a process list.
-hash=$(printf '%s\n%s\n' "$MAIL_PASSWORD" "$MAIL_PASSWORD" | doveadm pw -s SHA512-CRYPT)
-unset MAIL_PASSWORD
-umask 027
-printf '%s@%s:%s:5000:5000::/var/mail/vmail/%s/%s::\n' "$user" "$domain" "$hash" "$domain" "$user" \
-  >/etc/dovecot/users.new
-chown root:dovecot /etc/dovecot/users.new
-mv /etc/dovecot/users.new /etc/dovecot/users
-umask 022
+# The directory (Foyer's LDAP), with the install's read-only bind account. Searches match the
+# members allowed to use the install (LDAP_FILTER, their memberOf) by name or address; the
+# password check binds as the member found. Dovecot escapes %u for the filters itself.
+ldap_conf() {
+  umask 027
+  cat >"/etc/dovecot/$1.new"
+  chown root:dovecot "/etc/dovecot/$1.new"
+  mv "/etc/dovecot/$1.new" "/etc/dovecot/$1"
+  umask 022
+}
+member="(&(objectClass=inetOrgPerson)(|(uid=%u)(mail=%u))$LDAP_FILTER)"
+ldap_conf ldap-passdb.conf.ext <<CONF
+uris = $LDAP_URL
+dn = $LDAP_BIND_DN
+dnpass = $LDAP_BIND_PASSWORD
+ldap_version = 3
+base = $LDAP_BASE
+scope = onelevel
+auth_bind = yes
+pass_filter = $member
+pass_attrs = uid=user
+CONF
+ldap_conf ldap-userdb.conf.ext <<CONF
+uris = $LDAP_URL
+dn = $LDAP_BIND_DN
+dnpass = $LDAP_BIND_PASSWORD
+ldap_version = 3
+base = $LDAP_BASE
+scope = onelevel
+user_filter = $member
+user_attrs = uid=user, =home=/var/mail/vmail/members/%{ldap:uid}, =uid=5000, =gid=5000
+iterate_filter = (&(objectClass=inetOrgPerson)$LDAP_FILTER)
+iterate_attrs = uid=user
+CONF
+unset LDAP_BIND_PASSWORD
 
-mkdir -p /var/mail/vmail
-chown vmail:vmail /var/mail/vmail
-chmod 0750 /var/mail/vmail
+mkdir -p /var/mail/vmail/members
+chown vmail:vmail /var/mail/vmail /var/mail/vmail/members
+chmod 0750 /var/mail/vmail /var/mail/vmail/members
 
 # A restarted container keeps /run: a pid file left from the last run is not a running Dovecot.
 rm -f /run/dovecot/master.pid

@@ -1,18 +1,49 @@
 #!/bin/sh
-# Postfix's start: names and maps from the install's settings, the chroot synced as Debian's
-# init script does, then the master in the foreground as PID 1.
+# Postfix's start: names from the install's settings, the directory's maps (mailboxes, and which
+# member may send as which address) from the bind account Foyer hands over, the chroot synced as
+# Debian's init script does, then the master in the foreground as PID 1.
 set -eu
 
 domain=$(printf '%s' "${MAIL_DOMAIN:?MAIL_DOMAIN is not set}" | tr 'A-Z' 'a-z')
-user=$(printf '%s' "${MAIL_USER:?MAIL_USER is not set}" | tr 'A-Z' 'a-z')
 host=$(printf '%s' "${MAIL_HOSTNAME:-mail.$domain}" | tr 'A-Z' 'a-z')
-address="$user@$domain"
+postmaster=$(printf '%s' "${POSTMASTER:-}" | tr 'A-Z' 'a-z')
+: "${LDAP_URL:?LDAP_URL is not set}" "${LDAP_BASE:?LDAP_BASE is not set}"
+: "${LDAP_BIND_DN:?LDAP_BIND_DN is not set}" "${LDAP_FILTER:?LDAP_FILTER is not set}"
+: "${LDAP_BIND_PASSWORD:?LDAP_BIND_PASSWORD is not set}"
 
 postconf -e "myhostname = $host" "mydomain = $domain"
-printf '%s OK\n' "$address" >/etc/postfix/vmailbox
-printf '%s %s\n' "postmaster@$domain" "$address" "abuse@$domain" "$address" \
-  "root@$domain" "$address" >/etc/postfix/virtual
-printf '%s %s\n' "$address" "$address" >/etc/postfix/senders
+
+# One LDAP map: members allowed to use the install (LDAP_FILTER, their memberOf) whose address
+# is the one looked up. The bind account reads no password; the file is still Postfix's only.
+ldap_map() {
+  umask 027
+  cat >"/etc/postfix/$1.new" <<CF
+server_host = $LDAP_URL
+version = 3
+bind = yes
+bind_dn = $LDAP_BIND_DN
+bind_pw = $LDAP_BIND_PASSWORD
+search_base = $LDAP_BASE
+scope = one
+domain = $domain
+query_filter = (&(objectClass=inetOrgPerson)(mail=%s)$LDAP_FILTER)
+result_attribute = $2
+CF
+  chown root:postfix "/etc/postfix/$1.new"
+  mv "/etc/postfix/$1.new" "/etc/postfix/$1"
+  umask 022
+}
+# A mailbox exists for the address; the value itself is not used.
+ldap_map ldap-mailboxes.cf mail
+# Who may send as the address: its member, known to Dovecot's SASL by name.
+ldap_map ldap-senders.cf uid
+unset LDAP_BIND_PASSWORD
+
+: >/etc/postfix/virtual
+if [ -n "$postmaster" ]; then
+  printf '%s %s\n' "postmaster@$domain" "$postmaster" "abuse@$domain" "$postmaster" \
+    "root@$domain" "$postmaster" >/etc/postfix/virtual
+fi
 
 # Dovecot makes the certificate; it is healthy before this container starts, but a restart of
 # both at once may get here first.
