@@ -7,9 +7,12 @@
  */
 
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ComposeError } from '../compose/index.js';
+import { parseHostnames } from './access/hosts.js';
+import { lanAddresses } from './addresses.js';
 import type { FoyerServices } from './app.js';
 import { BackupService } from './backup/service.js';
 import { backupStore } from './backup/store.js';
@@ -21,8 +24,14 @@ import type { DockerAdapter } from './docker/adapter.js';
 import { CertificateHandOver } from './edge/hand-over.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
+import { OidcService } from './oidc/service.js';
 import { instanceId } from './paths.js';
-import { type AppSource, type InstallRecord, renderProject } from './reconcile/desired.js';
+import {
+  type AppSource,
+  type InstallRecord,
+  type RenderContext,
+  renderProject,
+} from './reconcile/desired.js';
 import { Presence } from './reconcile/presence.js';
 import { type InstallSource, type Logger, Reconciler } from './reconcile/reconciler.js';
 import { ResourceMonitor } from './resources/monitor.js';
@@ -54,6 +63,7 @@ export interface DaemonOptions {
 export { defaultDataDir } from './paths.js';
 
 export interface Daemon extends FoyerServices {
+  oidc: OidcService;
   /**
    * Stops reconciling and closes the store once the passes in flight have ended, waiting at
    * most `drainMs` (default 10 s). Resolves false when passes were abandoned; the
@@ -143,7 +153,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Before the reconciler renders anything: installs made before pins existed keep what they run.
   pinUnpinnedInstalls({ store, pins, audit, log: options.log });
   const installs = installSource(store, pins);
-  const render = { dataDir: options.dataDir, instance: instanceId(options.dataDir) };
+  const render: RenderContext & { instance: string } = {
+    dataDir: options.dataDir,
+    instance: instanceId(options.dataDir),
+  };
   const reconciler = new Reconciler({
     docker: adapter,
     installs,
@@ -249,6 +262,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   reconciler.on('status', (status: { install: string; state: string }) => {
     if (status.install === DIRECTORY_INSTALL || status.state === 'removed') directory.refresh();
   });
+  // Single sign-on for web apps (issue 14): the provider loads at the first request under /oidc.
+  const oidc = new OidcService({
+    db: store.db,
+    installs: store.installs,
+    pins,
+    render,
+    loadApp: appSource,
+    // The domain settings (the edge's, issue 13) plug in here; until then the issuer is the
+    // daemon's own URL (server/oidc/issuer.ts).
+    issuer: { domain: () => undefined },
+    names: boxNames,
+    log: options.log,
+  });
   debianChecks.start();
   autoUpdates.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
@@ -270,6 +296,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     backups,
     updates,
     directory,
+    oidc,
     offers,
     debianChecks,
     autoUpdates,
@@ -288,6 +315,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return drained;
     },
   };
+}
+
+/** The names and addresses the box answers to (server/access/hosts.ts), for apps' web addresses. */
+function boxNames(): string[] {
+  const host = hostname().toLowerCase();
+  return [
+    'localhost',
+    '127.0.0.1',
+    host,
+    `${host}.local`,
+    ...parseHostnames(process.env.FOYER_HOSTNAMES),
+    ...lanAddresses(),
+  ];
 }
 
 /** The services of an install whose images are built on the box; none when it cannot render. */

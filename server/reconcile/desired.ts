@@ -59,6 +59,8 @@ export interface RenderContext {
   /** This Foyer's instance id (`foyer.instance` on every object); see paths.ts. */
   instance?: string;
   domain?: string;
+  /** Foyer's OpenID Connect issuer (server/oidc/issuer.ts), handed to apps as FOYER_OIDC_ISSUER. */
+  oidcIssuer?: string;
 }
 
 /** The folder an install may bind-mount freely (`FOYER_APP_DATA`). */
@@ -108,6 +110,10 @@ export function renderVariables(
     FOYER_APP: install.appId,
     FOYER_APP_DATA: appDataDir(ctx, install.id),
     FOYER_DOMAIN: ctx.domain ?? 'localhost',
+    // Single sign-on (app.yaml `oidc`): the client id is the install id; its secret is the
+    // install's secret FOYER_OIDC_CLIENT_SECRET, already among the secrets above.
+    FOYER_OIDC_ISSUER: ctx.oidcIssuer ?? '',
+    FOYER_OIDC_CLIENT_ID: install.id,
   };
 }
 
