@@ -1,13 +1,14 @@
 /**
  * The provider's own pages (issue 14): the sign-in form an app sends a member to when they are
  * not signed into Foyer, the hop that picks up Foyer's session cookie after a cross-site
- * redirect, and errors. Plain HTML with no script and no outside resource, under a CSP that
- * allows only the page's own form posts.
+ * redirect, and errors. Plain HTML with no script and no outside resource. The CSP has no
+ * `form-action`: the sign-in form's answer redirects to the app, and browsers hold a redirect
+ * after a post to that directive.
  */
 
-/** The page's Content-Security-Policy: nothing loads, forms post only to Foyer. */
+/** The page's Content-Security-Policy: nothing loads, no framing. */
 export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Text made safe for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
