@@ -5,7 +5,8 @@
  * `kid`, so ID tokens an app already verified stay verifiable, and a backup of Foyer's state
  * carries them. Private keys never leave the daemon; the JWKS endpoint publishes the public part.
  */
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type Database from 'better-sqlite3';
 
 /** A private JWK as oidc-provider's `jwks` takes it. */
@@ -22,30 +23,32 @@ export function rsaThumbprint(jwk: { e: string; n: string }): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-function newSigningKey(): PrivateJwk {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** A new RS256 key; made off the event loop (about a second on a small board). */
+async function newSigningKey(): Promise<PrivateJwk> {
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' }) as PrivateJwk;
   return { ...jwk, kid: rsaThumbprint(jwk as { e: string; n: string }), alg: 'RS256', use: 'sig' };
 }
 
-/** The stored keys, made now (in one transaction, so two starts agree) when there are none. */
-export function ensureKeys(db: Database.Database, now: () => Date = () => new Date()): OidcKeys {
+/**
+ * The stored keys, made now when there are none; stored with INSERT OR IGNORE and read back, so
+ * two racing starts end with the same keys.
+ */
+export async function ensureKeys(
+  db: Database.Database,
+  now: () => Date = () => new Date(),
+): Promise<OidcKeys> {
   const select = db.prepare<[string], { value: string }>(
     'SELECT value FROM oidc_keys WHERE name = ?',
   );
   const insert = db.prepare(
     'INSERT OR IGNORE INTO oidc_keys (name, value, created_at) VALUES (?, ?, ?)',
   );
-  const ensure = (name: string, make: () => unknown) => {
-    const found = select.get(name);
-    if (found) return JSON.parse(found.value) as unknown;
-    insert.run(name, JSON.stringify(make()), now().toISOString());
+  const ensure = async (name: string, make: () => Promise<unknown>) => {
+    if (!select.get(name)) insert.run(name, JSON.stringify(await make()), now().toISOString());
     return JSON.parse(select.get(name)!.value) as unknown;
   };
-  return db
-    .transaction(() => ({
-      jwks: ensure('jwks', () => ({ keys: [newSigningKey()] })) as OidcKeys['jwks'],
-      cookieKeys: ensure('cookies', () => [randomBytes(32).toString('base64url')]) as string[],
-    }))
-    .immediate();
+  const jwks = await ensure('jwks', async () => ({ keys: [await newSigningKey()] }));
+  const cookieKeys = await ensure('cookies', async () => [randomBytes(32).toString('base64url')]);
+  return { jwks: jwks as OidcKeys['jwks'], cookieKeys: cookieKeys as string[] };
 }

@@ -33,7 +33,7 @@ export interface ProviderDeps {
 export async function createProvider(deps: ProviderDeps): Promise<ProviderType> {
   const { default: Provider, interactionPolicy } = await import('oidc-provider');
   const { Check, base } = interactionPolicy;
-  const keys = ensureKeys(deps.db);
+  const keys = await ensureKeys(deps.db);
   const policy = base();
   // Foyer decides at every authorization request (module comment): the login prompt is always
   // due unless this very request comes back from Foyer's interaction.

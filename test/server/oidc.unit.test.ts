@@ -191,9 +191,9 @@ describe('the provider’s store (migration 12)', () => {
     assert.equal(await new Adapter('Client').find('other'), undefined);
   });
 
-  test('keys are made once: the same kid and cookie keys at every start', () => {
-    const first = ensureKeys(store.db);
-    const again = ensureKeys(store.db);
+  test('keys are made once: the same kid and cookie keys at every start', async () => {
+    const first = await ensureKeys(store.db);
+    const again = await ensureKeys(store.db);
     assert.deepEqual(again, first);
     const [key] = first.jwks.keys;
     assert.equal(key!.alg, 'RS256');
