@@ -185,13 +185,14 @@ const interactionRoutes =
             `Too many failed attempts; try again in ${admission.retryAfter} seconds.`,
           );
         }
-        const failed = (reason: string) => {
+        const failed = (reason: 'password' | 'totp') => {
           audit.record('anonymous', 'auth.login.failed', username, {
             address,
             reason,
             via: 'oidc',
           });
-          return again(401, 'Wrong name, password or code.');
+          // A wrong code keeps the code field: the password was right.
+          return again(401, 'Wrong name, password or code.', reason === 'totp');
         };
         const user =
           username && password ? await users.verifyPassword(username, password) : undefined;

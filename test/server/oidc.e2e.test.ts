@@ -11,14 +11,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { generateSecret, totpCode } from '../../server/auth/totp.js';
 import { membersRepository } from '../../server/directory/members.js';
 import { openStore, type Store } from '../../server/store/index.js';
+import { usersRepository } from '../../server/store/users.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { eventually, spawnDaemon, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 import { freePort } from '../support/ports.js';
 import { type RelyingParty, startRelyingParty } from '../support/relying-party.js';
 import { startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import { see } from '../ui/ui-steps.js';
 
 const engine = await useTestEngine();
 const PASSWORD = 'a long member password';
@@ -103,6 +106,12 @@ before(async () => {
     groups: ['others'],
   });
   await members.add({
+    name: 'erin',
+    email: 'erin@example.org',
+    password: PASSWORD,
+    groups: ['family'],
+  });
+  await members.add({
     name: 'dave',
     email: 'dave@example.org',
     password: PASSWORD,
@@ -184,6 +193,45 @@ describe('OpenID Connect for web apps, with a real relying party', { timeout: 30
     const said = await signIn(p, 'dave');
     assert.match(said, /Wrong name, password or code/);
     assert.equal(rp.results.length, before, 'the app received nothing');
+  });
+
+  test('two-step verification: the code is asked for, and a wrong one refused', async () => {
+    const users = usersRepository(store.db);
+    const erin = users.getByUsername('erin')!;
+    const secret = generateSecret();
+    users.setTotpSecret(erin.id, secret);
+    users.setTotpEnabled(erin.id, true);
+    const p = await page();
+    assert.match(await signIn(p, 'erin'), /code from your authenticator app/i);
+    const code = p.getByLabel('Code from your authenticator app');
+    await code.fill(totpCode(secret, Date.now() + 300_000));
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await see(p.getByText('Wrong name, password or code.'), 'the refusal of a wrong code');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByLabel('Code from your authenticator app').fill(totpCode(secret, Date.now()));
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForURL((url) => url.origin === rp.origin);
+    assert.equal(rp.results.at(-1)!.claims?.preferred_username, 'erin');
+  });
+
+  test('failed guesses count with Foyer’s own sign-in: one guard for both doors', async () => {
+    const p = await page();
+    for (let i = 0; i < 5; i++) {
+      await p.goto(`${rp.origin}/login`);
+      await p.getByLabel('Name').fill('carol');
+      await p.getByLabel('Password').fill('not the password');
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await see(p.getByText('Wrong name, password or code.'), `refusal ${i + 1}`);
+    }
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await see(p.getByText(/Too many failed attempts/), 'the sign-in limit');
+    const api = await daemon.api('POST', '/api/auth/login', {
+      username: 'carol',
+      password: PASSWORD,
+    });
+    assert.equal(api.status, 429, 'Foyer’s own sign-in counts the same guesses');
   });
 
   test('the signing key survives a restart (same kid)', async () => {
