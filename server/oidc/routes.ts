@@ -11,6 +11,7 @@
  * use the app (./claims.ts `mayUse`) is sent back to it with `access_denied`.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Provider } from 'oidc-provider';
 import type { LoginGuard } from '../auth/login-guard.js';
 import { clientAddress, startSession } from '../auth/plugin.js';
 import { matchTotp } from '../auth/totp.js';
@@ -57,10 +58,17 @@ const providerRoutes =
     // The body stays unread: oidc-provider parses it.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    // Koa composes its middleware at each callback(): once per provider.
+    const handlers = new WeakMap<object, ReturnType<Provider['callback']>>();
     const forward = async (request: FastifyRequest, reply: FastifyReply) => {
       const provider = await oidc.provider();
+      let handler = handlers.get(provider);
+      if (!handler) {
+        handler = provider.callback();
+        handlers.set(provider, handler);
+      }
       reply.hijack();
-      provider.callback()(handOver(request), reply.raw);
+      handler(handOver(request), reply.raw);
     };
     app.all(OIDC_PATH, { config: PUBLIC, schema: HIDDEN }, forward);
     app.all(`${OIDC_PATH}/*`, { config: PUBLIC, schema: HIDDEN }, forward);

@@ -74,9 +74,16 @@ export class OidcService {
         findClient: (id) => this.findClient(id),
       });
       this.built = { issuer, provider };
-      provider.catch(() => {
-        if (this.built?.provider === provider) this.built = undefined;
-      });
+      provider.then(
+        // Errors the provider answers 500 for; the client sees no detail, the log does.
+        (made) =>
+          made.on('server_error', (_ctx: unknown, err: Error) =>
+            this.options.log.warn({ err: err.message }, 'OpenID Connect request failed'),
+          ),
+        () => {
+          if (this.built?.provider === provider) this.built = undefined;
+        },
+      );
     }
     return this.built.provider;
   }
