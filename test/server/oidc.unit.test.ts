@@ -21,6 +21,7 @@ import {
 } from '../../server/oidc/clients.js';
 import { issuerUrl } from '../../server/oidc/issuer.js';
 import { ensureKeys, rsaThumbprint } from '../../server/oidc/keys.js';
+import { PAGE_CSP, signInPage } from '../../server/oidc/page.js';
 import { openStore } from '../../server/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'foyer-oidc-unit-'));
@@ -142,6 +143,28 @@ describe('a client from app.yaml', () => {
     ]);
     assert.equal(client.scope, 'openid profile groups');
     assert.deepEqual(client.response_types, ['code']);
+  });
+});
+
+describe('the sign-in page', () => {
+  test('what it echoes is escaped; the code field only when asked', () => {
+    const html = signInPage({
+      action: '/oidc/interaction/u1/login',
+      appName: 'Social <b>',
+      username: '"><script>alert(1)</script>',
+      error: 'Wrong <name>',
+    });
+    assert.equal(html.includes('<script>'), false);
+    assert.match(html, /value="&quot;&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;"/);
+    assert.match(html, /Social &lt;b&gt;/);
+    assert.match(html, /role="alert" id="problem">Wrong &lt;name&gt;/);
+    assert.equal(html.includes('name="totp"'), false);
+    assert.match(signInPage({ action: '/x', appName: 'A', askTotp: true }), /name="totp"/);
+    assert.equal(
+      PAGE_CSP.includes('form-action'),
+      false,
+      'the redirect to the app must not be held',
+    );
   });
 });
 
