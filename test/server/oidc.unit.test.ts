@@ -3,12 +3,16 @@
 // its web addresses, the secret made once), the issuer, and oidc-provider's adapter and keys
 // over a real SQLite file (migration 12).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { readAppFolder } from '../../server/catalog/catalog.js';
+import { pinFolder } from '../../server/catalog/definitions.js';
 import { parseManifest } from '../../server/catalog/manifest.js';
+import { PinnedDefinitions } from '../../server/catalog/pins.js';
 import { resolveSettings } from '../../server/catalog/settings.js';
+import { appSource } from '../../server/daemon.js';
 import { membersRepository } from '../../server/directory/members.js';
 import { oidcAccounts } from '../../server/oidc/accounts.js';
 import { sqliteAdapter } from '../../server/oidc/adapter.js';
@@ -22,6 +26,7 @@ import {
 import { issuerUrl } from '../../server/oidc/issuer.js';
 import { ensureKeys, rsaThumbprint } from '../../server/oidc/keys.js';
 import { PAGE_CSP, signInPage } from '../../server/oidc/page.js';
+import { OidcService } from '../../server/oidc/service.js';
 import { openStore } from '../../server/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'foyer-oidc-unit-'));
@@ -165,6 +170,58 @@ describe('the sign-in page', () => {
       false,
       'the redirect to the app must not be held',
     );
+  });
+});
+
+describe('an install’s client, from its pinned app.yaml', () => {
+  test('redirect URIs on the published web port for each name, or the domain', () => {
+    const store = openStore(join(dir, 'clients.db'));
+    after(() => store.close());
+    const appDir = join(dir, 'social-app');
+    mkdirSync(appDir);
+    writeFileSync(
+      join(appDir, 'app.yaml'),
+      'id: social\nname: Social\nversion: "1"\nweb: { service: web, port: 8080 }\n' +
+        'oidc: { redirectPaths: [/cb], origins: ["https://${DOMAIN:-x.example}"] }\n',
+    );
+    writeFileSync(
+      join(appDir, 'compose.yaml'),
+      'services:\n  web:\n    image: busybox\n    ports: ["127.0.0.1:18080:8080"]\n',
+    );
+    const definition = pinFolder(dir, appDir);
+    const secret = resolveSettings(readAppFolder(appDir).manifest, {}).secrets[CLIENT_SECRET_KEY]!;
+    const common = { appId: 'social', appDir, definition, appVersion: '1' };
+    store.installs.create({ id: 'social', ...common, secrets: { [CLIENT_SECRET_KEY]: secret } });
+    store.installs.create({ id: 'nosecret', ...common });
+    let domain: string | undefined;
+    const oidc = new OidcService({
+      db: store.db,
+      installs: store.installs,
+      pins: new PinnedDefinitions(dir),
+      render: { dataDir: dir },
+      loadApp: appSource,
+      issuer: { domain: () => domain },
+      names: () => ['localhost', 'box.local'],
+      log: { info() {}, warn() {}, error() {} },
+    });
+    const client = oidc.findClient('social')!;
+    assert.equal(client.client_secret, secret);
+    assert.deepEqual(client.redirect_uris, [
+      'https://x.example/cb',
+      'http://localhost:18080/cb',
+      'http://box.local:18080/cb',
+    ]);
+    assert.equal(oidc.findClient('nosecret'), undefined, 'no secret, no client');
+    assert.equal(oidc.findClient('absent'), undefined);
+    domain = 'example.org';
+    assert.deepEqual(oidc.findClient('social')!.redirect_uris, [
+      'https://x.example/cb',
+      'https://social.example.org/cb',
+    ]);
+    oidc.listening('http://192.168.1.20:8420/');
+    assert.equal(oidc.issuer(), 'https://example.org/oidc');
+    domain = undefined;
+    assert.equal(oidc.issuer(), 'http://192.168.1.20:8420/oidc');
   });
 });
 
