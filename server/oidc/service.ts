@@ -111,6 +111,7 @@ export class OidcService {
       this.options.log.warn({ install: id, problem }, 'OpenID Connect origin left out');
     }
     const domain = this.options.issuer.domain();
+    const published = domain ? undefined : this.publishedWeb(record, manifest.web);
     return clientMetadata({
       install: id,
       appName: manifest.name,
@@ -121,28 +122,33 @@ export class OidcService {
         ...webOrigins(id, {
           domain,
           httpsPort: this.options.issuer.httpsPort?.(),
-          publishedPort: domain ? undefined : this.publishedWebPort(record, manifest.web),
-          names: this.options.names(),
+          publishedPort: published?.port,
+          names: published?.hostIp ? boundNames(published.hostIp) : this.options.names(),
         }),
       ],
     });
   }
 
-  private publishedWebPort(
+  /** The host port (and address, when bound to one) the web entry is published on. */
+  private publishedWeb(
     record: Parameters<typeof renderProject>[0],
     web: { service: string; port: number } | undefined,
-  ): number | undefined {
+  ): { port: number; hostIp?: string } | undefined {
     if (!web) return undefined;
     try {
-      const project = renderProject(
-        record,
-        this.options.loadApp(record.appDir),
-        this.options.render,
-      );
+      const app = this.options.loadApp(record.appDir);
+      const project = renderProject(record, app, this.options.render);
       const port = project.services[web.service]?.ports.find((p) => p.target === web.port);
-      return port?.published ? Number(port.published) : undefined;
+      if (!port?.published) return undefined;
+      const wildcard = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::';
+      return { port: Number(port.published), ...(wildcard ? {} : { hostIp: port.host_ip }) };
     } catch {
       return undefined;
     }
   }
+}
+
+/** The names a port bound to one address is reached by: that address (and localhost on loopback). */
+function boundNames(address: string): string[] {
+  return /^127\.|^::1$/.test(address) ? ['localhost', address] : [address];
 }

@@ -174,7 +174,7 @@ describe('the sign-in page', () => {
 });
 
 describe('an install’s client, from its pinned app.yaml', () => {
-  test('redirect URIs on the published web port for each name, or the domain', () => {
+  test('redirect URIs on the published web port (on the address it is bound to), or the domain', () => {
     const store = openStore(join(dir, 'clients.db'));
     after(() => store.close());
     const appDir = join(dir, 'social-app');
@@ -209,7 +209,7 @@ describe('an install’s client, from its pinned app.yaml', () => {
     assert.deepEqual(client.redirect_uris, [
       'https://x.example/cb',
       'http://localhost:18080/cb',
-      'http://box.local:18080/cb',
+      'http://127.0.0.1:18080/cb',
     ]);
     assert.equal(oidc.findClient('nosecret'), undefined, 'no secret, no client');
     assert.equal(oidc.findClient('absent'), undefined);
