@@ -27,6 +27,8 @@ await build({
   // worker files by path.
   // @fastify/cookie loads `cookie` with a dynamic import that esbuild would turn into a default
   // export only (cookie 1.x is CommonJS): it stays external and finds its own copy.
+  // oidc-provider is loaded only at the first request under /oidc, from node_modules: bundled,
+  // its dependencies' regular expressions are not ASCII (issue 14).
   external: [
     'better-sqlite3',
     '@node-rs/argon2',
@@ -35,6 +37,7 @@ await build({
     'tar-fs',
     'pino',
     '@fastify/cookie',
+    'oidc-provider',
   ],
   banner: {
     js: "import { createRequire as __foyerRequire } from 'node:module'; const require = __foyerRequire(import.meta.url);",

@@ -12,7 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { EDGE_PEER } from './access/edge-socket.js';
 import { trustOnly } from './access/proxy.js';
-import type { LoginLimits } from './auth/login-guard.js';
+import { LoginGuard, type LoginLimits } from './auth/login-guard.js';
 import authPlugin from './auth/plugin.js';
 import { type RouteEntry, type RouteRole, routeRole } from './auth/roles.js';
 import authRoutes from './auth/routes.js';
@@ -25,6 +25,8 @@ import type { DockerAdapter } from './docker/adapter.js';
 import type { EdgeService } from './edge/service.js';
 import type { EventHub } from './events.js';
 import type { JobRunner } from './jobs/runner.js';
+import oidcRoutes from './oidc/routes.js';
+import type { OidcService } from './oidc/service.js';
 import access, { type AccessOptions, accessFromEnv } from './plugins/access.js';
 import errorHandler from './plugins/error-handler.js';
 import { lazySchemas } from './plugins/lazy-schemas.js';
@@ -72,6 +74,8 @@ export interface FoyerServices {
   updates: UpdateDriver;
   /** The directory (issue 14): members in the store, kept in step with slapd. Absent in tests. */
   directory?: DirectoryAccess;
+  /** Single sign-on for web apps (issue 14): the OpenID Connect provider under /oidc. Absent in tests. */
+  oidc?: OidcService;
   /** Debian's updates found for built images, and each install's automatic-update setting. */
   offers: UpdateOffers;
   /** Checks built images against Debian's archive (daily, and on demand). */
@@ -149,7 +153,9 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(access, { access: accessOptions });
   await app.register(authPlugin);
   await app.register(healthRoutes);
-  await app.register(authRoutes, { loginLimits: options.loginLimits });
+  // One sign-in guard for every door that takes a password (Foyer's sign-in, OIDC's).
+  const guard = new LoginGuard({ audit: services.audit, limits: options.loginLimits });
+  await app.register(authRoutes, { guard });
   await app.register(appsRoutes);
   await app.register(installsRoutes);
   await app.register(jobsRoutes);
@@ -161,6 +167,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(backupRoutes);
   await app.register(directoryRoutes, { loginLimits: options.loginLimits });
   await app.register(domainRoutes);
+  await app.register(oidcRoutes, { guard });
   await app.register(eventsRoutes);
   await app.register(uiRoutes);
   return app;

@@ -7,9 +7,12 @@
  */
 
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ComposeError } from '../compose/index.js';
+import { parseHostnames } from './access/hosts.js';
+import { lanAddresses } from './addresses.js';
 import type { FoyerServices } from './app.js';
 import { BackupService } from './backup/service.js';
 import { backupStore } from './backup/store.js';
@@ -24,6 +27,7 @@ import { CertificateHandOver } from './edge/hand-over.js';
 import { EdgeService } from './edge/service.js';
 import { EventHub } from './events.js';
 import { JobRunner } from './jobs/runner.js';
+import { OidcService } from './oidc/service.js';
 import { instanceId } from './paths.js';
 import {
   type AppSource,
@@ -66,6 +70,7 @@ export interface DaemonOptions {
 export { defaultDataDir } from './paths.js';
 
 export interface Daemon extends FoyerServices {
+  oidc: OidcService;
   /**
    * Stops reconciling and closes the store once the passes in flight have ended, waiting at
    * most `drainMs` (default 10 s). Resolves false when passes were abandoned; the
@@ -180,6 +185,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log: options.log,
   });
   // Sets the domain in the render context (the same object) before the first pass (issue 13).
+  // Made below; the edge tells it when the domain changes.
+  let oidc: OidcService | undefined;
   const edge = new EdgeService({
     dataDir: options.dataDir,
     store,
@@ -192,6 +199,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     resyncMs: options.resyncMs,
     counts: options.edgeCounts,
     certificateNames: () => handOver.names(),
+    // The OpenID Connect issuer follows the domain (https://<domain>/oidc).
+    domainChanged: () => oidc?.issuer(),
   });
   const hub = new EventHub();
   reconciler.on('status', (status) => hub.publish({ type: 'status', data: status }));
@@ -291,6 +300,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
     }
   });
+  // Single sign-on for web apps (issue 14): the provider loads at the first request under /oidc.
+  oidc = new OidcService({
+    db: store.db,
+    installs: store.installs,
+    pins,
+    render,
+    loadApp: appSource,
+    // With a domain (the edge's, issue 13) the issuer is https://<domain>/oidc; without, the
+    // daemon's own URL (server/oidc/issuer.ts).
+    issuer: { domain: () => render.domain },
+    names: boxNames,
+    log: options.log,
+  });
   debianChecks.start();
   autoUpdates.start();
   // This Foyer's lease on its engine: foyer adopt never takes the objects of a Foyer that runs.
@@ -313,6 +335,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     backups,
     updates,
     directory,
+    oidc,
     offers,
     debianChecks,
     autoUpdates,
@@ -333,6 +356,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return drained;
     },
   };
+}
+
+/** The names and addresses the box answers to (server/access/hosts.ts), for apps' web addresses. */
+function boxNames(): string[] {
+  const host = hostname().toLowerCase();
+  return [
+    'localhost',
+    '127.0.0.1',
+    host,
+    `${host}.local`,
+    ...parseHostnames(process.env.FOYER_HOSTNAMES),
+    ...lanAddresses(),
+  ];
 }
 
 /** The services of an install whose images are built on the box; none when it cannot render. */

@@ -138,6 +138,12 @@ export async function serve(): Promise<number> {
   mkdirSync(edgeAdminDir(dataDir), { recursive: true, mode: 0o750 });
   await listenEdgeSocket(edgeServer!, edgeDaemonSocket(dataDir));
   writeFileSync(pidPath(dataDir), `${process.pid}\n`, { mode: 0o644 });
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const urls = reachableUrls(host, actualPort);
+  // Without a domain, the OpenID Connect issuer is the address the banner gives first to other
+  // devices, else the local one; known before the first render hands it to apps.
+  daemon.oidc.listening(urls.network[0] ?? urls.local);
   // Reconciling starts once the API answers: a first resync renders every install.
   daemon.reconciler.start();
   // The daemon idles on small boards: once started, a 1 MiB young generation and size-first
@@ -145,11 +151,9 @@ export async function serve(): Promise<number> {
   // after start-up, where a small young generation would only add collections.
   setFlagsFromString('--max-semi-space-size=1');
   setFlagsFromString('--optimize-for-size');
-  const address = app.server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
   process.stdout.write(
     startBanner({
-      ...reachableUrls(host, actualPort),
+      ...urls,
       readyMs: Math.round(performance.now() - started),
       setupCode: readSetupCode(dataDir),
       setupCodePath: setupCodePath(dataDir),

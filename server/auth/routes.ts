@@ -30,12 +30,14 @@ const PUBLIC = { public: true };
 export interface AuthRoutesOptions {
   /** Sign-in limits other than the defaults (tests shorten the slow-down). */
   loginLimits?: Partial<LoginLimits>;
+  /** A guard shared with the other doors that take a password (server/oidc/routes.ts). */
+  guard?: LoginGuard;
 }
 
 const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, options) => {
   const { users, sessions } = app.auth;
   const { audit, dataDir } = app.foyer;
-  const guard = new LoginGuard({ audit, limits: options.loginLimits });
+  const guard = options.guard ?? new LoginGuard({ audit, limits: options.loginLimits });
   // The last step whose code each user spent, so a code seen over a shoulder or in a proxy log
   // cannot be replayed within its 90-second window (RFC 6238 §5.2).
   const spentTotpStep = new Map<number, number>();

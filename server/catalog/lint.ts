@@ -17,7 +17,15 @@ import { type AppFolder, readAppFolder } from './catalog.js';
 import type { AppManifest, Setting } from './manifest.js';
 
 /** The interpolation variables Foyer itself passes to every install (server/reconcile/desired.ts). */
-export const FOYER_VARIABLES = ['FOYER_INSTALL', 'FOYER_APP', 'FOYER_APP_DATA', 'FOYER_DOMAIN'];
+export const FOYER_VARIABLES = [
+  'FOYER_INSTALL',
+  'FOYER_APP',
+  'FOYER_APP_DATA',
+  'FOYER_DOMAIN',
+  'FOYER_OIDC_ISSUER',
+  'FOYER_OIDC_CLIENT_ID',
+  'FOYER_OIDC_CLIENT_SECRET',
+];
 
 /** Every problem of one app folder; an empty list means it is fit for the catalogue. */
 export function lintApp(dir: string): Problem[] {
@@ -106,6 +114,9 @@ function loadAndTranslate(
     FOYER_APP: manifest.id,
     FOYER_APP_DATA: placeholderDataDir(manifest),
     FOYER_DOMAIN: 'example.org',
+    FOYER_OIDC_ISSUER: 'https://example.org/oidc',
+    FOYER_OIDC_CLIENT_ID: manifest.id,
+    ...(manifest.oidc ? { FOYER_OIDC_CLIENT_SECRET: 'placeholder-client-secret' } : {}),
   };
   for (const setting of manifest.settings ?? []) environment[setting.key] = placeholder(setting);
   const inCompose = (problem: Problem): Problem => ({

@@ -10,6 +10,7 @@ import yaml from 'js-yaml';
 import { joinPath, type Problem } from '../../compose/problems.js';
 import { suggestKey } from '../../compose/raw.js';
 import { parseBytes } from '../../compose/units.js';
+import { OIDC_SCOPES } from '../oidc/claims.js';
 import { normalisePermission } from '../security/permissions.js';
 import { SETTING_TYPES } from './setting-rules.js';
 
@@ -139,6 +140,27 @@ export const AppManifestSchema = T.Object(
           Strict,
         ),
         { minItems: 1 },
+      ),
+    ),
+    /**
+     * Single sign-on through Foyer's OpenID Connect provider (issue 14, server/oidc/): the
+     * install gets a client whose id is the install id and whose secret is generated once; the
+     * app reads FOYER_OIDC_ISSUER, FOYER_OIDC_CLIENT_ID and FOYER_OIDC_CLIENT_SECRET.
+     */
+    oidc: Opt(
+      T.Object(
+        {
+          /** Paths the app receives the code at (`/auth/callback`), on each of its web addresses. */
+          redirectPaths: T.Array(T.String({ pattern: '^/[^?#\\s]*$' }), { minItems: 1 }),
+          /** Scopes the app may ask for (openid always); all of them when left out. */
+          scopes: Opt(T.Array(T.Union(OIDC_SCOPES.map((s) => T.Literal(s))), { minItems: 1 })),
+          /**
+           * Origins the app serves itself at besides its web entry (`https://${DOMAIN}`),
+           * interpolated like compose.yaml.
+           */
+          origins: Opt(T.Array(T.String({ minLength: 1 }))),
+        },
+        Strict,
       ),
     ),
     /** How an update of this app is judged and made safe (issue 15). */
@@ -290,12 +312,26 @@ function checkMeaning(manifest: AppManifest): Problem[] {
     }
   }
   checkTls(manifest, problem);
+  checkOidc(manifest, problem);
   (manifest.permissions ?? []).forEach((permission, i) => {
     if (normalisePermission(permission) === undefined) {
       problem(joinPath('permissions', i), `"${permission}" is not a known permission`);
     }
   });
   return problems;
+}
+
+/** Each redirect path and scope once. */
+function checkOidc(manifest: AppManifest, problem: (path: string, message: string) => void): void {
+  const oidc = manifest.oidc;
+  if (!oidc) return;
+  for (const field of ['redirectPaths', 'scopes'] as const) {
+    (oidc[field] ?? []).forEach((value: string, i: number, all: string[]) => {
+      if (all.indexOf(value) !== i) {
+        problem(joinPath(joinPath('oidc', field), i), `"${value}" is listed twice`);
+      }
+    });
+  }
 }
 
 /** Each service once per entry, reload only for its services, one entry per service and folder. */

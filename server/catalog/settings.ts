@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Problem } from '../../compose/index.js';
+import { CLIENT_SECRET_KEY } from '../oidc/clients.js';
 import type { AppManifest } from './manifest.js';
 import { checkSetting, settingProblemText } from './setting-rules.js';
 
@@ -63,6 +64,10 @@ export function resolveSettings(
     const { problem, value } = checkSetting(setting, raw);
     if (problem) problems.push({ path, message: settingProblemText(problem) });
     else if (value !== undefined) settings[setting.key] = value;
+  }
+  // The install's OpenID Connect client secret (app.yaml `oidc`), made once like any secret.
+  if (manifest.oidc) {
+    secrets[CLIENT_SECRET_KEY] = previous?.secrets[CLIENT_SECRET_KEY] ?? generateSecret(48);
   }
   return { settings, secrets, problems };
 }

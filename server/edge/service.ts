@@ -89,6 +89,8 @@ export interface EdgeServiceOptions {
   counts?: AdminCounts;
   /** Names apps want certificates for besides their web entries (the hand-over's). */
   certificateNames?: () => string[];
+  /** Told when the render context takes a new domain, before installs render with it. */
+  domainChanged?: () => void;
 }
 
 /** What a Docker error about a published port says (20.10 and later). */
@@ -259,6 +261,7 @@ export class EdgeService {
     if (!domain || this.options.render.domain === domain) return;
     if (this.options.reconciler.status(EDGE_INSTALL)?.state !== 'running') return;
     this.options.render.domain = domain;
+    this.options.domainChanged?.();
     this.options.reconciler.renderContextChanged();
   }
 

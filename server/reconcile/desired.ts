@@ -72,6 +72,8 @@ export interface RenderContext {
    * renders every install again when it changes (`Reconciler.renderContextChanged`).
    */
   domain?: string;
+  /** Foyer's OpenID Connect issuer (server/oidc/issuer.ts), handed to apps as FOYER_OIDC_ISSUER. */
+  oidcIssuer?: string;
 }
 
 /** The folder an install may bind-mount freely (`FOYER_APP_DATA`). */
@@ -121,6 +123,10 @@ export function renderVariables(
     FOYER_APP: install.appId,
     FOYER_APP_DATA: appDataDir(ctx, install.id),
     FOYER_DOMAIN: ctx.domain ?? 'localhost',
+    // Single sign-on (app.yaml `oidc`): the client id is the install id; its secret is the
+    // install's secret FOYER_OIDC_CLIENT_SECRET, already among the secrets above.
+    FOYER_OIDC_ISSUER: ctx.oidcIssuer ?? '',
+    FOYER_OIDC_CLIENT_ID: install.id,
   };
 }
 

@@ -243,6 +243,39 @@ CREATE TABLE directory_binds (
 ) STRICT;
 `;
 
+// OpenID Connect for web apps (issue 14, server/oidc/): the provider's short-lived models
+// (sessions, interactions, codes, tokens, grants) as oidc-provider's adapter stores them, one
+// row per model and id with the payload as JSON; the box's signing keys and cookie keys, made
+// once and never again (a restart keeps every token valid and the same kid); and each
+// member's OIDC subject, random so a removed member's id or name taken again never names the
+// old person to an app.
+const OIDC = `
+CREATE TABLE oidc_models (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  payload TEXT NOT NULL CHECK (json_valid(payload)),
+  grant_id TEXT,
+  user_code TEXT,
+  uid TEXT,
+  expires_at INTEGER,
+  consumed_at INTEGER,
+  PRIMARY KEY (model, id)
+) STRICT;
+CREATE INDEX oidc_models_grant ON oidc_models(grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX oidc_models_uid ON oidc_models(model, uid) WHERE uid IS NOT NULL;
+CREATE INDEX oidc_models_user_code ON oidc_models(model, user_code) WHERE user_code IS NOT NULL;
+CREATE INDEX oidc_models_expiry ON oidc_models(expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE oidc_keys (
+  name TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE oidc_subjects (
+  user_id INTEGER PRIMARY KEY NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  subject TEXT NOT NULL UNIQUE
+) STRICT;
+`;
+
 // Debian's updates for built images and automatic updates (issue 15): per install and service,
 // the last check of the image it ran (which packages Debian has newer versions of); per
 // install, whether it updates itself in a daily window and the offer it last tried that way,
@@ -280,6 +313,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'domain', up: DOMAIN },
   { version: 10, name: 'debian checks and automatic updates', up: AUTO_UPDATES },
   { version: 11, name: 'directory', up: DIRECTORY },
+  { version: 12, name: 'openid connect', up: OIDC },
 ];
 
 const LEDGER = `
