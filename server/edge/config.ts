@@ -62,9 +62,32 @@ export function edgeNames(input: Pick<EdgeConfigInput, 'settings' | 'sites'>): s
 }
 
 /** The names that have no route of their own: certificates only, for the hand-over. */
-function routelessNames(input: EdgeConfigInput): string[] {
+export function routelessNames(
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames'>,
+): string[] {
   const served = new Set(edgeNames(input));
   return [...new Set(input.certificateNames ?? [])].filter((n) => !served.has(n)).sort();
+}
+
+/** What a name of `foyer domain status` is for: Foyer's UI, an install's web entry, or a file. */
+export const CERTIFICATE_ONLY = 'certificate';
+
+/**
+ * Every name the edge obtains a certificate for, with what it is for: `foyer` (the domain),
+ * the install id (`<install>.<domain>`), or `certificate` for a name with no route that an
+ * app wants as files (mail's `mail.<domain>`): its failures must show as well.
+ */
+export function statusNames(
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames'>,
+): { name: string; target: string }[] {
+  const { domain } = input.settings;
+  return [
+    ...edgeNames(input).map((name) => ({
+      name,
+      target: name === domain ? 'foyer' : name.slice(0, -domain.length - 1),
+    })),
+    ...routelessNames(input).map((name) => ({ name, target: CERTIFICATE_ONLY })),
+  ];
 }
 
 const daemonUpstream = [{ dial: `unix/${CONTAINER.daemonSocket}` }];

@@ -22,6 +22,7 @@ import {
   type EdgeSite,
   edgeConfig,
   edgeNames,
+  statusNames,
 } from './config.js';
 import {
   CONTAINER,
@@ -54,7 +55,7 @@ export function edgePortsFromEnv(env: NodeJS.ProcessEnv = process.env): EdgePort
 
 export interface NameStatus {
   name: string;
-  /** What serves it: Foyer's UI or an install. */
+  /** What it is for: `foyer` (the UI), an install id, or `certificate` (files for mail, chat). */
   target: string;
   /** Caddy's issuer key: `local` (the home CA) or the ACME directory's. */
   issuer: string;
@@ -310,15 +311,19 @@ export class EdgeService {
     const issuer = issuerKey(
       settings.mode === 'internal' ? undefined : (settings.acme ?? LETS_ENCRYPT),
     );
-    const names = edgeNames({ settings, sites: this.sites() });
+    const names = statusNames({
+      settings,
+      sites: this.sites(),
+      certificateNames: this.options.certificateNames?.() ?? [],
+    });
     const errors = await this.logErrors();
     return {
       ...base,
-      names: names.map((name) => {
+      names: names.map(({ name, target }) => {
         const expires = this.expiry(issuer, name);
         return {
           name,
-          target: name === settings.domain ? 'foyer' : name.slice(0, -settings.domain.length - 1),
+          target,
           issuer,
           expires,
           error: errors.get(name) ?? (expires ? null : (edge.error ?? null)),

@@ -17,6 +17,7 @@ import {
   type EdgeConfigInput,
   edgeConfig,
   edgeNames,
+  statusNames,
 } from '../../server/edge/config.js';
 import { certificateFiles, issuerKey } from '../../server/edge/paths.js';
 
@@ -124,6 +125,59 @@ test("per-name certificate errors come from Caddy's log, cleared by a later succ
         'a.example',
         'could not get certificate from issuer: HTTP 400 urn:ietf:params:acme:error:connection - no route',
       ],
+    ],
+  );
+});
+
+test("a refused challenge shows the CA's words, not the ACME client's summary, with the retry", () => {
+  // Caddy 2.6.2's lines for a name Pebble could not reach (trimmed), then a later attempt.
+  const id = 'away.public.example';
+  const lines = [
+    `{"level":"info","logger":"tls.obtain","msg":"obtaining certificate","identifier":"${id}"}`,
+    `{"level":"error","logger":"http.acme_client","msg":"challenge failed","identifier":"${id}","challenge_type":"http-01","error":"Get ...: dial tcp 127.0.0.2:41511: connect: connection refused"}`,
+    `{"level":"error","logger":"http.acme_client","msg":"validating authorization","identifier":"${id}","error":"authorization failed: HTTP 400 urn:ietf:params:acme:error:connection - dial tcp 127.0.0.2:41511: connect: connection refused","attempt":1}`,
+    `{"level":"error","logger":"http.acme_client","msg":"validating authorization","identifier":"${id}","error":"authorization failed: HTTP 403 urn:ietf:params:acme:error:unauthorized - Failed to connect to 127.0.0.2:36031 for the tls-alpn-01 challenge","attempt":2}`,
+    `{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"${id}","error":"[${id}] solving challenges: ${id}: no solvers available for remaining challenges"}`,
+    `{"level":"error","logger":"tls.obtain","msg":"will retry","error":"[${id}] Obtain: no solvers available","attempt":1,"retrying_in":60,"identifier":"${id}"}`,
+  ];
+  const errors = certificateErrors(lines);
+  assert.equal(
+    errors.get(id),
+    'could not get certificate from issuer: authorization failed: HTTP 400 ' +
+      'urn:ietf:params:acme:error:connection - dial tcp 127.0.0.2:41511: connect: connection refused; ' +
+      'authorization failed: HTTP 403 urn:ietf:params:acme:error:unauthorized - Failed to connect ' +
+      'to 127.0.0.2:36031 for the tls-alpn-01 challenge (retrying in 60 s)',
+  );
+  // A new attempt forgets the old refusals: a rate limit is the CA's word itself.
+  const later = [
+    ...lines,
+    `{"level":"info","logger":"tls.obtain","msg":"obtaining certificate","identifier":"${id}"}`,
+    `{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"${id}","error":"HTTP 429 urn:ietf:params:acme:error:rateLimited - too many"}`,
+  ];
+  assert.equal(
+    certificateErrors(later).get(id),
+    'could not get certificate from issuer: HTTP 429 urn:ietf:params:acme:error:rateLimited - too many',
+  );
+  const healed = [
+    ...later,
+    `{"level":"info","logger":"tls.obtain","msg":"certificate obtained successfully","identifier":"${id}"}`,
+  ];
+  assert.equal(certificateErrors(healed).size, 0);
+});
+
+test('domain status lists the names without a route too, so their failures show', () => {
+  assert.deepEqual(
+    statusNames({
+      ...publicMode,
+      // mail's name has no route; chat's is the domain, already served as Foyer's UI.
+      certificateNames: ['mail.box.example.org', 'box.example.org'],
+    }),
+    [
+      { name: 'box.example.org', target: 'foyer' },
+      { name: 'calendar.box.example.org', target: 'calendar' },
+      { name: 'tools.box.example.org', target: 'tools' },
+      { name: 'web.box.example.org', target: 'web' },
+      { name: 'mail.box.example.org', target: 'certificate' },
     ],
   );
 });
