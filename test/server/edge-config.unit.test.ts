@@ -138,7 +138,7 @@ test("a refused challenge shows the CA's words, not the ACME client's summary, w
     `{"level":"error","logger":"http.acme_client","msg":"validating authorization","identifier":"${id}","error":"authorization failed: HTTP 400 urn:ietf:params:acme:error:connection - dial tcp 127.0.0.2:41511: connect: connection refused","attempt":1}`,
     `{"level":"error","logger":"http.acme_client","msg":"validating authorization","identifier":"${id}","error":"authorization failed: HTTP 403 urn:ietf:params:acme:error:unauthorized - Failed to connect to 127.0.0.2:36031 for the tls-alpn-01 challenge","attempt":2}`,
     `{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"${id}","error":"[${id}] solving challenges: ${id}: no solvers available for remaining challenges"}`,
-    `{"level":"error","logger":"tls.obtain","msg":"will retry","error":"[${id}] Obtain: no solvers available","attempt":1,"retrying_in":60,"identifier":"${id}"}`,
+    `{"level":"error","logger":"tls.obtain","msg":"will retry","error":"[${id}] Obtain: [${id}] solving challenges: no solvers available","attempt":1,"retrying_in":60}`,
   ];
   const errors = certificateErrors(lines);
   assert.equal(
