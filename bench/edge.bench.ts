@@ -225,14 +225,17 @@ try {
   const rootFile = join(dataDir, 'pebble-https-root.pem');
   writeFileSync(rootFile, pebble.caCertPem);
   const switching = performance.now();
+  // Names whose first order failed (Caddy retries after a minute): the cause, if any.
+  const retried = new Map<string, string>();
   await must(
     ...['domain', 'set', DOMAIN, '--acme', pebble.directoryUrl, '--acme-root', rootFile],
     ...['--email', `admin@${DOMAIN}`],
   );
   for (;;) {
     const s = JSON.parse(await must('domain', 'status', '--json')) as {
-      names: { issuer: string; expires: string | null }[];
+      names: { name: string; issuer: string; expires: string | null; error: string | null }[];
     };
+    for (const n of s.names) if (n.error) retried.set(n.name, n.error);
     if (s.names.every((n) => n.expires && n.issuer !== 'local')) break;
     if (performance.now() - switching > 300_000) throw new Error('Pebble issued not every name');
     await sleep(200);
@@ -240,15 +243,25 @@ try {
   console.log(
     `switch to public mode → ${NAMES + 1} names issued by Pebble: ${((performance.now() - switching) / 1000).toFixed(1)} s`,
   );
+  for (const [name, error] of retried) console.log(`  retried ${name}: ${error}`);
   current.ca = pebble.issuingRootPem;
   const acmeReady: number[] = [];
+  const acmeAccepted: number[] = [];
   for (let i = 1; i <= ACME_NAMES; i++) {
     const id = `p${i}`;
+    const accepted = performance.now();
     await must('install', 'web', '--id', id, '--wait');
-    acmeReady.push(await firstOk(`${id}.${DOMAIN}`, performance.now()));
+    const ready = performance.now();
+    const ms = await firstOk(`${id}.${DOMAIN}`, ready);
+    acmeReady.push(ms);
+    acmeAccepted.push(ms + (ready - accepted));
   }
   console.log(
     `install ready → first HTTPS 200 with Pebble: median ${median(acmeReady).toFixed(0)} ms, max ${Math.max(...acmeReady).toFixed(0)} ms over ${ACME_NAMES} installs (target ≤ 5000 ms)`,
+  );
+  // The order starts with the config push at install time, in parallel with the containers.
+  console.log(
+    `install accepted → first HTTPS 200 with Pebble: median ${median(acmeAccepted).toFixed(0)} ms, max ${Math.max(...acmeAccepted).toFixed(0)} ms`,
   );
 } finally {
   await pebble?.stop();
