@@ -18,6 +18,7 @@ import { webUpstream } from './attach.js';
 import { certificateErrors } from './caddy-log.js';
 import {
   ACME_ROOT_FILE,
+  CERTIFICATE_ONLY,
   type DomainSettings,
   type EdgeSite,
   edgeConfig,
@@ -71,7 +72,13 @@ export interface DomainStatus {
   acme: string | null;
   ports: { http: number; https: number };
   edge: EdgeSyncState & { install: string | null };
+  /** The names the edge serves: the domain (Foyer's UI) and each install's web entry. */
   names: NameStatus[];
+  /**
+   * Names with no route that apps want as files (mail's `mail.<domain>`; target `certificate`):
+   * obtained all the same, so their failures show here.
+   */
+  certificates: NameStatus[];
 }
 
 export interface EdgeServiceOptions {
@@ -307,7 +314,7 @@ export class EdgeService {
       ports: { http: this.ports.http, https: this.ports.https },
       edge,
     };
-    if (!settings) return { ...base, names: [] };
+    if (!settings) return { ...base, names: [], certificates: [] };
     const issuer = issuerKey(
       settings.mode === 'internal' ? undefined : (settings.acme ?? LETS_ENCRYPT),
     );
@@ -317,18 +324,20 @@ export class EdgeService {
       certificateNames: this.options.certificateNames?.() ?? [],
     });
     const errors = await this.logErrors();
+    const named = names.map(({ name, target }): NameStatus => {
+      const expires = this.expiry(issuer, name);
+      return {
+        name,
+        target,
+        issuer,
+        expires,
+        error: errors.get(name) ?? (expires ? null : (edge.error ?? null)),
+      };
+    });
     return {
       ...base,
-      names: names.map(({ name, target }) => {
-        const expires = this.expiry(issuer, name);
-        return {
-          name,
-          target,
-          issuer,
-          expires,
-          error: errors.get(name) ?? (expires ? null : (edge.error ?? null)),
-        };
-      }),
+      names: named.filter((n) => n.target !== CERTIFICATE_ONLY),
+      certificates: named.filter((n) => n.target === CERTIFICATE_ONLY),
     };
   }
 

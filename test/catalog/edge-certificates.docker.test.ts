@@ -134,6 +134,14 @@ test('mail and chat present the certificate the edge obtained for their names', 
     assert.equal(leaf.ca, false, endpoint);
     assert.ok(leaf.checkHost(name), `${endpoint}: ${leaf.subjectAltName}`);
   }
+  // `foyer domain status` lists the routeless name apart from the served ones, with its expiry.
+  const status = await foyer.api('GET', '/api/domain');
+  assert.equal(status.status, 200);
+  const mailStatus = status.body.certificates.find((n: { name: string }) => n.name === MAIL_NAME);
+  assert.equal(mailStatus?.target, 'certificate', JSON.stringify(status.body));
+  assert.equal(mailStatus.issuer, 'local');
+  assert.ok(Date.parse(mailStatus.expires) > Date.now(), JSON.stringify(mailStatus));
+  assert.ok(!status.body.names.some((n: { name: string }) => n.name === MAIL_NAME));
   // Exactly what Caddy keeps in its storage under the home CA: the edge obtained the routeless
   // name itself, and the hand-over copied it.
   const storage = edgeStorageDir(foyer.dataDir);
