@@ -237,7 +237,10 @@ try {
     };
     for (const n of s.names) if (n.error) retried.set(n.name, n.error);
     if (s.names.every((n) => n.expires && n.issuer !== 'local')) break;
-    if (performance.now() - switching > 300_000) throw new Error('Pebble issued not every name');
+    if (performance.now() - switching > 300_000) {
+      const left = s.names.filter((n) => !n.expires).map((n) => `${n.name}: ${n.error}`);
+      throw new Error(`Pebble issued not every name in 300 s:\n${left.join('\n')}`);
+    }
     await sleep(200);
   }
   console.log(

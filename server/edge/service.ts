@@ -5,7 +5,7 @@
  * its own: containers are the reconciler's, the config is the sync's.
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PinnedDefinitions } from '../catalog/pins.js';
 import type { Catalog } from '../catalog/service.js';
@@ -26,6 +26,7 @@ import {
   statusNames,
 } from './config.js';
 import {
+  acmeAccountDir,
   CONTAINER,
   caddyAdminSocket,
   certificateFiles,
@@ -108,6 +109,8 @@ export class EdgeService {
   readonly admin: CaddyAdmin;
   readonly ports: EdgePorts;
   private lastConfig = '';
+  /** Looks for the ACME account while the other names wait for it (see `acmeAccountReady`). */
+  private accountWatch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EdgeServiceOptions) {
     this.domains = domainStore(options.store.db);
@@ -143,6 +146,7 @@ export class EdgeService {
   }
 
   stop(): void {
+    this.stopAccountWatch();
     this.sync.stop();
   }
 
@@ -165,6 +169,9 @@ export class EdgeService {
   /** The Caddy config desired state gives now; undefined without a domain. */
   config(): Record<string, unknown> | undefined {
     const settings = this.domains.get();
+    const accountReady = settings ? this.acmeAccountReady(settings) : true;
+    if (accountReady) this.stopAccountWatch();
+    else this.watchAccount();
     const config = settings
       ? edgeConfig({
           settings,
@@ -172,10 +179,44 @@ export class EdgeService {
           httpPort: this.ports.http,
           httpsPort: this.ports.https,
           certificateNames: this.options.certificateNames?.() ?? [],
+          ...(settings.mode === 'public' ? { acmeAccountReady: accountReady } : {}),
         })
       : undefined;
     this.lastConfig = JSON.stringify(config ?? null);
     return config;
+  }
+
+  /** Public mode: Caddy's storage holds an account (a `.json` registration) for the CA and email. */
+  private acmeAccountReady(settings: DomainSettings): boolean {
+    if (settings.mode !== 'public') return true;
+    const dir = acmeAccountDir(
+      edgeStorageDir(this.options.dataDir),
+      settings.acme ?? LETS_ENCRYPT,
+      settings.email,
+    );
+    try {
+      return readdirSync(dir).some((file) => file.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Checks every second for the account; its arrival pushes the config with every name. */
+  private watchAccount(): void {
+    if (this.accountWatch) return;
+    this.accountWatch = setInterval(() => {
+      const settings = this.domains.get();
+      if (!settings || this.acmeAccountReady(settings)) {
+        this.stopAccountWatch();
+        void this.sync.trigger();
+      }
+    }, 1000);
+    this.accountWatch.unref();
+  }
+
+  private stopAccountWatch(): void {
+    if (this.accountWatch) clearInterval(this.accountWatch);
+    this.accountWatch = undefined;
   }
 
   /** The names the box answers to through the edge (the Host allow-list learns them). */

@@ -19,7 +19,7 @@ import {
   edgeNames,
   statusNames,
 } from '../../server/edge/config.js';
-import { certificateFiles, issuerKey } from '../../server/edge/paths.js';
+import { acmeAccountDir, certificateFiles, issuerKey } from '../../server/edge/paths.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/edge');
 
@@ -179,6 +179,46 @@ test('domain status lists the names without a route too, so their failures show'
       { name: 'web.box.example.org', target: 'web' },
       { name: 'mail.box.example.org', target: 'certificate' },
     ],
+  );
+});
+
+test('public mode without an ACME account yet: the domain goes first, the rest wait on the home CA', () => {
+  const policies = (input: EdgeConfigInput) =>
+    (edgeConfig(input).apps as { tls: { automation: { policies: unknown[] } } }).tls.automation
+      .policies;
+  const acme = {
+    module: 'acme',
+    ca: 'https://127.0.0.1:14100/dir',
+    email: 'admin@example.org',
+    trusted_roots_pem_files: ['/var/lib/caddy/storage/foyer/acme-root.pem'],
+  };
+  const input = { ...publicMode, certificateNames: ['mail.box.example.org'] };
+  assert.deepEqual(policies({ ...input, acmeAccountReady: false }), [
+    { subjects: ['box.example.org'], issuers: [acme] },
+    {
+      subjects: [
+        'calendar.box.example.org',
+        'tools.box.example.org',
+        'web.box.example.org',
+        'mail.box.example.org',
+      ],
+      issuers: [{ module: 'internal' }],
+    },
+  ]);
+  // With the account, one policy for every name, as before.
+  const ready = policies({ ...input, acmeAccountReady: true });
+  assert.deepEqual(ready, policies(input));
+  assert.equal(ready.length, 1);
+  assert.deepEqual((ready[0] as { issuers: unknown[] }).issuers, [acme]);
+  // Home mode never waits for an account.
+  assert.deepEqual(policies({ ...home, acmeAccountReady: false }), policies(home));
+  assert.equal(
+    acmeAccountDir('/s', 'https://127.0.0.1:14100/dir', 'Admin@Example.org'),
+    '/s/acme/127.0.0.1-14100-dir/users/admin@example.org',
+  );
+  assert.equal(
+    acmeAccountDir('/s', 'https://acme-v02.api.letsencrypt.org/directory'),
+    '/s/acme/acme-v02.api.letsencrypt.org-directory/users/default',
   );
 });
 
