@@ -8,6 +8,14 @@ import { parseArgs } from 'node:util';
 import { DaemonClient } from './client.js';
 import { EXIT, json, out, plain, table, UsageError } from './output.js';
 
+interface NameStatus {
+  name: string;
+  target: string;
+  issuer: string;
+  expires: string | null;
+  error: string | null;
+}
+
 interface DomainStatus {
   mode: 'public' | 'internal' | null;
   domain: string | null;
@@ -15,13 +23,9 @@ interface DomainStatus {
   acme: string | null;
   ports: { http: number; https: number };
   edge: { state: string; error?: string; lastPushAt?: string; lastPushMs?: number };
-  names: {
-    name: string;
-    target: string;
-    issuer: string;
-    expires: string | null;
-    error: string | null;
-  }[];
+  names: NameStatus[];
+  /** Names with no route that apps want as files (absent from a daemon before them). */
+  certificates?: NameStatus[];
 }
 
 function show(status: DomainStatus): string {
@@ -37,13 +41,18 @@ function show(status: DomainStatus): string {
     `Edge:   ${status.edge.state}${status.edge.error ? ` — ${status.edge.error}` : ''}`,
     '',
   ];
-  const rows = status.names.map((n) => [
-    `https://${n.name}/`,
+  const row = (shown: string, n: NameStatus) => [
+    shown,
     n.target,
     n.issuer,
     n.expires ?? '-',
     n.error ?? '',
-  ]);
+  ];
+  const rows = [
+    ...status.names.map((n) => row(`https://${n.name}/`, n)),
+    // Names with no route, obtained for mail and chat: listed so their failures are seen.
+    ...(status.certificates ?? []).map((n) => row(n.name, n)),
+  ];
   return `${lines.join('\n')}\n${table(['NAME', 'SERVES', 'ISSUER', 'EXPIRES', 'ERROR'], rows)}`;
 }
 

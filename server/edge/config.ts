@@ -40,6 +40,15 @@ export interface EdgeConfigInput {
    * XMPP's `<domain>`; app.yaml `tls`): obtained and renewed all the same (`certificates.automate`).
    */
   certificateNames?: string[];
+  /**
+   * Public mode: whether Caddy's storage already holds an ACME account for the directory and
+   * email. Caddy 2.6.2 (certmagic 0.17) races when many names are obtained at once with no
+   * account: each creates one, the stored key and registration end up from different ones, and
+   * those names fail with "JWS verification error" at every retry (measured with Pebble,
+   * bench:edge). So until the account exists only the domain is obtained by ACME and the other
+   * names keep a certificate from the home CA; the next config, with the account, moves them.
+   */
+  acmeAccountReady?: boolean;
 }
 
 /** Where the ACME root given by the admin is written for Caddy (under the storage root). */
@@ -62,9 +71,32 @@ export function edgeNames(input: Pick<EdgeConfigInput, 'settings' | 'sites'>): s
 }
 
 /** The names that have no route of their own: certificates only, for the hand-over. */
-function routelessNames(input: EdgeConfigInput): string[] {
+export function routelessNames(
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames'>,
+): string[] {
   const served = new Set(edgeNames(input));
   return [...new Set(input.certificateNames ?? [])].filter((n) => !served.has(n)).sort();
+}
+
+/** What a name of `foyer domain status` is for: Foyer's UI, an install's web entry, or a file. */
+export const CERTIFICATE_ONLY = 'certificate';
+
+/**
+ * Every name the edge obtains a certificate for, with what it is for: `foyer` (the domain),
+ * the install id (`<install>.<domain>`), or `certificate` for a name with no route that an
+ * app wants as files (mail's `mail.<domain>`): its failures must show as well.
+ */
+export function statusNames(
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames'>,
+): { name: string; target: string }[] {
+  const { domain } = input.settings;
+  return [
+    ...edgeNames(input).map((name) => ({
+      name,
+      target: name === domain ? 'foyer' : name.slice(0, -domain.length - 1),
+    })),
+    ...routelessNames(input).map((name) => ({ name, target: CERTIFICATE_ONLY })),
+  ];
 }
 
 const daemonUpstream = [{ dial: `unix/${CONTAINER.daemonSocket}` }];
@@ -132,6 +164,18 @@ function tlsIssuer(settings: DomainSettings): Json {
   };
 }
 
+/** One policy for every name; while no ACME account exists, the domain alone goes first. */
+function tlsPolicies(input: EdgeConfigInput, subjects: string[]): Json[] {
+  const { settings } = input;
+  if (settings.mode !== 'public' || input.acmeAccountReady !== false)
+    return [{ subjects, issuers: [tlsIssuer(settings)] }];
+  const later = subjects.filter((name) => name !== settings.domain);
+  return [
+    { subjects: [settings.domain], issuers: [tlsIssuer(settings)] },
+    ...(later.length > 0 ? [{ subjects: later, issuers: [{ module: 'internal' }] }] : []),
+  ];
+}
+
 /** The boot config the container starts with: the admin socket and storage, nothing served. */
 export function bootConfig(): Json {
   return {
@@ -168,9 +212,7 @@ export function edgeConfig(input: EdgeConfigInput): Json {
       pki: { certificate_authorities: { local: { install_trust: false } } },
       tls: {
         ...(extra.length > 0 ? { certificates: { automate: extra } } : {}),
-        automation: {
-          policies: [{ subjects: [...edgeNames(input), ...extra], issuers: [tlsIssuer(settings)] }],
-        },
+        automation: { policies: tlsPolicies(input, [...edgeNames(input), ...extra]) },
       },
       http: {
         // https_port stays Caddy's default (443): its redirects then name any other port, as

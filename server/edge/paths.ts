@@ -71,3 +71,17 @@ export function certificateFiles(storage: string, issuer: string, name: string) 
     json: join(dir, `${name}.json`),
   };
 }
+
+/**
+ * The folder where Caddy 2.6 (certmagic) keeps the ACME account of an email at a directory:
+ * `<storage>/acme/<issuer-key>/users/<email>/<local part>.{json,key}` (`default` without email).
+ */
+export function acmeAccountDir(storage: string, acmeDirectory: string, email?: string): string {
+  return join(
+    storage,
+    'acme',
+    issuerKey(acmeDirectory),
+    'users',
+    (email || 'default').toLowerCase(),
+  );
+}

@@ -5,7 +5,7 @@
  * its own: containers are the reconciler's, the config is the sync's.
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PinnedDefinitions } from '../catalog/pins.js';
 import type { Catalog } from '../catalog/service.js';
@@ -18,12 +18,15 @@ import { webUpstream } from './attach.js';
 import { certificateErrors } from './caddy-log.js';
 import {
   ACME_ROOT_FILE,
+  CERTIFICATE_ONLY,
   type DomainSettings,
   type EdgeSite,
   edgeConfig,
   edgeNames,
+  statusNames,
 } from './config.js';
 import {
+  acmeAccountDir,
   CONTAINER,
   caddyAdminSocket,
   certificateFiles,
@@ -54,7 +57,7 @@ export function edgePortsFromEnv(env: NodeJS.ProcessEnv = process.env): EdgePort
 
 export interface NameStatus {
   name: string;
-  /** What serves it: Foyer's UI or an install. */
+  /** What it is for: `foyer` (the UI), an install id, or `certificate` (files for mail, chat). */
   target: string;
   /** Caddy's issuer key: `local` (the home CA) or the ACME directory's. */
   issuer: string;
@@ -70,7 +73,13 @@ export interface DomainStatus {
   acme: string | null;
   ports: { http: number; https: number };
   edge: EdgeSyncState & { install: string | null };
+  /** The names the edge serves: the domain (Foyer's UI) and each install's web entry. */
   names: NameStatus[];
+  /**
+   * Names with no route that apps want as files (mail's `mail.<domain>`; target `certificate`):
+   * obtained all the same, so their failures show here.
+   */
+  certificates: NameStatus[];
 }
 
 export interface EdgeServiceOptions {
@@ -102,6 +111,8 @@ export class EdgeService {
   readonly admin: CaddyAdmin;
   readonly ports: EdgePorts;
   private lastConfig = '';
+  /** Looks for the ACME account while the other names wait for it (see `acmeAccountReady`). */
+  private accountWatch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EdgeServiceOptions) {
     this.domains = domainStore(options.store.db);
@@ -137,6 +148,7 @@ export class EdgeService {
   }
 
   stop(): void {
+    this.stopAccountWatch();
     this.sync.stop();
   }
 
@@ -159,6 +171,9 @@ export class EdgeService {
   /** The Caddy config desired state gives now; undefined without a domain. */
   config(): Record<string, unknown> | undefined {
     const settings = this.domains.get();
+    const accountReady = settings ? this.acmeAccountReady(settings) : true;
+    if (accountReady) this.stopAccountWatch();
+    else this.watchAccount();
     const config = settings
       ? edgeConfig({
           settings,
@@ -166,10 +181,44 @@ export class EdgeService {
           httpPort: this.ports.http,
           httpsPort: this.ports.https,
           certificateNames: this.options.certificateNames?.() ?? [],
+          ...(settings.mode === 'public' ? { acmeAccountReady: accountReady } : {}),
         })
       : undefined;
     this.lastConfig = JSON.stringify(config ?? null);
     return config;
+  }
+
+  /** Public mode: Caddy's storage holds an account (a `.json` registration) for the CA and email. */
+  private acmeAccountReady(settings: DomainSettings): boolean {
+    if (settings.mode !== 'public') return true;
+    const dir = acmeAccountDir(
+      edgeStorageDir(this.options.dataDir),
+      settings.acme ?? LETS_ENCRYPT,
+      settings.email,
+    );
+    try {
+      return readdirSync(dir).some((file) => file.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Checks every second for the account; its arrival pushes the config with every name. */
+  private watchAccount(): void {
+    if (this.accountWatch) return;
+    this.accountWatch = setInterval(() => {
+      const settings = this.domains.get();
+      if (!settings || this.acmeAccountReady(settings)) {
+        this.stopAccountWatch();
+        void this.sync.trigger();
+      }
+    }, 1000);
+    this.accountWatch.unref();
+  }
+
+  private stopAccountWatch(): void {
+    if (this.accountWatch) clearInterval(this.accountWatch);
+    this.accountWatch = undefined;
   }
 
   /** The names the box answers to through the edge (the Host allow-list learns them). */
@@ -309,24 +358,30 @@ export class EdgeService {
       ports: { http: this.ports.http, https: this.ports.https },
       edge,
     };
-    if (!settings) return { ...base, names: [] };
+    if (!settings) return { ...base, names: [], certificates: [] };
     const issuer = issuerKey(
       settings.mode === 'internal' ? undefined : (settings.acme ?? LETS_ENCRYPT),
     );
-    const names = edgeNames({ settings, sites: this.sites() });
+    const names = statusNames({
+      settings,
+      sites: this.sites(),
+      certificateNames: this.options.certificateNames?.() ?? [],
+    });
     const errors = await this.logErrors();
+    const named = names.map(({ name, target }): NameStatus => {
+      const expires = this.expiry(issuer, name);
+      return {
+        name,
+        target,
+        issuer,
+        expires,
+        error: errors.get(name) ?? (expires ? null : (edge.error ?? null)),
+      };
+    });
     return {
       ...base,
-      names: names.map((name) => {
-        const expires = this.expiry(issuer, name);
-        return {
-          name,
-          target: name === settings.domain ? 'foyer' : name.slice(0, -settings.domain.length - 1),
-          issuer,
-          expires,
-          error: errors.get(name) ?? (expires ? null : (edge.error ?? null)),
-        };
-      }),
+      names: named.filter((n) => n.target !== CERTIFICATE_ONLY),
+      certificates: named.filter((n) => n.target === CERTIFICATE_ONLY),
     };
   }
 

@@ -21,6 +21,14 @@ import { withProblems } from './install-checks.js';
 
 const Nullable = <S extends ReturnType<typeof T.String>>(s: S) => T.Union([s, T.Null()]);
 
+const NameStatus = T.Object({
+  name: T.String(),
+  target: T.String(),
+  issuer: T.String(),
+  expires: Nullable(T.String()),
+  error: Nullable(T.String()),
+});
+
 const DomainStatusReply = T.Object({
   mode: T.Union([T.Literal('public'), T.Literal('internal'), T.Null()]),
   domain: Nullable(T.String()),
@@ -34,15 +42,9 @@ const DomainStatusReply = T.Object({
     lastPushMs: T.Optional(T.Number()),
     install: Nullable(T.String()),
   }),
-  names: T.Array(
-    T.Object({
-      name: T.String(),
-      target: T.String(),
-      issuer: T.String(),
-      expires: Nullable(T.String()),
-      error: Nullable(T.String()),
-    }),
-  ),
+  names: T.Array(NameStatus),
+  // Names with no route that apps want as files (mail's), target `certificate`.
+  certificates: T.Array(NameStatus),
 });
 
 const DomainBody = T.Object(

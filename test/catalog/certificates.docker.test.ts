@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +20,7 @@ import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 import { type IssuedCertificate, makeTestCa, type TestCa } from '../support/test-ca.js';
+import { presented, smtpStartTls, xmppStartTls } from '../support/tls-clients.js';
 
 const engine = await useTestEngine();
 
@@ -49,95 +49,13 @@ function placeInEdge(name: string, issued: IssuedCertificate): void {
   );
 }
 
-/** Reads one reply of a line protocol until `done` matches what came so far. */
-function readUntil(socket: Socket, done: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      if (!done.test(text)) return;
-      cleanup();
-      resolve(text);
-    };
-    const onEnd = () => {
-      cleanup();
-      reject(new Error(`${what}: closed after ${JSON.stringify(text)}`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`${what}: no reply matching ${done}; got ${JSON.stringify(text)}`));
-    }, 10_000);
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-    };
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-  });
-}
-
-/**
- * The fingerprint (SHA-256) of the certificate a server presents on `port` for `servername`,
- * after `dialogue` has asked for TLS in plain text (STARTTLS), or from the first byte without
- * one. The chain is not checked here: the self-signed fallback must be readable too.
- */
-async function presented(
-  port: number,
-  servername: string,
-  dialogue?: (socket: Socket) => Promise<void>,
-): Promise<string> {
-  const plain = connectTcp(port, '127.0.0.1');
-  plain.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    plain.once('connect', resolve);
-    plain.once('error', reject);
-  });
-  try {
-    if (dialogue) await dialogue(plain);
-    const secure = dialogue
-      ? connectTls({ socket: plain, servername, rejectUnauthorized: false })
-      : connectTls({ host: '127.0.0.1', port, servername, rejectUnauthorized: false });
-    if (!dialogue) plain.destroy();
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', resolve);
-      secure.once('error', reject);
-    });
-    const fingerprint = secure.getPeerX509Certificate()?.fingerprint256 ?? '';
-    secure.destroy();
-    return fingerprint;
-  } finally {
-    plain.destroy();
-  }
-}
-
-const smtpStartTls = async (socket: Socket) => {
-  await readUntil(socket, /^220 .*\r\n/m, 'SMTP banner');
-  socket.write('EHLO client.test\r\n');
-  const ehlo = await readUntil(socket, /^250 .*\r\n/m, 'EHLO');
-  assert.match(ehlo, /STARTTLS/);
-  socket.write('STARTTLS\r\n');
-  await readUntil(socket, /^220 .*\r\n/m, 'STARTTLS');
-};
-
-const xmppStartTls = async (socket: Socket) => {
-  socket.write(
-    `<?xml version='1.0'?><stream:stream to='${DOMAIN}' version='1.0' xmlns='jabber:client'` +
-      ` xmlns:stream='http://etherx.jabber.org/streams'>`,
-  );
-  const features = await readUntil(socket, /<\/stream:features>/, 'XMPP features');
-  assert.match(features, /urn:ietf:params:xml:ns:xmpp-tls/);
-  socket.write("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  await readUntil(socket, /<proceed/, 'XMPP STARTTLS');
-};
-
 /** What every endpoint presents now, by endpoint name. */
 async function everyEndpoint(): Promise<Record<string, string>> {
   return {
     smtp: await presented(ports.smtp, MAIL_NAME, smtpStartTls),
     submission: await presented(ports.submission, MAIL_NAME, smtpStartTls),
     imaps: await presented(ports.imaps, MAIL_NAME),
-    xmpp: await presented(ports.c2s, DOMAIN, xmppStartTls),
+    xmpp: await presented(ports.c2s, DOMAIN, xmppStartTls(DOMAIN)),
   };
 }
 

@@ -17,8 +17,9 @@ import {
   type EdgeConfigInput,
   edgeConfig,
   edgeNames,
+  statusNames,
 } from '../../server/edge/config.js';
-import { certificateFiles, issuerKey } from '../../server/edge/paths.js';
+import { acmeAccountDir, certificateFiles, issuerKey } from '../../server/edge/paths.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/edge');
 
@@ -125,6 +126,99 @@ test("per-name certificate errors come from Caddy's log, cleared by a later succ
         'could not get certificate from issuer: HTTP 400 urn:ietf:params:acme:error:connection - no route',
       ],
     ],
+  );
+});
+
+test("a refused challenge shows the CA's words, not the ACME client's summary, with the retry", () => {
+  // Caddy 2.6.2's lines for a name Pebble could not reach (trimmed), then a later attempt.
+  const id = 'away.public.example';
+  const lines = [
+    `{"level":"info","logger":"tls.obtain","msg":"obtaining certificate","identifier":"${id}"}`,
+    `{"level":"error","logger":"http.acme_client","msg":"challenge failed","identifier":"${id}","challenge_type":"http-01","error":"Get ...: dial tcp 127.0.0.2:41511: connect: connection refused"}`,
+    `{"level":"error","logger":"http.acme_client","msg":"validating authorization","identifier":"${id}","error":"authorization failed: HTTP 400 urn:ietf:params:acme:error:connection - dial tcp 127.0.0.2:41511: connect: connection refused","attempt":1}`,
+    `{"level":"error","logger":"http.acme_client","msg":"validating authorization","identifier":"${id}","error":"authorization failed: HTTP 403 urn:ietf:params:acme:error:unauthorized - Failed to connect to 127.0.0.2:36031 for the tls-alpn-01 challenge","attempt":2}`,
+    `{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"${id}","error":"[${id}] solving challenges: ${id}: no solvers available for remaining challenges"}`,
+    `{"level":"error","logger":"tls.obtain","msg":"will retry","error":"[${id}] Obtain: [${id}] solving challenges: no solvers available","attempt":1,"retrying_in":60}`,
+  ];
+  const errors = certificateErrors(lines);
+  assert.equal(
+    errors.get(id),
+    'could not get certificate from issuer: authorization failed: HTTP 400 ' +
+      'urn:ietf:params:acme:error:connection - dial tcp 127.0.0.2:41511: connect: connection refused; ' +
+      'authorization failed: HTTP 403 urn:ietf:params:acme:error:unauthorized - Failed to connect ' +
+      'to 127.0.0.2:36031 for the tls-alpn-01 challenge (retrying in 60 s)',
+  );
+  // A new attempt forgets the old refusals: a rate limit is the CA's word itself.
+  const later = [
+    ...lines,
+    `{"level":"info","logger":"tls.obtain","msg":"obtaining certificate","identifier":"${id}"}`,
+    `{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"${id}","error":"HTTP 429 urn:ietf:params:acme:error:rateLimited - too many"}`,
+  ];
+  assert.equal(
+    certificateErrors(later).get(id),
+    'could not get certificate from issuer: HTTP 429 urn:ietf:params:acme:error:rateLimited - too many',
+  );
+  const healed = [
+    ...later,
+    `{"level":"info","logger":"tls.obtain","msg":"certificate obtained successfully","identifier":"${id}"}`,
+  ];
+  assert.equal(certificateErrors(healed).size, 0);
+});
+
+test('domain status lists the names without a route too, so their failures show', () => {
+  assert.deepEqual(
+    statusNames({
+      ...publicMode,
+      // mail's name has no route; chat's is the domain, already served as Foyer's UI.
+      certificateNames: ['mail.box.example.org', 'box.example.org'],
+    }),
+    [
+      { name: 'box.example.org', target: 'foyer' },
+      { name: 'calendar.box.example.org', target: 'calendar' },
+      { name: 'tools.box.example.org', target: 'tools' },
+      { name: 'web.box.example.org', target: 'web' },
+      { name: 'mail.box.example.org', target: 'certificate' },
+    ],
+  );
+});
+
+test('public mode without an ACME account yet: the domain goes first, the rest wait on the home CA', () => {
+  const policies = (input: EdgeConfigInput) =>
+    (edgeConfig(input).apps as { tls: { automation: { policies: unknown[] } } }).tls.automation
+      .policies;
+  const acme = {
+    module: 'acme',
+    ca: 'https://127.0.0.1:14100/dir',
+    email: 'admin@example.org',
+    trusted_roots_pem_files: ['/var/lib/caddy/storage/foyer/acme-root.pem'],
+  };
+  const input = { ...publicMode, certificateNames: ['mail.box.example.org'] };
+  assert.deepEqual(policies({ ...input, acmeAccountReady: false }), [
+    { subjects: ['box.example.org'], issuers: [acme] },
+    {
+      subjects: [
+        'calendar.box.example.org',
+        'tools.box.example.org',
+        'web.box.example.org',
+        'mail.box.example.org',
+      ],
+      issuers: [{ module: 'internal' }],
+    },
+  ]);
+  // With the account, one policy for every name, as before.
+  const ready = policies({ ...input, acmeAccountReady: true });
+  assert.deepEqual(ready, policies(input));
+  assert.equal(ready.length, 1);
+  assert.deepEqual((ready[0] as { issuers: unknown[] }).issuers, [acme]);
+  // Home mode never waits for an account.
+  assert.deepEqual(policies({ ...home, acmeAccountReady: false }), policies(home));
+  assert.equal(
+    acmeAccountDir('/s', 'https://127.0.0.1:14100/dir', 'Admin@Example.org'),
+    '/s/acme/127.0.0.1-14100-dir/users/admin@example.org',
+  );
+  assert.equal(
+    acmeAccountDir('/s', 'https://acme-v02.api.letsencrypt.org/directory'),
+    '/s/acme/acme-v02.api.letsencrypt.org-directory/users/default',
   );
 });
 

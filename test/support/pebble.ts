@@ -4,6 +4,7 @@
 // PEBBLE_VA_ALWAYS_VALID. Debian ships no certificate for Pebble's own HTTPS, so one is made
 // here with openssl (test-ca.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { freePort } from './ports.js';
 import { makeTestCa } from './test-ca.js';
 
 export interface TestPebble {
-  /** The ACME directory, `https://127.0.0.1:<port>/dir`. */
+  /** The ACME directory, `https://<listen host>:<port>/dir`. */
   directoryUrl: string;
   /** The CA of Pebble's own HTTPS: the root an ACME client must trust to reach the directory. */
   caCertPem: string;
@@ -24,7 +25,42 @@ export interface TestPebble {
   /** Pebble's port for HTTP-01 and TLS-ALPN-01 validation. */
   httpPort: number;
   tlsPort: number;
+  /**
+   * Makes challtestsrv answer `addresses` for `host` instead of 127.0.0.1 (its `/add-a`): a name
+   * pointing elsewhere, whose validation then fails with the CA's message.
+   */
+  pointName(host: string, addresses: string[]): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface PebbleOptions {
+  httpPort?: number;
+  tlsPort?: number;
+  /**
+   * The address Pebble's ACME listener binds (default 127.0.0.1): an edge in a container
+   * reaches the host on its Docker network's gateway, not on the host's loopback.
+   */
+  listenHost?: string;
+  /** More subject names for Pebble's own HTTPS certificate (the listen host is always one). */
+  extraSans?: string[];
+}
+
+/** POSTs JSON to challtestsrv's management API on loopback. */
+function postJson(port: number, path: string, body: object): Promise<void> {
+  return new Promise((done, fail) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', timeout: 5000 },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? done() : fail(new Error(`${path}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${path}: timed out`)));
+    req.on('error', fail);
+    req.end(JSON.stringify(body));
+  });
 }
 
 /** GETs `url` over HTTPS trusting only `ca`; rejects on any status but 200. */
@@ -63,12 +99,11 @@ async function waitUntil(what: string, procs: BackgroundProcess[], check: () => 
 }
 
 /**
- * Starts Pebble and its DNS server on free loopback ports. `httpPort`/`tlsPort` are where Pebble
- * validates challenges (default: free ports nobody listens on yet).
+ * Starts Pebble and its DNS server on free loopback ports (Pebble's ACME listener on
+ * `listenHost` when given). `httpPort`/`tlsPort` are where Pebble validates challenges
+ * (default: free ports nobody listens on yet).
  */
-export async function startPebble(
-  options: { httpPort?: number; tlsPort?: number } = {},
-): Promise<TestPebble> {
+export async function startPebble(options: PebbleOptions = {}): Promise<TestPebble> {
   await ensureHostTools();
   const dir = mkdtempSync(join(tmpdir(), 'foyer-pebble-'));
   const procs: BackgroundProcess[] = [];
@@ -78,7 +113,9 @@ export async function startPebble(
   };
   try {
     const ca = await makeTestCa(dir, 'Pebble HTTPS test CA');
-    const leaf = await ca.issue(['localhost', '127.0.0.1']);
+    const host = options.listenHost ?? '127.0.0.1';
+    const sans = new Set(['localhost', '127.0.0.1', host, ...(options.extraSans ?? [])]);
+    const leaf = await ca.issue([...sans]);
     const [listen, management, dns, challtestManagement] = [
       await freePort(),
       await freePort(),
@@ -92,7 +129,7 @@ export async function startPebble(
       config,
       JSON.stringify({
         pebble: {
-          listenAddress: `127.0.0.1:${listen}`,
+          listenAddress: `${host}:${listen}`,
           managementListenAddress: `127.0.0.1:${management}`,
           certificate: leaf.certificatePath,
           privateKey: leaf.keyPath,
@@ -118,7 +155,7 @@ export async function startPebble(
         cwd: dir,
       }),
     );
-    const directoryUrl = `https://127.0.0.1:${listen}/dir`;
+    const directoryUrl = `https://${host}:${listen}/dir`;
     await waitUntil('pebble did not start', procs, () => httpsGet(directoryUrl, ca.rootPem));
     const issuingRootPem = (await waitUntil('pebble gave no root', procs, () =>
       httpsGet(`https://127.0.0.1:${management}/roots/0`, ca.rootPem),
@@ -130,6 +167,8 @@ export async function startPebble(
       issuingRootPem,
       httpPort,
       tlsPort,
+      pointName: (name, addresses) =>
+        postJson(challtestManagement, '/add-a', { host: `${name.replace(/\.$/, '')}.`, addresses }),
       stop,
     };
   } catch (error) {

@@ -1,0 +1,162 @@
+/**
+ * The whole certificate path for mail and chat (issue 13), with nothing placed by hand: the
+ * catalogue's mail (Postfix, Dovecot) and chat (Prosody) built from Debian, a domain set in home
+ * mode, and the real edge (Caddy built from Debian) obtaining `mail.<domain>` (a name with no
+ * route, only in `certificates.automate`) and `<domain>` from the home CA. Foyer hands them
+ * over from the edge's storage and the daemons reload: SMTP STARTTLS on the submission port,
+ * IMAPS and XMPP STARTTLS then present a certificate for their name that verifies against the
+ * root `GET /api/domain/ca` (what `foyer domain ca` prints) gives.
+ */
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { edgeCertificates } from '../../server/edge/hand-over.js';
+import { edgeStorageDir } from '../../server/edge/paths.js';
+import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
+import { eventually } from '../support/foyer.js';
+import { useTestEngine } from '../support/index.js';
+import { type Presented, presentedOn, smtpStartTls, xmppStartTls } from '../support/tls-clients.js';
+
+const engine = await useTestEngine();
+
+const DOMAIN = 'edge-tls.test';
+const MAIL_NAME = `mail.${DOMAIN}`;
+// Install ids of their own, so the containers' names differ from the other mail and chat tests'.
+const MAIL = 'edge-mail';
+const CHAT = 'edge-chat';
+// The edge's host ports come from the daemon's environment, as with `foyer serve`.
+const EDGE_ENV = ['FOYER_HTTP_PORT', 'FOYER_HTTPS_PORT', 'FOYER_EDGE_ADDRESS'] as const;
+const savedEnv = EDGE_ENV.map((key) => process.env[key]);
+
+let foyer: AppDaemon;
+let ports: Record<'smtp' | 'submission' | 'imap' | 'imaps' | 'c2s' | 's2s', number>;
+
+before(async () => {
+  ports = {
+    smtp: await freePort(),
+    submission: await freePort(),
+    imap: await freePort(),
+    imaps: await freePort(),
+    c2s: await freePort(),
+    s2s: await freePort(),
+  };
+  process.env.FOYER_HTTP_PORT = String(await freePort());
+  process.env.FOYER_HTTPS_PORT = String(await freePort());
+  process.env.FOYER_EDGE_ADDRESS = '127.0.0.1';
+  foyer = await startAppDaemon(engine);
+});
+
+after(async () => {
+  if (foyer) {
+    await foyer.removeAll().catch(() => {});
+    // The edge is a core install: removeAll leaves it; its containers go with the engine.
+    await foyer.close();
+  }
+  EDGE_ENV.forEach((key, i) => {
+    if (savedEnv[i] === undefined) delete process.env[key];
+    else process.env[key] = savedEnv[i];
+  });
+});
+
+test('mail and chat present the certificate the edge obtained for their names', async (t) => {
+  await Promise.all([
+    foyer.install(
+      'mail',
+      {
+        DOMAIN,
+        MAILBOX: 'alice',
+        MAILBOX_PASSWORD: 'a long passphrase for alice',
+        SMTP_PORT: ports.smtp,
+        SUBMISSION_PORT: ports.submission,
+        IMAP_PORT: ports.imap,
+        IMAPS_PORT: ports.imaps,
+      },
+      { id: MAIL },
+    ),
+    foyer.install(
+      'chat',
+      {
+        DOMAIN,
+        ADMIN_USER: 'alice',
+        ADMIN_PASSWORD: 'a long passphrase for alice',
+        C2S_PORT: ports.c2s,
+        S2S_PORT: ports.s2s,
+      },
+      { id: CHAT },
+    ),
+  ]);
+  await Promise.all([foyer.waitRunning(MAIL), foyer.waitRunning(CHAT)]);
+
+  const since = Date.now();
+  const set = await foyer.api('PUT', '/api/domain', { domain: DOMAIN, mode: 'internal' });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  // The edge image is built from Debian on first use: minutes, not seconds.
+  const root = await eventually(
+    'the home CA root',
+    async () => {
+      const res = await foyer.inject('GET', '/api/domain/ca');
+      return res.statusCode === 200 && res.body.includes('BEGIN CERTIFICATE')
+        ? res.body
+        : undefined;
+    },
+    600_000,
+  );
+
+  const endpoints = async (): Promise<Record<string, Presented>> => ({
+    submission: await presentedOn(ports.submission, MAIL_NAME, smtpStartTls, root),
+    imaps: await presentedOn(ports.imaps, MAIL_NAME, undefined, root),
+    xmpp: await presentedOn(ports.c2s, DOMAIN, xmppStartTls(DOMAIN), root),
+  });
+  let last: Record<string, Presented> = {};
+  await eventually(
+    "the edge's certificates on submission, IMAPS and XMPP",
+    async () => {
+      last = await endpoints();
+      return Object.values(last).every((p) => p.authorized);
+    },
+    180_000,
+  ).catch((error: Error) => {
+    const seen = Object.entries(last).map(
+      ([k, p]) => `${k}: ${p.leaf?.subject} by ${p.leaf?.issuer} (${p.authorizationError})`,
+    );
+    throw new Error(`${error.message}\n${seen.join('\n')}`);
+  });
+  t.diagnostic(`domain set → every endpoint verified: ${Date.now() - since} ms`);
+
+  // Leaf certificates for exactly their names (never the CA's own certificate).
+  for (const [endpoint, name] of [
+    ['submission', MAIL_NAME],
+    ['imaps', MAIL_NAME],
+    ['xmpp', DOMAIN],
+  ] as const) {
+    const leaf = last[endpoint]!.leaf!;
+    assert.equal(leaf.ca, false, endpoint);
+    assert.ok(leaf.checkHost(name), `${endpoint}: ${leaf.subjectAltName}`);
+  }
+  // `foyer domain status` lists the routeless name apart from the served ones, with its expiry.
+  const status = await foyer.api('GET', '/api/domain');
+  assert.equal(status.status, 200);
+  const mailStatus = status.body.certificates.find((n: { name: string }) => n.name === MAIL_NAME);
+  assert.equal(mailStatus?.target, 'certificate', JSON.stringify(status.body));
+  assert.equal(mailStatus.issuer, 'local');
+  assert.ok(Date.parse(mailStatus.expires) > Date.now(), JSON.stringify(mailStatus));
+  assert.ok(!status.body.names.some((n: { name: string }) => n.name === MAIL_NAME));
+  // Exactly what Caddy keeps in its storage under the home CA: the edge obtained the routeless
+  // name itself, and the hand-over copied it.
+  const storage = edgeStorageDir(foyer.dataDir);
+  for (const [endpoint, name] of [
+    ['submission', MAIL_NAME],
+    ['imaps', MAIL_NAME],
+    ['xmpp', DOMAIN],
+  ] as const) {
+    const kept = edgeCertificates(storage, name);
+    assert.deepEqual(
+      kept.map((c) => c.issuer),
+      ['local'],
+      name,
+    );
+    const stored = new X509Certificate(readFileSync(kept[0]!.certificatePath));
+    assert.equal(last[endpoint]!.fingerprint, stored.fingerprint256, endpoint);
+  }
+});
