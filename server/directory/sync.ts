@@ -11,7 +11,9 @@
  * opened through its `createConnection` hook.
  */
 import { connect } from 'node:net';
-import { Attribute, Client, Change as LdapChange, type Entry as LdapEntry } from 'ldapts';
+// ldapts is loaded at the first sync, so a box without members never holds it (the daemon's
+// idle memory, issue 12 §5).
+import type { Client, Entry as LdapEntry } from 'ldapts';
 import {
   ADMIN_DN,
   BASE_DN,
@@ -41,7 +43,8 @@ export interface SyncResult {
 }
 
 /** An ldapts client on the ldapi socket. */
-export function socketClient(socketPath: string): Client {
+export async function socketClient(socketPath: string): Promise<Client> {
+  const { Client } = await import('ldapts');
   return new Client({
     url: 'ldap://directory',
     timeout: 10_000,
@@ -80,6 +83,7 @@ function toEntry(found: LdapEntry): Entry {
 
 /** Applies changes in order; an add of an entry that exists (a race) is retried as a modify. */
 export async function apply(client: Client, changes: Change[]): Promise<void> {
+  const { Attribute, Change: LdapChange } = await import('ldapts');
   for (const change of changes) {
     if (change.kind === 'add') {
       await client.add(change.entry.dn, change.entry.attributes);
@@ -174,7 +178,7 @@ export class DirectorySync {
   async runOnce(): Promise<SyncResult | undefined> {
     const secret = this.options.adminSecret();
     if (secret === undefined) return undefined;
-    const client = socketClient(this.options.socketPath);
+    const client = await socketClient(this.options.socketPath);
     try {
       await client.bind(ADMIN_DN, secret);
       const desired = desiredEntries(this.options.snapshot());

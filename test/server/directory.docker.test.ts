@@ -56,7 +56,7 @@ describe('the directory on a real slapd', () => {
       async () => (await search('(uid=*)')) && true,
       600_000,
     );
-    const anonymous = socketClient(socket);
+    const anonymous = await socketClient(socket);
     await assert.rejects(async () => {
       await anonymous.bind('', '');
       await anonymous.search(BASE_DN, { scope: 'sub' });

@@ -12,7 +12,7 @@ export const directorySocket = (dataDir: string) => join(socketDir(dataDir), 'ld
 
 /** Whether `dn` binds with `password` (a fresh connection each time); false on bad credentials. */
 export async function ldapBinds(dataDir: string, dn: string, password: string): Promise<boolean> {
-  const client = socketClient(directorySocket(dataDir));
+  const client = await socketClient(directorySocket(dataDir));
   try {
     await client.bind(dn, password);
     return true;
@@ -37,7 +37,7 @@ export async function searchMembers(
     .get(install) as { password: string } | undefined;
   store.close();
   if (!row) throw new Error(`no bind account for ${install}`);
-  const client = socketClient(directorySocket(dataDir));
+  const client = await socketClient(directorySocket(dataDir));
   try {
     await client.bind(bindDn(install), row.password);
     const { searchEntries } = await client.search(PEOPLE_DN, {
