@@ -21,6 +21,7 @@ import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { backupArgs, tag } from './restic-args.js';
 import { type BackupStatus, type BackupSummary, parseBackupLine } from './restic-json.js';
+import { edgeStorage } from './state-restore.js';
 import type { BackupStore } from './store.js';
 import { backupDir, resticPaths } from './targets.js';
 
@@ -162,7 +163,11 @@ export async function snapshotInstall(
   }
 }
 
-/** Foyer's own state: the store by SQLite's online backup, and the pinned definitions. */
+/**
+ * Foyer's own state: the store by SQLite's online backup, the pinned definitions, and the
+ * edge's storage (its certificates and home CA: a folder of the data dir, not a volume, so no
+ * install snapshot holds it). What a new box needs besides each app's data (state-restore.ts).
+ */
 export async function snapshotState(
   ctx: SnapshotContext,
   targetName: string,
@@ -175,7 +180,9 @@ export async function snapshotState(
   rmSync(copy, { force: true });
   await ctx.db.backup(copy);
   try {
-    const paths = [copy, definitionsDir(ctx.dataDir)].filter((p) => existsSync(p));
+    const paths = [copy, definitionsDir(ctx.dataDir), edgeStorage(ctx.dataDir)].filter((p) =>
+      existsSync(p),
+    );
     const summary = await runBackup(ctx, targetName, paths, [tag('foyer-state')], report, signal);
     ctx.backups.recordSnapshot({
       target: targetName,
