@@ -7,7 +7,8 @@
 // secrets, B lists A's target, and A's admin signs in on B. A state restore on a box that has
 // installs is refused without --force.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -27,6 +28,9 @@ const adminA = { username: 'alma', password: 'box a admin password' };
 const adminB = { username: 'bert', password: 'box b admin password' };
 let daemonA: DaemonProcess | undefined;
 let daemonB: DaemonProcess | undefined;
+// The edge's storage (certificates, home CA) is a folder of the data dir, not a volume.
+const caFile = (box: string) => join(box, 'apps/edge/data/caddy/pki/authorities/local/root.crt');
+const ca = randomBytes(64).toString('base64');
 
 async function ok(dataDir: string, ...args: string[]) {
   const run = await runFoyer(dataDir, ...args);
@@ -86,8 +90,10 @@ describe('restore onto a new box from a target and the recovery kit', {
     await ok(boxA, 'backup', 'schedule', 'off', '--verify', 'no');
     await inApp('head -c 300000 /dev/urandom > /www/blob.bin && echo precious > /www/keep.txt');
     payload = await inApp('md5sum /www/blob.bin /www/keep.txt');
-    token = await inApp('printenv ADMIN_TOKEN');
+    token = await inApp('echo "$ADMIN_TOKEN"');
     assert.ok(token.trim().length >= 24);
+    mkdirSync(join(caFile(boxA), '..'), { recursive: true });
+    writeFileSync(caFile(boxA), ca);
     const added = await ok(boxA, 'backup', 'target', 'add', 'disk', repo);
     password = /Password: +(\S+)/.exec(added.stdout)![1]!;
     assert.match(added.stdout, /foyer restore --state/, 'the kit says how to restore the state');
@@ -159,7 +165,7 @@ describe('restore onto a new box from a target and the recovery kit', {
       60_000,
     );
     assert.equal(await inApp('md5sum /www/blob.bin /www/keep.txt'), payload);
-    assert.equal(await inApp('printenv ADMIN_TOKEN'), token, 'its secrets are A’s');
+    assert.equal(await inApp('echo "$ADMIN_TOKEN"'), token, 'its secrets are A’s');
     assert.equal((await status(boxB)).settings.GREETING, 'from box A');
     const targets = JSON.parse((await ok(boxB, 'backup', 'target', 'list', '--json')).stdout) as {
       name: string;
@@ -169,6 +175,7 @@ describe('restore onto a new box from a target and the recovery kit', {
       targets.map((t) => [t.name, t.repository]),
       [['disk', repo]],
     );
+    assert.equal(readFileSync(caFile(boxB), 'utf8'), ca, "the edge's storage is A's");
     // Box B now runs on A's store: A's admin signs in, B's first admin is gone.
     assert.equal(await post(daemonB!, '/api/auth/login', adminA), 200);
     assert.equal(await post(daemonB!, '/api/auth/login', adminB), 401);
