@@ -21,7 +21,6 @@ import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { backupArgs, tag } from './restic-args.js';
 import { type BackupStatus, type BackupSummary, parseBackupLine } from './restic-json.js';
-import { edgeStorage } from './state-restore.js';
 import type { BackupStore } from './store.js';
 import { backupDir, resticPaths } from './targets.js';
 
@@ -37,6 +36,9 @@ export interface SnapshotContext {
 }
 
 export type Report = (status: BackupStatus) => void;
+
+/** Where the edge keeps its certificates and home CA (a bind folder, not a volume). */
+export const edgeStorage = (dataDir: string) => join(dataDir, 'apps', 'edge', 'data');
 
 /** The host name snapshots carry, so a box's snapshots group together in `forget`. */
 export const snapshotHost = () => `foyer-${hostname().replace(/[^A-Za-z0-9.-]/g, '-')}`;

@@ -29,17 +29,13 @@ import Database from 'better-sqlite3';
 import { definitionsDir } from '../catalog/definitions.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
-import { restoreArgs, snapshotsArgs, tag } from './restic-args.js';
-import { parseSnapshots } from './restic-json.js';
-import type { Located } from './restore.js';
-import type { SnapshotContext } from './snapshot.js';
+import { restoreArgs, tag } from './restic-args.js';
+import { listTagged } from './restore.js';
+import { edgeStorage, type SnapshotContext } from './snapshot.js';
 import { backupDir, resticPaths } from './targets.js';
 
 /** Installs every box has of its own (issue 13/14): they never count as "this box has installs". */
 const CORE_INSTALLS = new Set(['edge', 'directory']);
-
-/** Where the edge keeps its certificates and home CA (a bind mount, not a volume). */
-export const edgeStorage = (dataDir: string) => join(dataDir, 'apps', 'edge', 'data');
 
 const incomingDir = (dataDir: string) => join(backupDir(dataDir), 'incoming-state');
 const readyFile = (dataDir: string) => join(incomingDir(dataDir), 'ready.json');
@@ -68,22 +64,6 @@ export interface StagedState {
 /** Refused before anything changed (a 409). */
 export class StateConflict extends Error {}
 
-/** The `foyer-state` snapshots on every target, newest first. */
-async function stateSnapshots(ctx: SnapshotContext): Promise<Located[]> {
-  const found: Located[] = [];
-  for (const target of ctx.backups.targets()) {
-    const run = await restic({
-      repo: parseRepository(target.repository),
-      password: ctx.backups.password(target.name),
-      paths: resticPaths(ctx.dataDir),
-      args: snapshotsArgs(tag('foyer-state')),
-    });
-    for (const snapshot of parseSnapshots(run.stdout))
-      found.push({ target: target.name, snapshot });
-  }
-  return found.sort((a, b) => b.snapshot.time.localeCompare(a.snapshot.time));
-}
-
 /** This box's installs that a state restore would forget (the core ones aside). */
 export function ownInstalls(ctx: Pick<SnapshotContext, 'store'>): string[] {
   return ctx.store.installs
@@ -108,7 +88,7 @@ export async function stageState(
     throw new StateConflict(
       'no backup target yet; add the old box’s with: foyer backup target add <name> <repository> --password-stdin',
     );
-  const all = await stateSnapshots(ctx);
+  const all = await listTagged(ctx, tag('foyer-state'));
   const match = options.snapshot
     ? all.filter((l) => l.snapshot.id.startsWith(options.snapshot!))
     : all.slice(0, 1);

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { applyStagedState, edgeStorage, stateStaged } from '../../server/backup/state-restore.js';
+import { edgeStorage } from '../../server/backup/snapshot.js';
+import { applyStagedState, stateStaged } from '../../server/backup/state-restore.js';
 import { backupStore } from '../../server/backup/store.js';
 import { openStore } from '../../server/store/index.js';
 
