@@ -27,6 +27,7 @@ import {
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { definitionsDir } from '../catalog/definitions.js';
+import { auditLog } from '../store/audit.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { restoreArgs, tag } from './restic-args.js';
@@ -170,22 +171,41 @@ export function applyStagedState(dataDir: string): string | undefined {
   for (const suffix of ['', '-wal', '-shm'])
     if (existsSync(live + suffix)) renameSync(live + suffix, join(aside, `foyer.db${suffix}`));
   cpSync(join(dir, ready.store), live);
-  // The targets this box had (the one just added, maybe under another name) stay.
+  // The targets this box had (the one just added, maybe under another name) stay; the restore
+  // itself goes into the restored audit log.
   const before = join(aside, 'foyer.db');
-  if (existsSync(before)) {
-    const db = new Database(live);
-    try {
+  const db = new Database(live);
+  try {
+    let carried = 0;
+    if (existsSync(before)) {
       db.prepare('ATTACH DATABASE ? AS old').run(before);
-      db.exec(
-        `INSERT OR IGNORE INTO main.backup_targets (name, repository, password, created_at)
-         SELECT name, repository, password, created_at FROM old.backup_targets`,
-      );
+      try {
+        carried = db
+          .prepare(
+            `INSERT OR IGNORE INTO main.backup_targets (name, repository, password, created_at)
+             SELECT name, repository, password, created_at FROM old.backup_targets`,
+          )
+          .run().changes;
+      } catch {
+        // A store from before backup targets existed: nothing to carry over.
+      }
       db.exec('DETACH DATABASE old');
-    } catch {
-      // An old store without targets: nothing to carry over.
-    } finally {
-      db.close();
     }
+    // Jobs that ran on the old box when its state was backed up (that backup itself, at
+    // least) ended there: they are not this box's daemon's to resume or call interrupted here.
+    const at = new Date().toISOString();
+    db.prepare(
+      `UPDATE jobs SET state = 'interrupted', finished_at = ?, updated_at = ?,
+         error = 'running on the old box when its state was backed up'
+       WHERE state = 'running'`,
+    ).run(at, at);
+    auditLog(db).record('foyer', 'backup.restore-state.applied', undefined, {
+      snapshot: ready.snapshot,
+      target: ready.target,
+      targetsCarriedOver: carried,
+    });
+  } finally {
+    db.close();
   }
   if (ready.definitions && existsSync(join(dir, ready.definitions)))
     cpSync(join(dir, ready.definitions), definitionsDir(dataDir), { recursive: true });

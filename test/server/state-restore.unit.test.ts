@@ -10,7 +10,9 @@ import { after, describe, test } from 'node:test';
 import { edgeStorage } from '../../server/backup/snapshot.js';
 import { applyStagedState, stateStaged } from '../../server/backup/state-restore.js';
 import { backupStore } from '../../server/backup/store.js';
+import { auditLog } from '../../server/store/audit.js';
 import { openStore } from '../../server/store/index.js';
+import { jobRepository } from '../../server/store/jobs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'foyer-state-restore-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -28,6 +30,12 @@ function makeStore(path: string, installs: string[], targets: [string, string][]
       secrets: {},
       acceptedPermissions: [],
     });
+  jobRepository(store.db).create({
+    id: `job-${installs[0] ?? 'none'}`,
+    kind: 'backup',
+    installId: null,
+    actor: 'schedule',
+  });
   const backups = backupStore(store.db);
   for (const [name, password] of targets)
     backups.addTarget({ name, repository: `/srv/${name}`, password });
@@ -101,6 +109,15 @@ describe('applyStagedState', () => {
       );
       assert.equal(backups.password('disk'), 'old box', 'the snapshot’s target wins its name');
       assert.equal(backups.password('spare'), 'spare password');
+      const job = jobRepository(store.db).get('job-cal');
+      assert.equal(job?.state, 'interrupted', 'the old box’s running backup ended there');
+      const [entry] = auditLog(store.db).list({ limit: 1 });
+      assert.equal(entry?.action, 'backup.restore-state.applied');
+      assert.deepEqual(entry?.detail, {
+        snapshot: 'abcdef12',
+        target: 'disk',
+        targetsCarriedOver: 1,
+      });
     } finally {
       store.close();
     }
