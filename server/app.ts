@@ -84,6 +84,11 @@ export interface FoyerServices {
   autoUpdates: AutoUpdates;
   /** Names and HTTPS (issue 13): the edge, its config sync and the domain settings. */
   edge?: EdgeService;
+  /**
+   * Stops serving and starts again on the same data dir (`foyer serve` sets it): how a staged
+   * state restore is put in place with nothing serving meanwhile. Absent in in-process tests.
+   */
+  restart?: () => void;
 }
 
 declare module 'fastify' {

@@ -16,6 +16,7 @@ import { createEdgeServer, listenEdgeSocket } from './access/edge-socket.js';
 import { reachableUrls } from './addresses.js';
 import { buildApp } from './app.js';
 import { readSetupCode, setupCodePath } from './auth/setup-code.js';
+import { applyStagedState } from './backup/state-restore.js';
 import { startBanner } from './banner.js';
 import { SHUTDOWN_DRAIN_MS, startDaemon } from './daemon.js';
 import { edgeAdminDir, edgeDaemonSocket } from './edge/paths.js';
@@ -59,6 +60,9 @@ export async function serve(): Promise<number> {
     return refuse(`Foyer is already running with the data folder ${dataDir} (${sock} answers)`);
   }
   const log = createLogger();
+  // A state restore staged before a restart (or a crash) goes in place before the store opens.
+  const applied = applyStagedState(dataDir);
+  if (applied) log.info({ snapshot: applied }, "Foyer's state restored from a backup");
   const resyncMs = process.env.FOYER_RESYNC_MS ? Number(process.env.FOYER_RESYNC_MS) : undefined;
   // Tests look for due automatic updates and backups every second instead of every minute.
   const tick = process.env.FOYER_AUTO_UPDATE_TICK_MS;
@@ -159,9 +163,15 @@ export async function serve(): Promise<number> {
       setupCodePath: setupCodePath(dataDir),
     }),
   );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const signal = await new Promise<NodeJS.Signals | 'restart'>((resolve) => {
+    const onSignal = (s: NodeJS.Signals) => resolve(s);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    daemon.restart = () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      resolve('restart');
+    };
   });
   const removeFiles = () => {
     rmSync(sock, { force: true });
@@ -175,7 +185,8 @@ export async function serve(): Promise<number> {
   };
   process.once('SIGINT', now);
   process.once('SIGTERM', now);
-  setTimeout(now, SHUTDOWN_DRAIN_MS + 5000).unref();
+  const hang = setTimeout(now, SHUTDOWN_DRAIN_MS + 5000);
+  hang.unref();
   log.info({ signal }, 'stopping: no new work; waiting for the passes in flight');
   bridges?.stop();
   local?.close();
@@ -185,6 +196,19 @@ export async function serve(): Promise<number> {
   await app.close();
   const drained = await daemon.close({ drainMs: SHUTDOWN_DRAIN_MS });
   removeFiles();
+  if (signal === 'restart') {
+    clearTimeout(hang);
+    process.removeListener('SIGINT', now);
+    process.removeListener('SIGTERM', now);
+    // Passes abandoned still hold the store: the next start (systemd's Restart=on-failure)
+    // puts the staged state in place instead.
+    if (!drained) {
+      log.warn({}, 'stopped with work in flight; start Foyer again to apply the restored state');
+      process.exit(1);
+    }
+    log.info({}, 'restarting');
+    return serve();
+  }
   if (drained) {
     log.info({}, 'stopped');
     return 0;

@@ -32,14 +32,19 @@ export interface Located {
 }
 
 /** Every snapshot of an install (or, with no install, every snapshot) on every target. */
-export async function listSnapshots(ctx: SnapshotContext, install?: string): Promise<Located[]> {
+export function listSnapshots(ctx: SnapshotContext, install?: string): Promise<Located[]> {
+  return listTagged(ctx, install ? tag('foyer-install', install) : undefined);
+}
+
+/** The snapshots carrying a tag (all, without one) on every target, newest first. */
+export async function listTagged(ctx: SnapshotContext, filter?: string): Promise<Located[]> {
   const found: Located[] = [];
   for (const target of ctx.backups.targets()) {
     const run = await restic({
       repo: parseRepository(target.repository),
       password: ctx.backups.password(target.name),
       paths: resticPaths(ctx.dataDir),
-      args: snapshotsArgs(install ? tag('foyer-install', install) : undefined),
+      args: snapshotsArgs(filter),
     });
     for (const snapshot of parseSnapshots(run.stdout))
       found.push({ target: target.name, snapshot });

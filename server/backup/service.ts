@@ -59,6 +59,11 @@ export class BackupService {
 
   constructor(private readonly ctx: BackupServiceOptions) {}
 
+  /** What snapshots and restores work with (a state restore stages with it). */
+  get context(): BackupServiceOptions {
+    return this.ctx;
+  }
+
   /** Admits a job of `kind` for an install (refused while another runs); no install: a box job. */
   private admitJob(
     kind: JobKind,

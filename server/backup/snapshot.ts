@@ -37,6 +37,9 @@ export interface SnapshotContext {
 
 export type Report = (status: BackupStatus) => void;
 
+/** Where the edge keeps its certificates and home CA (a bind folder, not a volume). */
+export const edgeStorage = (dataDir: string) => join(dataDir, 'apps', 'edge', 'data');
+
 /** The host name snapshots carry, so a box's snapshots group together in `forget`. */
 export const snapshotHost = () => `foyer-${hostname().replace(/[^A-Za-z0-9.-]/g, '-')}`;
 
@@ -162,7 +165,11 @@ export async function snapshotInstall(
   }
 }
 
-/** Foyer's own state: the store by SQLite's online backup, and the pinned definitions. */
+/**
+ * Foyer's own state: the store by SQLite's online backup, the pinned definitions, and the
+ * edge's storage (its certificates and home CA: a folder of the data dir, not a volume, so no
+ * install snapshot holds it). What a new box needs besides each app's data (state-restore.ts).
+ */
 export async function snapshotState(
   ctx: SnapshotContext,
   targetName: string,
@@ -175,7 +182,9 @@ export async function snapshotState(
   rmSync(copy, { force: true });
   await ctx.db.backup(copy);
   try {
-    const paths = [copy, definitionsDir(ctx.dataDir)].filter((p) => existsSync(p));
+    const paths = [copy, definitionsDir(ctx.dataDir), edgeStorage(ctx.dataDir)].filter((p) =>
+      existsSync(p),
+    );
     const summary = await runBackup(ctx, targetName, paths, [tag('foyer-state')], report, signal);
     ctx.backups.recordSnapshot({
       target: targetName,

@@ -168,7 +168,10 @@ async function schedule(
   return EXIT.ok;
 }
 
-/** `foyer restore <install> [--snapshot <id>] [--as <new-install>] [--wait]`. */
+/**
+ * `foyer restore <install> [--snapshot <id>] [--as <new-install>] [--wait]`, and onto a new
+ * box `foyer restore --state [--snapshot <id>] [--force] [--apps] [--wait]`.
+ */
 export async function restore(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -177,9 +180,18 @@ export async function restore(args: string[]): Promise<number> {
       wait: { type: 'boolean' },
       snapshot: { type: 'string' },
       as: { type: 'string' },
+      state: { type: 'boolean' },
+      force: { type: 'boolean' },
+      apps: { type: 'boolean' },
     },
     allowPositionals: true,
   });
+  if (values.state) {
+    if (positionals.length > 0 || values.as)
+      throw new UsageError('foyer restore --state [--snapshot <id>] [--force] [--apps] [--wait]');
+    return restoreState(new DaemonClient(), values);
+  }
+  if (values.force || values.apps) throw new UsageError('--force and --apps go with --state');
   if (positionals.length !== 1) throw new UsageError('foyer restore takes one install');
   const body = {
     install: positionals[0],
@@ -352,5 +364,95 @@ async function jobCommand(
   } finally {
     abort.abort();
     events.destroy();
+  }
+}
+
+interface StagedState {
+  snapshot: string;
+  target: string;
+  time: string;
+  installs: string[];
+  targets: string[];
+  users: number;
+  restarting: boolean;
+}
+
+/** Installs every box has of its own; `--apps` leaves them to the state they came back with. */
+const CORE = new Set(['edge', 'directory']);
+
+/**
+ * Onto a new box: the daemon stages Foyer's state from the newest `foyer-state` snapshot and
+ * restarts on it (state-restore.ts); `--wait` waits for it to answer again, `--apps` (which
+ * waits) then restores every app's newest snapshot in place, one after another.
+ */
+async function restoreState(
+  client: DaemonClient,
+  flags: { json?: boolean; wait?: boolean; snapshot?: string; force?: boolean; apps?: boolean },
+): Promise<number> {
+  const staged = await client.json<StagedState>('POST', '/api/backup/restore-state', {
+    ...(flags.snapshot ? { snapshot: flags.snapshot } : {}),
+    ...(flags.force ? { force: true } : {}),
+  });
+  const say = flags.json ? err : out;
+  say(
+    `Restoring Foyer's state from snapshot ${staged.snapshot} (${staged.time.replace(/\.\d+/, '')}, target ${staged.target})\n` +
+      `  installs: ${staged.installs.join(', ') || 'none'}\n  backup targets: ${staged.targets.join(', ') || 'none'}\n`,
+  );
+  if (!staged.restarting) {
+    say('Stop Foyer and start it again: the restored state is put in place as it starts.\n');
+    if (flags.json) out(json(staged));
+    return EXIT.ok;
+  }
+  if (!flags.wait && !flags.apps) {
+    say('Foyer restarts on the restored state now.\n');
+    if (flags.json) out(json(staged));
+    return EXIT.ok;
+  }
+  await backOnRestoredState(client, staged.installs);
+  say(
+    "Foyer runs on the restored state. Sign in with the old box's admin account and password" +
+      `${staged.users === 0 ? ' (the old box had no admin yet: finish the first-run setup)' : ''}.\n`,
+  );
+  const apps = staged.installs.filter((i) => !CORE.has(i));
+  const failed: string[] = [];
+  if (flags.apps) {
+    for (const install of apps) {
+      say(`Restoring ${install}…\n`);
+      try {
+        await jobCommand(
+          client,
+          () => client.json('POST', '/api/backup/restore', { install }),
+          { wait: true, json: flags.json },
+          'Restored',
+        );
+      } catch (error) {
+        failed.push(install);
+        err(`${install}: ${(error as Error).message}\n`);
+      }
+    }
+  } else if (apps.length > 0) {
+    say(`Bring each app's data back with: ${apps.map((a) => `foyer restore ${a}`).join('; ')}\n`);
+  }
+  if (flags.json) out(json({ ...staged, failed }));
+  if (failed.length > 0) throw new FailedError(`not restored: ${failed.join(', ')}`);
+  return EXIT.ok;
+}
+
+/** Waits (2 min at most) for the restarted daemon to answer with the restored installs. */
+async function backOnRestoredState(client: DaemonClient, installs: string[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  // The old daemon stops serving first; give it a moment so it is not the one that answers.
+  await new Promise((r) => setTimeout(r, 1000));
+  for (;;) {
+    try {
+      const listed = await client.get<{ id: string }[]>('/api/installs');
+      const ids = new Set(listed.map((i) => i.id));
+      if (installs.every((i) => ids.has(i))) return;
+    } catch {
+      // Not answering yet.
+    }
+    if (Date.now() > deadline)
+      throw new FailedError('Foyer did not answer on the restored state within 2 minutes');
+    await new Promise((r) => setTimeout(r, 500));
   }
 }

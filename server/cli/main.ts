@@ -78,7 +78,8 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
     load: async () => (await import('./domain.js')).domain,
   },
   restore: {
-    usage: 'restore <install> [--snapshot <id>] [--as <new-install>] [--wait] [--json]',
+    usage:
+      'restore <install> [--snapshot <id>] [--as <new-install>] [--wait] [--json] | restore --state [--snapshot <id>] [--force] [--apps] [--wait]',
     load: async () => (await import('./backup.js')).restore,
   },
   members: {
@@ -148,6 +149,9 @@ const USAGE = `usage: foyer <command>
   restore <install> [--snapshot <id>] [--as <new-install>] [--wait]
                                  in place (the current state snapshotted first), or as a
                                  new install
+  restore --state [--snapshot <id>] [--force] [--apps] [--wait]
+                                 on a new box: Foyer's own state (store, definitions, edge
+                                 certificates) from a target, then every app's data (--apps)
 
   members add <name> --email <address> [--display-name N] [--group <g>…] [--admin]
       [--password-stdin]         a member of the directory (one login for mail, chat,

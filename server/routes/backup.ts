@@ -10,6 +10,7 @@ import { TargetInputError } from '../backup/repository.js';
 import { ResticError } from '../backup/restic.js';
 import { type BackupSchedule, scheduleProblems } from '../backup/schedule.js';
 import { Conflict, NotFound } from '../backup/service.js';
+import { StateConflict, stageState } from '../backup/state-restore.js';
 import { addTarget, sshPublicKey, TargetError } from '../backup/targets.js';
 import { Errors } from '../errors.js';
 import { Schedule, SnapshotReply, TargetReply } from './backup-schemas.js';
@@ -27,7 +28,8 @@ function apiError(error: unknown): Error {
       { path: error.path, message: error.message.slice(error.path.length + 2) },
     ]);
   if (error instanceof NotFound) return new Errors.NotFound(error.message);
-  if (error instanceof Conflict) return new Errors.Conflict(error.message);
+  if (error instanceof Conflict || error instanceof StateConflict)
+    return new Errors.Conflict(error.message);
   if (error instanceof TargetError || error instanceof ResticError)
     return new Errors.BadRequest(error.message);
   return error as Error;
@@ -189,6 +191,52 @@ export default async function backupRoutes(app: FastifyInstance) {
         return service().restore(body, who(request));
       });
       return reply.status(202).send({ job });
+    },
+  );
+
+  app.post(
+    '/api/backup/restore-state',
+    {
+      schema: {
+        summary:
+          "Onto a new box: stage Foyer's own state from a target's newest (or given) state snapshot, then restart on it (refused while this box has installs, unless force)",
+        body: T.Union([
+          T.Object(
+            {
+              snapshot: T.Optional(T.String({ pattern: '^[0-9a-f]{4,64}$' })),
+              force: T.Optional(T.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          T.Null(),
+        ]),
+        response: {
+          200: T.Object({
+            snapshot: T.String(),
+            target: T.String(),
+            time: T.String(),
+            installs: T.Array(T.String()),
+            targets: T.Array(T.String()),
+            users: T.Integer(),
+            restarting: T.Boolean(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as { snapshot?: string; force?: boolean };
+      const staged = await guard(() => stageState(service().context, body));
+      app.foyer.audit.record(who(request).actor, 'backup.restore-state', undefined, {
+        snapshot: staged.snapshot,
+        target: staged.target,
+        force: body.force === true,
+        address: who(request).address,
+      });
+      const restart = app.foyer.restart;
+      // Restarted once this answer is out: the daemon stops serving, the state goes in place
+      // before the store opens again (serve.ts). Without `foyer serve`, the next start does it.
+      if (restart) reply.raw.once('finish', () => setImmediate(restart));
+      return reply.send({ ...staged, restarting: restart !== undefined });
     },
   );
 
