@@ -4,6 +4,7 @@
  * restic's own words (`wrong password or no key found`, `connection refused`, …).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Repository } from './repository.js';
 import { type ResticPaths, repositoryArgs, resticEnv } from './restic-args.js';
 import { resticMessage } from './restic-json.js';
@@ -41,11 +42,26 @@ export interface ResticCall {
 /** The program to run; FOYER_RESTIC for another build, else `restic` on PATH. */
 const program = () => process.env.FOYER_RESTIC || 'restic';
 
+/**
+ * restic dies with the daemon: one left running after the daemon is killed would hold its
+ * repository lock past the next start's `restic unlock`, then die on its broken pipe and leave
+ * the lock behind. util-linux's setpriv (in every Debian) sets the parent-death signal.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+function command(argv: string[]): [string, string[]] {
+  if (!existsSync(SETPRIV)) return [program(), argv];
+  return [SETPRIV, ['--pdeathsig', 'KILL', '--', program(), ...argv]];
+}
+/** setpriv's words when it cannot start the program (exit 127). */
+const NOT_FOUND = /failed to execute|No such file or directory/;
+const MISSING = 'restic is not installed on this machine; install it with: apt-get install restic';
+
 /** Runs one restic command; throws ResticError unless its exit code is fine. */
 export function restic(call: ResticCall): Promise<ResticRun> {
   const argv = [...repositoryArgs(call.repo, call.paths), ...call.args];
   return new Promise((resolve, reject) => {
-    const child = spawn(program(), argv, {
+    const [file, args] = command(argv);
+    const child = spawn(file, args, {
       env: resticEnv(call.password),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: call.signal,
@@ -68,20 +84,14 @@ export function restic(call: ResticCall): Promise<ResticRun> {
       stderr = (stderr + chunk).slice(-64 * 1024);
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT')
-        reject(
-          new ResticError(
-            'restic is not installed on this machine; install it with: apt-get install restic',
-            null,
-            '',
-          ),
-        );
+      if (error.code === 'ENOENT') reject(new ResticError(MISSING, null, ''));
       else reject(error);
     });
     child.on('close', (code) => {
       if (pending.trim()) call.onLine?.(pending);
       const exit = code ?? -1;
       if (exit === 0 || call.okCodes?.includes(exit)) resolve({ code: exit, stdout, stderr });
+      else if (exit === 127 && NOT_FOUND.test(stderr)) reject(new ResticError(MISSING, null, ''));
       else reject(new ResticError(resticMessage(stderr), code, stderr));
     });
   });
