@@ -25,7 +25,16 @@ let app: FastifyInstance;
 let counts: ReturnType<typeof countingAdapter>;
 let cookie = '';
 
-const PUBLIC = ['GET /api/health', 'GET /api/setup', 'POST /api/setup', 'POST /api/auth/login'];
+// The edge's auth gate asks /api/auth/verify without credentials (it answers 401 or 302 then);
+// a one-time link sets a member's first password (the token is the credential).
+const PUBLIC = [
+  'GET /api/auth/verify',
+  'GET /api/health',
+  'GET /api/setup',
+  'POST /api/auth/login',
+  'POST /api/members/set-password',
+  'POST /api/setup',
+];
 
 before(async () => {
   const sink = new Writable({
