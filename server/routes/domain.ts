@@ -105,9 +105,10 @@ export default async function domainRoutes(app: FastifyInstance) {
         const problem = await acmeDirectoryProblem(settings.acme, settings.acmeRoot);
         if (problem) throw invalid([problem]);
       }
-      // The ports are checked while the edge does not hold them yet (its first start).
+      // The ports are checked while the edge does not hold them yet (its first start, or it
+      // failed); an edge that runs or is starting (its health check not passed yet) holds them.
       const status = app.foyer.reconciler.status(EDGE_INSTALL);
-      if (status?.state !== 'running') {
+      if (!status || !['running', 'starting', 'degraded'].includes(status.state)) {
         const { http, https, address } = edge.ports;
         const taken = (
           await Promise.all([

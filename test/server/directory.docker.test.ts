@@ -170,8 +170,18 @@ describe('the directory on a real slapd', () => {
       '--password-stdin',
     );
     await timed('carol to bind', () => binds(memberDn('carol'), 'third password 3'));
-    await engine.docker(['rm', '-f', 'directory-slapd-1']);
-    await engine.docker(['volume', 'rm', 'directory_data']);
+    // The reconciler may make the container again between the two: repeat until the volume goes.
+    await eventually(
+      'slapd and its volume destroyed',
+      async () => {
+        await engine.docker(['rm', '-f', 'directory-slapd-1']).catch(() => undefined);
+        return engine.docker(['volume', 'rm', 'directory_data']).then(
+          () => true,
+          () => false,
+        );
+      },
+      60_000,
+    );
     await eventually(
       'carol to bind again',
       async () =>
