@@ -31,25 +31,63 @@ export interface Located {
   snapshot: Snapshot;
 }
 
+/** A target whose snapshots could not be listed, and restic's words why. */
+export interface Unreachable {
+  target: string;
+  error: string;
+}
+
+/** What one listing across the targets found, newest first, and the targets it could not read. */
+export interface Listing {
+  located: Located[];
+  unreachable: Unreachable[];
+}
+
 /** Every snapshot of an install (or, with no install, every snapshot) on every target. */
-export function listSnapshots(ctx: SnapshotContext, install?: string): Promise<Located[]> {
+export function listSnapshots(ctx: SnapshotContext, install?: string): Promise<Listing> {
   return listTagged(ctx, install ? tag('foyer-install', install) : undefined);
 }
 
-/** The snapshots carrying a tag (all, without one) on every target, newest first. */
-export async function listTagged(ctx: SnapshotContext, filter?: string): Promise<Located[]> {
-  const found: Located[] = [];
-  for (const target of ctx.backups.targets()) {
-    const run = await restic({
-      repo: parseRepository(target.repository),
-      password: ctx.backups.password(target.name),
-      paths: resticPaths(ctx.dataDir),
-      args: snapshotsArgs(filter),
-    });
-    for (const snapshot of parseSnapshots(run.stdout))
-      found.push({ target: target.name, snapshot });
-  }
-  return found.sort((a, b) => b.snapshot.time.localeCompare(a.snapshot.time));
+/**
+ * The snapshots carrying a tag (all, without one) on every target, newest first. The targets are
+ * read side by side; one that cannot be read (a USB disk unplugged, an SFTP host down) is named
+ * in `unreachable` and the others still answer. Only when no target answers is it an error.
+ */
+export async function listTagged(ctx: SnapshotContext, filter?: string): Promise<Listing> {
+  const targets = ctx.backups.targets();
+  const runs = await Promise.allSettled(
+    targets.map((target) =>
+      restic({
+        repo: parseRepository(target.repository),
+        password: ctx.backups.password(target.name),
+        paths: resticPaths(ctx.dataDir),
+        args: snapshotsArgs(filter),
+      }),
+    ),
+  );
+  const located: Located[] = [];
+  const unreachable: Unreachable[] = [];
+  runs.forEach((run, i) => {
+    const target = targets[i]!.name;
+    if (run.status === 'rejected') {
+      unreachable.push({ target, error: (run.reason as Error).message });
+      return;
+    }
+    for (const snapshot of parseSnapshots(run.value.stdout)) located.push({ target, snapshot });
+  });
+  if (targets.length > 0 && unreachable.length === targets.length)
+    throw new Error(
+      `no backup target could be read: ${unreachable.map((u) => `${u.target}: ${u.error}`).join('; ')}`,
+    );
+  located.sort((a, b) => b.snapshot.time.localeCompare(a.snapshot.time));
+  return { located, unreachable };
+}
+
+/** " (not read: a, b)" for an answer that found nothing while some targets were unreachable. */
+export function notRead(listing: Listing): string {
+  return listing.unreachable.length > 0
+    ? ` (not read: ${listing.unreachable.map((u) => u.target).join(', ')})`
+    : '';
 }
 
 /** The snapshot to restore: the one whose id starts with `id`, else the install's newest. */
@@ -58,13 +96,14 @@ export async function findSnapshot(
   install: string,
   id?: string,
 ): Promise<Located> {
-  const all = await listSnapshots(ctx, install);
+  const listing = await listSnapshots(ctx, install);
+  const all = listing.located;
   const match = id ? all.filter((l) => l.snapshot.id.startsWith(id)) : all.slice(0, 1);
   if (match.length === 0)
     throw new Error(
-      id
+      (id
         ? `no snapshot ${id} of "${install}" on any target`
-        : `no snapshot of "${install}" on any target`,
+        : `no snapshot of "${install}" on any target`) + notRead(listing),
     );
   if (match.length > 1 && id) throw new Error(`snapshot id ${id} is ambiguous; give more of it`);
   return match[0]!;

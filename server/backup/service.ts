@@ -18,7 +18,13 @@ import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { checkArgs, forgetArgs, tag } from './restic-args.js';
 import type { BackupStatus } from './restic-json.js';
-import { findSnapshot, listSnapshots, restoreAsNew, restoreInPlace } from './restore.js';
+import {
+  findSnapshot,
+  type Listing,
+  listSnapshots,
+  restoreAsNew,
+  restoreInPlace,
+} from './restore.js';
 import { checkSubset, isCheckDue, isDue, nextCheckPart } from './schedule.js';
 import { removeLeftoverScratch, verifyInScratch } from './scratch.js';
 import {
@@ -46,6 +52,13 @@ export interface BackupServiceOptions extends SnapshotContext {
 export interface Requester {
   actor: string;
   address: string;
+}
+
+/** Whether a target's snapshots could be listed, when, and restic's words if not. */
+export interface TargetReach {
+  reachable: boolean;
+  error: string | null;
+  at: string;
 }
 
 export class BackupService {
@@ -404,9 +417,29 @@ export class BackupService {
     return job;
   }
 
+  /** Whether each target answered the last time its snapshots were listed (target name → reach). */
+  private readonly reach = new Map<string, TargetReach>();
+
+  /** How the last listing of `target`'s snapshots went; null before any. */
+  targetReach(target: string): TargetReach | null {
+    return this.reach.get(target) ?? null;
+  }
+
   /** Every snapshot of an install (or all) with what Foyer recorded of it. */
   async snapshots(install?: string) {
-    const located = await listSnapshots(this.ctx, install);
+    const at = new Date().toISOString();
+    let listing: Listing;
+    try {
+      listing = await listSnapshots(this.ctx, install);
+    } catch (error) {
+      for (const t of this.ctx.backups.targets())
+        this.reach.set(t.name, { reachable: false, error: (error as Error).message, at });
+      throw error;
+    }
+    const { located, unreachable } = listing;
+    for (const t of this.ctx.backups.targets())
+      this.reach.set(t.name, { reachable: true, error: null, at });
+    for (const u of unreachable) this.reach.set(u.target, { reachable: false, error: u.error, at });
     const records = new Map(
       this.ctx.backups
         .targets()

@@ -31,7 +31,7 @@ import { auditLog } from '../store/audit.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { restoreArgs, tag } from './restic-args.js';
-import { listTagged } from './restore.js';
+import { listTagged, notRead } from './restore.js';
 import { edgeStorage, type SnapshotContext } from './snapshot.js';
 import { backupDir, resticPaths } from './targets.js';
 
@@ -89,15 +89,16 @@ export async function stageState(
     throw new StateConflict(
       'no backup target yet; add the old box’s with: foyer backup target add <name> <repository> --password-stdin',
     );
-  const all = await listTagged(ctx, tag('foyer-state'));
+  const listing = await listTagged(ctx, tag('foyer-state'));
+  const all = listing.located;
   const match = options.snapshot
     ? all.filter((l) => l.snapshot.id.startsWith(options.snapshot!))
     : all.slice(0, 1);
   if (match.length === 0)
     throw new StateConflict(
       options.snapshot
-        ? `no snapshot ${options.snapshot} of Foyer's state on any target`
-        : "no snapshot of Foyer's state on any target (a `foyer backup run` of everything makes one)",
+        ? `no snapshot ${options.snapshot} of Foyer's state on any target${notRead(listing)}`
+        : `no snapshot of Foyer's state on any target${notRead(listing)} (a \`foyer backup run\` of everything makes one)`,
     );
   if (match.length > 1) throw new StateConflict(`snapshot id ${options.snapshot} is ambiguous`);
   const located = match[0]!;

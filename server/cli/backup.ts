@@ -15,6 +15,9 @@ interface Target {
   repository: string;
   kind: string;
   createdAt: string;
+  /** Whether the last listing of snapshots could read it (null before any). */
+  reachable?: boolean | null;
+  unreachableReason?: string | null;
 }
 
 interface Snapshot {
@@ -271,6 +274,10 @@ async function listSnapshots(
     out(json(snapshots));
     return EXIT.ok;
   }
+  // The listing just made says which targets could not be read; the others still answered.
+  const targets = await client.get<Target[]>('/api/backup/targets');
+  for (const t of targets.filter((t) => t.reachable === false))
+    err(`warning: target ${t.name} could not be read: ${t.unreachableReason}\n`);
   if (snapshots.length === 0) {
     out(
       install

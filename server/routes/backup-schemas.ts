@@ -6,6 +6,13 @@ export const TargetReply = T.Object({
   repository: T.String(),
   kind: T.String(),
   createdAt: T.String(),
+  /**
+   * Whether the last listing of snapshots could read this target (null before any listing):
+   * an unplugged disk or a host that is down shows here, and the other targets still answer.
+   */
+  reachable: T.Optional(T.Union([T.Boolean(), T.Null()])),
+  /** restic's words when it could not be read. */
+  unreachableReason: T.Optional(T.Union([T.String(), T.Null()])),
 });
 
 export const SnapshotReply = T.Object({

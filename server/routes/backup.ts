@@ -60,10 +60,15 @@ export default async function backupRoutes(app: FastifyInstance) {
       },
     },
     async () =>
-      app.foyer.backups.targets().map((t) => ({
-        ...t,
-        kind: t.repository.startsWith('/') ? 'local' : t.repository.split(':')[0]!,
-      })),
+      app.foyer.backups.targets().map((t) => {
+        const reach = service().targetReach(t.name);
+        return {
+          ...t,
+          kind: t.repository.startsWith('/') ? 'local' : t.repository.split(':')[0]!,
+          reachable: reach?.reachable ?? null,
+          unreachableReason: reach?.error ?? null,
+        };
+      }),
   );
 
   app.post(

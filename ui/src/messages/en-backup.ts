@@ -17,6 +17,7 @@ export const backup = {
   'backup.kind.sftp': 'Another computer (SFTP)',
   'backup.kind.rest': 'Backup server (REST)',
   'backup.added': 'Added {date}',
+  'backup.unreachable': 'Could not be read when the snapshots were listed: {reason}',
   'backup.addTarget': 'Add a place for backups',
   'backup.targetName': 'Name',
   'backup.targetNameHint': 'A short name, such as usb-disk: lowercase letters, digits and “-”.',

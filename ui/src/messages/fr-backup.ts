@@ -15,6 +15,7 @@ export const backup: Record<keyof typeof en, string> = {
   'backup.kind.sftp': 'Un autre ordinateur (SFTP)',
   'backup.kind.rest': 'Serveur de sauvegarde (REST)',
   'backup.added': 'Ajouté le {date}',
+  'backup.unreachable': 'Illisible lors de la dernière liste des instantanés : {reason}',
   'backup.addTarget': 'Ajouter un endroit pour les sauvegardes',
   'backup.targetName': 'Nom',
   'backup.targetNameHint': 'Un nom court, comme disque-usb : minuscules, chiffres et « - ».',
