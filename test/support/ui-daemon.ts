@@ -4,9 +4,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { instanceId } from '../../server/paths.js';
-import { newContext } from './browser.js';
+import { launchBrowser, newContext } from './browser.js';
 import type { TestEngine } from './engine.js';
 import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from './foyer.js';
 
@@ -126,4 +126,42 @@ export async function signedInContext(browser: Browser, daemon: UiDaemon): Promi
     },
   ]);
   return context;
+}
+
+/** A browser with one signed-in desktop page, as most e2e tests open it once set up. */
+export interface SignedInBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** Launches Chromium with the daemon client's session and opens a page (15 s per step). */
+export async function openSignedIn(daemon: UiDaemon): Promise<SignedInBrowser> {
+  const browser = await launchBrowser();
+  const context = await signedInContext(browser, daemon);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { browser, context, page };
+}
+
+/** Closes the browser (if one was opened), stops the daemon and removes what it made. */
+export async function closeAll(ui: SignedInBrowser | undefined, daemon: UiDaemon | undefined) {
+  await ui?.context.close();
+  await ui?.browser.close();
+  await daemon?.stop();
+  await daemon?.removeObjects();
+}
+
+/** Installs `app` as `id` through the API and waits until it runs. */
+export async function installRunning(daemon: UiDaemon, app: string, id = app): Promise<void> {
+  const installed = await daemon.api('POST', '/api/installs', { app, id });
+  if (installed.status !== 202)
+    throw new Error(`install ${app}: ${installed.status} ${JSON.stringify(installed.body)}`);
+  await eventually(
+    `${id} to run`,
+    async () =>
+      (await daemon.api<{ status: { state: string } | null }>('GET', `/api/installs/${id}`)).body
+        .status?.state === 'running',
+    120_000,
+  );
 }

@@ -11,12 +11,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { instanceId } from '../../server/paths.js';
-import { launchBrowser } from '../support/browser.js';
-import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
-import { signedInContext, startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import {
+  closeAll,
+  installRunning,
+  openSignedIn,
+  type SignedInBrowser,
+  startUiDaemon,
+  type UiDaemon,
+} from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 const engine = await useTestEngine();
@@ -25,8 +30,7 @@ const NAME = 'Test web page';
 const work = mkdtempSync(join(tmpdir(), 'foyer-ui-backups-'));
 const repo = join(work, 'repo');
 let daemon: UiDaemon;
-let browser: Browser;
-let context: BrowserContext;
+let ui: SignedInBrowser | undefined;
 let page: Page;
 
 /** A shell command in the install's one container, on the engine. */
@@ -63,26 +67,13 @@ const RECORD = `(() => {
 before(async () => {
   daemon = await startUiDaemon(engine);
   await daemon.setup('alice', 'correct horse battery staple');
-  const installed = await daemon.api('POST', '/api/installs', { app: 'web', id: ID });
-  assert.equal(installed.status, 202, JSON.stringify(installed.body));
-  await eventually(
-    `${ID} to run`,
-    async () =>
-      (await daemon.api<{ status: { state: string } | null }>('GET', `/api/installs/${ID}`)).body
-        .status?.state === 'running',
-    120_000,
-  );
-  browser = await launchBrowser();
-  context = await signedInContext(browser, daemon);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  await installRunning(daemon, 'web', ID);
+  ui = await openSignedIn(daemon);
+  page = ui.page;
 });
 
 after(async () => {
-  await context?.close();
-  await browser?.close();
-  await daemon?.stop();
-  await daemon?.removeObjects();
+  await closeAll(ui, daemon);
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -13,12 +13,18 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import type { Page } from 'playwright-core';
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 import { freePort } from '../support/ports.js';
-import { signedInContext, startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import {
+  closeAll,
+  installRunning,
+  openSignedIn,
+  type SignedInBrowser,
+  startUiDaemon,
+  type UiDaemon,
+} from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 const engine = await useTestEngine();
@@ -26,8 +32,7 @@ const DOMAIN = 'foyer.home.arpa';
 const APP_NAME = `web.${DOMAIN}`;
 let httpsPort = 0;
 let daemon: UiDaemon;
-let browser: Browser;
-let context: BrowserContext;
+let ui: SignedInBrowser | undefined;
 let page: Page;
 let downloadedPem = '';
 
@@ -59,26 +64,13 @@ before(async () => {
     env: { FOYER_HTTP_PORT: String(await freePort()), FOYER_HTTPS_PORT: String(httpsPort) },
   });
   await daemon.setup('alice', 'correct horse battery staple');
-  const installed = await daemon.api('POST', '/api/installs', { app: 'web' });
-  assert.equal(installed.status, 202, JSON.stringify(installed.body));
-  await eventually(
-    'the web app to run',
-    async () =>
-      (await daemon.api<{ status: { state: string } | null }>('GET', '/api/installs/web')).body
-        .status?.state === 'running',
-    120_000,
-  );
-  browser = await launchBrowser();
-  context = await signedInContext(browser, daemon);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  await installRunning(daemon, 'web');
+  ui = await openSignedIn(daemon);
+  page = ui.page;
 });
 
 after(async () => {
-  await context?.close();
-  await browser?.close();
-  await daemon?.stop();
-  await daemon?.removeObjects();
+  await closeAll(ui, daemon);
 });
 
 describe('names and HTTPS in the web UI', { timeout: 600_000 }, () => {

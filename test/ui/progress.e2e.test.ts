@@ -9,11 +9,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import type { Page } from 'playwright-core';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 import { startRegistry } from '../support/registry.js';
-import { signedInContext, startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import {
+  closeAll,
+  openSignedIn,
+  type SignedInBrowser,
+  startUiDaemon,
+  type UiDaemon,
+} from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 const engine = await useTestEngine();
@@ -21,8 +26,7 @@ const engine = await useTestEngine();
 // inside before(), the registry was found stopped before the tests ran (in a tier run).
 const registry = await startRegistry();
 let daemon: UiDaemon;
-let browser: Browser;
-let context: BrowserContext;
+let ui: SignedInBrowser | undefined;
 let page: Page;
 
 before(async () => {
@@ -39,17 +43,12 @@ before(async () => {
   await engine.docker(['rmi', ref]);
   daemon = await startUiDaemon(engine);
   await daemon.setup('alice', 'correct horse battery staple');
-  browser = await launchBrowser();
-  context = await signedInContext(browser, daemon);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  ui = await openSignedIn(daemon);
+  page = ui.page;
 });
 
 after(async () => {
-  await context?.close();
-  await browser?.close();
-  await daemon?.stop();
-  await daemon?.removeObjects();
+  await closeAll(ui, daemon);
 });
 
 /**

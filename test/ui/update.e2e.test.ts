@@ -8,13 +8,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { instanceId } from '../../server/paths.js';
-import { launchBrowser } from '../support/browser.js';
-import { eventually, TEST_CATALOG } from '../support/foyer.js';
+import { TEST_CATALOG } from '../support/foyer.js';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 import { startRegistry } from '../support/registry.js';
-import { signedInContext, startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import {
+  closeAll,
+  installRunning,
+  openSignedIn,
+  type SignedInBrowser,
+  startUiDaemon,
+  type UiDaemon,
+} from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 const engine = await useTestEngine();
@@ -25,8 +31,7 @@ const V2 = `${registry.address}/foyer-test/keeper:2`;
 const catalog = mkdtempSync(join(tmpdir(), 'foyer-ui-update-'));
 const NAME = 'Keeper';
 let daemon: UiDaemon;
-let browser: Browser;
-let context: BrowserContext;
+let ui: SignedInBrowser | undefined;
 let page: Page;
 
 function writeApp(version: 1 | 2) {
@@ -93,33 +98,16 @@ before(async () => {
     env: { FOYER_CATALOG: [TEST_CATALOG, catalog].join(delimiter) },
   });
   await daemon.setup('alice', 'correct horse battery staple');
-  const installed = await daemon.api('POST', '/api/installs', { app: 'keeper' });
-  assert.equal(installed.status, 202, JSON.stringify(installed.body));
-  await eventually(
-    'keeper to run',
-    async () => {
-      const res = await daemon.api<{ status: { state: string } | null }>(
-        'GET',
-        '/api/installs/keeper',
-      );
-      return res.body.status?.state === 'running';
-    },
-    120_000,
-  );
+  await installRunning(daemon, 'keeper');
   writeApp(2);
   const reload = await daemon.api<{ apps: number }>('POST', '/api/apps/reload', {});
   assert.equal(reload.status, 200, JSON.stringify(reload.body));
-  browser = await launchBrowser();
-  context = await signedInContext(browser, daemon);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  ui = await openSignedIn(daemon);
+  page = ui.page;
 });
 
 after(async () => {
-  await context?.close();
-  await browser?.close();
-  await daemon?.stop();
-  await daemon?.removeObjects();
+  await closeAll(ui, daemon);
   rmSync(catalog, { recursive: true, force: true });
 });
 
