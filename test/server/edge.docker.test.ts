@@ -458,12 +458,18 @@ test('the calendar behind the edge: Foyer checks the members, limits guessing, d
   // a fresh argon2 check for an address over its limit.
   assert.ok([200, 429].includes(right.status), String(right.status));
 
-  // No password in the daemon's output nor in the audit.
+  // No password in the daemon's output, Caddy's or Radicale's logs, nor in the audit.
+  const logs = await Promise.all(
+    ['edge-caddy-1', 'calendar-radicale-1'].map(async (container) => {
+      const { stdout, stderr } = await engine.docker(['logs', container]);
+      return `${stdout}${stderr}`;
+    }),
+  );
   const db = new Database(join(dataDir, 'foyer.db'), { readonly: true });
   const audit = JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
   db.close();
   assert.match(audit, /"action":"auth\.login\.failed".*basic/, 'failed guesses are audited');
-  const written = `${daemon.output()}\n${audit}`;
+  const written = [daemon.output(), ...logs, audit].join('\n');
   for (const secret of [ALICE.password, CAROL.password, 'guess 1']) {
     assert.ok(!written.includes(secret), `a password in the log or audit: ${secret}`);
   }
