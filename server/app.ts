@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { EDGE_PEER } from './access/edge-socket.js';
 import { trustOnly } from './access/proxy.js';
+import basicRoutes from './auth/basic-routes.js';
 import { LoginGuard, type LoginLimits } from './auth/login-guard.js';
 import authPlugin from './auth/plugin.js';
 import { type RouteEntry, type RouteRole, routeRole } from './auth/roles.js';
@@ -158,9 +159,11 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(access, { access: accessOptions });
   await app.register(authPlugin);
   await app.register(healthRoutes);
-  // One sign-in guard for every door that takes a password (Foyer's sign-in, OIDC's).
+  // One sign-in guard for every door that takes a password (Foyer's sign-in, the edge's Basic
+  // check, OIDC's).
   const guard = new LoginGuard({ audit: services.audit, limits: options.loginLimits });
   await app.register(authRoutes, { guard });
+  await app.register(basicRoutes, { guard });
   await app.register(appsRoutes);
   await app.register(installsRoutes);
   await app.register(jobsRoutes);

@@ -74,10 +74,21 @@ export const AppManifestSchema = T.Object(
     requirements: Opt(T.Object({ memory: Opt(Bytes), disk: Opt(Bytes) }, Strict)),
     /**
      * The web entry: the service and container port the edge proxies `https://<install>.<domain>/`
-     * to (issue 13); with `auth`, only a signed-in Foyer admin gets through (the edge asks the
-     * daemon first).
+     * to (issue 13). `auth: true`: only a signed-in Foyer admin gets through (the edge asks the
+     * daemon first). `auth: members-basic`: the entry takes HTTP Basic credentials of the members
+     * allowed to use the install (a DAV server's clients), checked by the daemon for the edge
+     * (issue 14; needs `accounts: directory`).
      */
-    web: Opt(T.Object({ service: T.String(), port: Port, auth: Opt(T.Boolean()) }, Strict)),
+    web: Opt(
+      T.Object(
+        {
+          service: T.String(),
+          port: Port,
+          auth: Opt(T.Union([T.Literal(true), T.Literal(false), T.Literal('members-basic')])),
+        },
+        Strict,
+      ),
+    ),
     ports: Opt(
       T.Array(
         T.Object(
@@ -313,6 +324,10 @@ function checkMeaning(manifest: AppManifest): Problem[] {
   }
   checkTls(manifest, problem);
   checkOidc(manifest, problem);
+  // The members a Basic check lets in are those the directory lets use the install.
+  if (manifest.web?.auth === 'members-basic' && manifest.accounts !== 'directory') {
+    problem('web.auth', 'members-basic needs `accounts: directory`');
+  }
   (manifest.permissions ?? []).forEach((permission, i) => {
     if (normalisePermission(permission) === undefined) {
       problem(joinPath('permissions', i), `"${permission}" is not a known permission`);

@@ -17,7 +17,7 @@ const KEY = 'x-foyer-edge';
 export interface WebEntry {
   service: string;
   port: number;
-  auth?: boolean;
+  auth?: boolean | 'members-basic';
 }
 
 /** The web service on the edge network, its web port unpublished; a copy, the input untouched. */

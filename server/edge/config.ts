@@ -25,8 +25,11 @@ export interface EdgeSite {
   install: string;
   /** `<container DNS name>:<port>` on the edge network. */
   upstream: string;
-  /** The app asks for a Foyer admin session before anything reaches it (app.yaml `web.auth`). */
-  auth?: boolean;
+  /**
+   * app.yaml `web.auth`: `true`, a Foyer admin session before anything reaches the app;
+   * `members-basic`, HTTP Basic credentials of a member allowed to use the install.
+   */
+  auth?: boolean | 'members-basic';
 }
 
 export interface EdgeConfigInput {
@@ -105,15 +108,23 @@ function proxyTo(upstreams: Json[]): Json {
   return { handler: 'reverse_proxy', upstreams };
 }
 
+/** The daemon's route that checks an install's HTTP Basic credentials for the edge (issue 14). */
+export function basicCheckPath(install: string): string {
+  return `/api/auth/basic/${install}`;
+}
+
 /**
- * Caddy's `forward_auth` in JSON (B1): ask the daemon with GET /api/auth/verify; a 2xx goes on
- * with the user it names in `Remote-User`, anything else (401, a 302 to sign-in) is the answer.
+ * Caddy's `forward_auth` in JSON (B1): ask the daemon with GET `uri`; a 2xx goes on with the
+ * user it names in `Remote-User`, anything else (401, 429, a 302 to sign-in) is the answer, with
+ * the daemon's headers (`WWW-Authenticate`, `Retry-After`). The original request's headers go
+ * along (its `Authorization` for the Basic check), and Caddy sets `X-Forwarded-For` to the
+ * client it sees: a client's own is dropped, since no one is in the proxy's `trusted_proxies`.
  */
-function forwardAuth(): Json {
+function forwardAuth(uri: string): Json {
   return {
     handler: 'reverse_proxy',
     upstreams: daemonUpstream,
-    rewrite: { method: 'GET', uri: '/api/auth/verify' },
+    rewrite: { method: 'GET', uri },
     headers: {
       request: {
         set: {
@@ -201,7 +212,11 @@ export function edgeConfig(input: EdgeConfigInput): Json {
       route(siteRouteId(site.install), siteName(site.install, settings.domain), [
         ...hsts,
         strip,
-        ...(site.auth ? [forwardAuth()] : []),
+        ...(site.auth === 'members-basic'
+          ? [forwardAuth(basicCheckPath(site.install))]
+          : site.auth
+            ? [forwardAuth('/api/auth/verify')]
+            : []),
         proxyTo([{ dial: site.upstream }]),
       ]),
     ),

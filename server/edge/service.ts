@@ -162,7 +162,7 @@ export class EdgeService {
       sites.push({
         install: install.id,
         upstream: webUpstream(install.id, web),
-        ...(web.auth ? { auth: true } : {}),
+        ...(web.auth ? { auth: web.auth } : {}),
       });
     }
     return sites;

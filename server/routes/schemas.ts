@@ -83,7 +83,11 @@ export const InstallReply = T.Object({
   desired: T.String(),
   /** The app's web entry (app.yaml `web`): the service and its container port, if it has one. */
   web: T.Union([
-    T.Object({ service: T.String(), port: T.Integer(), auth: T.Optional(T.Boolean()) }),
+    T.Object({
+      service: T.String(),
+      port: T.Integer(),
+      auth: T.Optional(T.Union([T.Boolean(), T.Literal('members-basic')])),
+    }),
     T.Null(),
   ]),
   /** `https://<install>.<domain>/` once a domain is set and the app has a web entry (issue 13). */

@@ -47,6 +47,11 @@ export interface UserRepository {
   /** The user when the password is theirs; takes as long for a username that does not exist. */
   verifyPassword(username: string, password: string): Promise<User | undefined>;
   updatePassword(id: number, password: string): Promise<void>;
+  /**
+   * The stored argon2 hash of the user's password: what a remembered check is tied to, so a
+   * new password (a new salt) forgets it (server/auth/basic-check.ts). Never leaves the daemon.
+   */
+  passwordHash(username: string): string | undefined;
   /** Stores a new secret with TOTP off (set-up pending), or clears it with null. */
   setTotpSecret(id: number, secret: string | null): void;
   setTotpEnabled(id: number, enabled: boolean): void;
@@ -179,6 +184,7 @@ export function usersRepository(
       const hashes = await passwordHashes(password);
       updateHash.run(hashes.argon2, hashes.crypt, now().toISOString(), id);
     },
+    passwordHash: (username) => selectHash.get(username)?.password_hash,
     setTotpSecret(id, secret) {
       updateSecret.run(secret, now().toISOString(), id);
     },

@@ -25,9 +25,11 @@ let app: FastifyInstance;
 let counts: ReturnType<typeof countingAdapter>;
 let cookie = '';
 
-// The edge's auth gate asks /api/auth/verify without credentials (it answers 401 or 302 then);
-// a one-time link sets a member's first password (the token is the credential).
+// The edge's auth gate asks /api/auth/verify without credentials (it answers 401 or 302 then),
+// and /api/auth/basic/:install with a member's Basic credentials (issue 14); a one-time link
+// sets a member's first password (the token is the credential).
 const PUBLIC = [
+  'GET /api/auth/basic/:install',
   'GET /api/auth/verify',
   'GET /api/health',
   'GET /api/setup',

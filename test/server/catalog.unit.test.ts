@@ -105,6 +105,26 @@ permisions: [privileged]
     ]);
   });
 
+  test('web.auth: true, false or members-basic; members-basic only with the directory', () => {
+    const web = (auth: string, accounts = '') =>
+      manifestProblems(`${MINIMAL}web: {service: web, port: 80, auth: ${auth}}\n${accounts}`);
+    assert.deepEqual(web('true'), []);
+    assert.deepEqual(web('false'), []);
+    assert.deepEqual(web('members-basic', 'accounts: directory\n'), []);
+    assert.deepEqual(web('members-basic'), [
+      'app.yaml: web.auth: members-basic needs `accounts: directory`',
+    ]);
+    assert.deepEqual(web('basic', 'accounts: directory\n'), [
+      'app.yaml: web.auth: must be one of true, false, members-basic',
+    ]);
+    assert.equal(
+      parseManifest(
+        `${MINIMAL}web: {service: w, port: 80, auth: members-basic}\naccounts: directory\n`,
+      ).manifest?.web?.auth,
+      'members-basic',
+    );
+  });
+
   test('meaning: unique keys, fitting defaults, known permissions', () => {
     const yaml = `${MINIMAL}settings:
   - {key: A, type: string}

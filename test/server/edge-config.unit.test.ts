@@ -37,7 +37,7 @@ function golden(name: string, value: unknown): void {
 
 const sites = [
   { install: 'web', upstream: 'web-web-1:8080' },
-  { install: 'calendar', upstream: 'calendar-radicale-1:5232' },
+  { install: 'calendar', upstream: 'calendar-radicale-1:5232', auth: 'members-basic' as const },
 ];
 
 const home: EdgeConfigInput = {
@@ -66,6 +66,21 @@ test('home mode: the internal issuer for the domain and each install, no HSTS', 
 
 test('public mode: ACME with a private root, HSTS, the auth gate before the app', () => {
   golden('public.json', edgeConfig(publicMode));
+});
+
+test("members-basic: the daemon checks the install's Basic credentials before the app", () => {
+  const routes = (edgeConfig(home).apps as Shape).http.servers.foyer.routes;
+  const calendar = routes.find((r) => r['@id'] === 'site-calendar') as {
+    handle: [{ routes: [{ handle: Record<string, unknown>[] }] }];
+  };
+  const [strip, check, app] = calendar.handle[0].routes[0].handle;
+  // A client's own Remote-User is gone before the check; the check's is copied after it.
+  assert.deepEqual(strip, { handler: 'headers', request: { delete: ['Remote-User'] } });
+  assert.deepEqual(check?.rewrite, { method: 'GET', uri: '/api/auth/basic/calendar' });
+  assert.deepEqual(check?.upstreams, [{ dial: 'unix//run/foyer-edge/foyer.sock' }]);
+  assert.deepEqual(app?.upstreams, [{ dial: 'calendar-radicale-1:5232' }]);
+  const web = routes.find((r) => r['@id'] === 'site-web') as typeof calendar;
+  assert.equal(web.handle[0].routes[0].handle.length, 2, 'no check for an app without auth');
 });
 
 test('the home CA never writes into the host trust store, in either mode', () => {

@@ -4,7 +4,9 @@
  * TLS client trusting only `foyer domain ca`'s root. Bad input (an invalid domain, a port in
  * use) changes nothing; the app's web port leaves the host and it joins foyer-edge; HTTP
  * redirects; a killed edge gets its config back within one resync; a steady state makes no
- * admin-API write (counted from Caddy's own log of admin requests).
+ * admin-API write (counted from Caddy's own log of admin requests). The calendar (Radicale,
+ * `web.auth: members-basic`) behind it: CalDAV over HTTPS for a member of a granted group, 403
+ * for one outside, 401 within 10 s of a disable, 429 for guessing (issue 14).
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -15,7 +17,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { removeLabelled, runFoyer, serveFoyer } from '../support/cli.js';
+import Database from 'better-sqlite3';
+import { removeLabelled, runFoyer, runFoyerWithInput, serveFoyer } from '../support/cli.js';
 import { type DaemonProcess, eventually, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 import { freePort } from '../support/ports.js';
@@ -56,7 +59,7 @@ interface Answer {
 function viaEdge(
   name: string,
   path = '/',
-  options: { method?: string; headers?: Record<string, string>; body?: object } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: object | string } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
@@ -68,7 +71,9 @@ function viaEdge(
         method: options.method ?? 'GET',
         headers: {
           host: name,
-          ...(options.body ? { 'content-type': 'application/json' } : {}),
+          ...(options.body && typeof options.body === 'object'
+            ? { 'content-type': 'application/json' }
+            : {}),
           ...options.headers,
         },
         ca: root,
@@ -101,7 +106,7 @@ function viaEdge(
     );
     req.on('timeout', () => req.destroy(new Error('no answer')));
     req.on('error', reject);
-    req.end(options.body ? JSON.stringify(options.body) : undefined);
+    req.end(typeof options.body === 'object' ? JSON.stringify(options.body) : options.body);
   });
 }
 
@@ -317,4 +322,156 @@ test('the auth gate: an app with web.auth answers only to a signed-in admin', as
   const allowed = await viaEdge(gated, '/', { headers: { cookie } });
   assert.equal(allowed.status, 200, allowed.body);
   assert.equal(allowed.body.trim(), 'admins only');
+});
+
+// The calendar behind the edge (issue 14): Caddy asks Foyer to check each request's HTTP Basic
+// credentials (GET /api/auth/basic/calendar) before Radicale, which checks them against the
+// directory again. Alice's group may use the calendar; carol's may not.
+const ALICE = { name: 'alice', password: 'alice: "pa$$" word \\ 1' };
+const CAROL = { name: 'carol', password: 'carol is only a neighbour' };
+const EVENT = [
+  'BEGIN:VCALENDAR',
+  'VERSION:2.0',
+  'PRODID:-//Foyer//edge test//EN',
+  'BEGIN:VEVENT',
+  'UID:foyer-edge-test-1@home.test',
+  'DTSTAMP:20240601T090000Z',
+  'DTSTART:20240615T120000Z',
+  'DTEND:20240615T150000Z',
+  'SUMMARY:Picnic behind the edge',
+  'END:VEVENT',
+  'END:VCALENDAR',
+  '',
+].join('\r\n');
+
+function basic(who: { name: string; password: string }): string {
+  return `Basic ${Buffer.from(`${who.name}:${who.password}`).toString('base64')}`;
+}
+
+/** A CalDAV request to https://calendar.home.test/<path> through the edge. */
+function dav(
+  who: { name: string; password: string } | undefined,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return viaEdge('calendar.home.test', path, {
+    method,
+    headers: {
+      ...(who ? { authorization: basic(who) } : {}),
+      ...(body ? { 'content-type': 'text/calendar; charset=utf-8' } : {}),
+      ...headers,
+    },
+    ...(body ? { body } : {}),
+  });
+}
+
+test('the calendar behind the edge: Foyer checks the members, limits guessing, drops the disabled', async (t) => {
+  for (const group of ['family', 'neighbours']) {
+    const run = await foyer('groups', 'add', group);
+    assert.equal(run.code, 0, run.stderr);
+  }
+  for (const [who, group] of [
+    [ALICE, 'family'],
+    [CAROL, 'neighbours'],
+  ] as const) {
+    const run = await runFoyerWithInput(
+      dataDir,
+      `${who.password}\n`,
+      ...['members', 'add', who.name, '--email', `${who.name}@home.test`],
+      ...['--group', group, '--password-stdin'],
+    );
+    assert.equal(run.code, 0, run.stderr);
+  }
+  const installed = await foyer('install', 'calendar', '--set', `PORT=${await freePort()}`);
+  assert.equal(installed.code, 0, installed.stderr);
+  const granted = await foyer('access', 'grant', 'calendar', 'family');
+  assert.equal(granted.code, 0, granted.stderr);
+
+  // The directory's slapd and Radicale are built from Debian on first use: minutes.
+  const home = await eventually(
+    'alice reaches her calendar home through the edge',
+    async () => {
+      const a = await dav(ALICE, 'PROPFIND', '/alice/', undefined, { depth: '0' }).catch(
+        () => undefined,
+      );
+      return a?.status === 207 ? a : undefined;
+    },
+    900_000,
+  );
+  assert.match(home.body, /<[^>]*href>\/alice\/<\//);
+  const made = await dav(ALICE, 'MKCALENDAR', '/alice/family/');
+  assert.equal(made.status, 201, made.body);
+  const put = await dav(ALICE, 'PUT', '/alice/family/picnic.ics', EVENT);
+  assert.equal(put.status, 201, put.body);
+  const read = await dav(ALICE, 'GET', '/alice/family/picnic.ics');
+  assert.equal(read.status, 200);
+  assert.match(read.body, /^SUMMARY:Picnic behind the edge\r?$/m);
+
+  // No credentials: the challenge a DAV client answers by asking its person.
+  const nobody = await dav(undefined, 'PROPFIND', '/alice/', undefined, { depth: '0' });
+  assert.equal(nobody.status, 401);
+  assert.equal(nobody.headers['www-authenticate'], 'Basic realm="calendar", charset="UTF-8"');
+  // Carol's password is right, but her group may not use the calendar: the edge says no.
+  const carol = await dav(CAROL, 'PROPFIND', '/carol/', undefined, { depth: '0' });
+  assert.equal(carol.status, 403, carol.body);
+  // Nor does a Remote-User of the client's own make anyone alice.
+  const forged = await dav(CAROL, 'GET', '/alice/family/picnic.ics', undefined, {
+    'remote-user': 'alice',
+  });
+  assert.equal(forged.status, 403);
+
+  // Disabled: refused within 10 s (the check reads the member at every request).
+  const disabled = await foyer('members', 'disable', 'alice');
+  assert.equal(disabled.code, 0, disabled.stderr);
+  const since = Date.now();
+  let refused: Answer | undefined;
+  while (Date.now() - since < 10_000) {
+    refused = await dav(ALICE, 'GET', '/alice/family/picnic.ics');
+    if (refused.status === 401) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(refused?.status, 401, 'alice disabled but let in after 10 s');
+  t.diagnostic(`disabled member refused ${Date.now() - since} ms after the CLI returned`);
+  const enabled = await foyer('members', 'enable', 'alice');
+  assert.equal(enabled.code, 0, enabled.stderr);
+  const back = await dav(ALICE, 'GET', '/alice/family/picnic.ics');
+  assert.equal(back.status, 200, back.body);
+
+  // Guessing alice's password: 429 at the edge after a few tries, whatever X-Forwarded-For a
+  // client makes up (the limit counts the address Caddy saw); the right password waits too.
+  let guess: Answer | undefined;
+  for (let i = 0; i < 8; i++) {
+    guess = await dav({ ...ALICE, password: `guess ${i}` }, 'GET', '/alice/', undefined, {
+      'x-forwarded-for': `198.51.100.${i}`,
+    });
+    if (guess.status === 429) break;
+    assert.equal(guess.status, 401, guess.body);
+  }
+  assert.equal(guess?.status, 429, 'no limit on guessing at the edge');
+  assert.ok(Number(guess?.headers['retry-after']) > 0, String(guess?.headers['retry-after']));
+  const right = await dav(ALICE, 'GET', '/alice/family/picnic.ics', undefined, {
+    'x-forwarded-for': '203.0.113.7',
+  });
+  // Either still remembered from a moment ago (200) or refused with the address (429): never
+  // a fresh argon2 check for an address over its limit.
+  assert.ok([200, 429].includes(right.status), String(right.status));
+
+  // No password in the daemon's output, Caddy's or Radicale's logs, nor in the audit.
+  const logs = await Promise.all(
+    ['edge-caddy-1', 'calendar-radicale-1'].map(async (container) => {
+      const { stdout, stderr } = await engine.docker(['logs', container]);
+      return `${stdout}${stderr}`;
+    }),
+  );
+  const db = new Database(join(dataDir, 'foyer.db'), { readonly: true });
+  const audit = JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
+  db.close();
+  assert.match(audit, /"action":"auth\.login\.failed".*basic/, 'failed guesses are audited');
+  const written = [daemon.output(), ...logs, audit].join('\n');
+  for (const secret of [ALICE.password, CAROL.password, 'guess 1']) {
+    assert.ok(!written.includes(secret), `a password in the log or audit: ${secret}`);
+  }
+  assert.ok(!written.includes(basic(ALICE).slice(6)), 'an Authorization header in the log');
 });
