@@ -51,6 +51,7 @@ const ServiceReply = T.Object({
   kind: T.Union([T.Literal('mail'), T.Literal('chat'), T.Literal('calendar'), T.Literal('other')]),
   fields: T.Array(T.Object({ key: T.String(), value: T.String() })),
   scan: T.Optional(T.String()),
+  autoconfig: T.Optional(T.Boolean()),
 });
 const Link = T.Object({ name: T.String(), link: T.String(), token: T.String() });
 
@@ -180,6 +181,7 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
       const services = memberServices(member.name, member.groups, installs, byInstall, {
         host: domain ?? request.hostname,
         webUrls,
+        autoconfig: domain !== undefined,
       });
       return { member, services };
     },

@@ -30,6 +30,8 @@ export interface MemberService {
    * and other XMPP apps open it), the CalDAV URL for calendar (DAVx⁵ and iOS take it).
    */
   scan?: string;
+  /** Mail: the edge serves Thunderbird's autoconfig file for its domain (autoconfig.ts). */
+  autoconfig?: boolean;
 }
 
 export interface ServiceInstall {
@@ -80,6 +82,8 @@ export interface ServiceHost {
   host: string;
   /** Install id → `https://<install>.<domain>/`: installs the edge serves by name (issue 13). */
   webUrls?: ReadonlyMap<string, string>;
+  /** A domain is set: the edge serves `autoconfig.<mail domain>` (issue 14). */
+  autoconfig?: boolean;
 }
 
 /**
@@ -114,6 +118,7 @@ export function memberServices(
             ...field('imap', String(mail.imap)),
             ...field('submission', String(mail.submission)),
           ],
+          ...(where.autoconfig && mail.domain ? { autoconfig: true } : {}),
         };
       }
       if (i.appId === 'chat') {

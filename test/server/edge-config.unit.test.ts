@@ -19,12 +19,7 @@ import {
   edgeNames,
   statusNames,
 } from '../../server/edge/config.js';
-import {
-  acmeAccountDir,
-  CONTAINER,
-  certificateFiles,
-  issuerKey,
-} from '../../server/edge/paths.js';
+import { acmeAccountDir, CONTAINER, certificateFiles, issuerKey } from '../../server/edge/paths.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/edge');
 
@@ -320,8 +315,9 @@ test('autoconfig.<mail domain>: the two autoconfig paths to the daemon, 404 for 
     'autoconfig.box.example.org',
     'autoconfig.lune.example',
   ]);
-  const subjects = (edgeConfig(input).apps as { tls: { automation: { policies: { subjects: string[] }[] } } })
-    .tls.automation.policies[0]!.subjects;
+  const subjects = (
+    edgeConfig(input).apps as { tls: { automation: { policies: { subjects: string[] }[] } } }
+  ).tls.automation.policies[0]!.subjects;
   assert.ok(subjects.includes('autoconfig.lune.example'), subjects.join(' '));
   assert.deepEqual(
     statusNames(input).filter((n) => n.target === 'autoconfig'),

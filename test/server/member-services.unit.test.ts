@@ -48,6 +48,7 @@ test('only the installs of the member’s groups, each with its client settings'
   assert.deepEqual(fields('agenda'), { username: 'alice', caldav: 'http://box.lan:5233/alice/' });
   assert.equal(services.find((s) => s.install === 'agenda')!.scan, 'http://box.lan:5233/alice/');
   assert.equal(services.find((s) => s.install === 'mail')!.scan, undefined, 'no code for mail');
+  assert.equal(services.find((s) => s.install === 'mail')!.autoconfig, undefined, 'no domain');
   assert.deepEqual(fields('notes'), {});
 });
 
@@ -77,8 +78,9 @@ test('with a domain: CalDAV over HTTPS at the edge, the domain as the box’s na
     ['family'],
     [...installs, { id: 'talk', appId: 'chat', settings: {} }],
     new Map([...access, ['talk', ['family']]]),
-    { host: 'lune.example', webUrls },
+    { host: 'lune.example', webUrls, autoconfig: true },
   );
+  assert.equal(services.find((s) => s.install === 'mail')!.autoconfig, true);
   const agenda = services.find((s) => s.install === 'agenda')!;
   assert.deepEqual(agenda.fields, [
     { key: 'username', value: 'alice' },
