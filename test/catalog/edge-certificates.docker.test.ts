@@ -10,11 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { after, before, test } from 'node:test';
+import { createEdgeServer, listenEdgeSocket } from '../../server/access/edge-socket.js';
 import { edgeCertificates } from '../../server/edge/hand-over.js';
-import { edgeStorageDir } from '../../server/edge/paths.js';
+import { edgeAdminDir, edgeDaemonSocket, edgeStorageDir } from '../../server/edge/paths.js';
 import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
@@ -203,19 +204,32 @@ function serversOf(xml: string) {
   );
 }
 
-test("Thunderbird's autoconfig file over HTTPS at autoconfig.<domain>, through the edge", async () => {
+test("Thunderbird's autoconfig file over HTTPS at autoconfig.<domain>, through the edge", async (t) => {
   assert.ok(root, 'the first test set the domain');
+  // The edge reaches the daemon on its socket, which `foyer serve` listens on (server/serve.ts);
+  // this in-process daemon gets it here, with the same handler as its TCP port.
+  mkdirSync(edgeAdminDir(foyer.dataDir), { recursive: true, mode: 0o750 });
+  const edgeServer = createEdgeServer((req, res) => foyer.app.routing(req, res));
+  await listenEdgeSocket(edgeServer, edgeDaemonSocket(foyer.dataDir));
+  t.after(() => new Promise((resolve) => edgeServer.close(resolve)));
   const name = `autoconfig.${DOMAIN}`;
   const path = `/mail/config-v1.1.xml?emailaddress=alice%40${DOMAIN}`;
   // The mail install was there before the domain: the edge has the name from its first config.
+  let last = '';
   const file = await eventually(
     `${name} to answer with the file`,
     async () => {
-      const res = await edgeGet(name, path, root).catch(() => undefined);
+      const res = await edgeGet(name, path, root).catch((error: Error) => {
+        last = error.message;
+        return undefined;
+      });
+      if (res) last = `${res.status} ${res.body.slice(0, 300)}`;
       return res?.status === 200 ? res : undefined;
     },
-    120_000,
-  );
+    60_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last answer: ${last}`);
+  });
   assert.match(file.type, /^application\/xml/);
   assert.match(
     file.body,
