@@ -21,6 +21,7 @@ import type { BackupService } from './backup/service.js';
 import type { BackupStore } from './backup/store.js';
 import type { PinnedDefinitions } from './catalog/pins.js';
 import type { Catalog } from './catalog/service.js';
+import autoconfigRoutes from './directory/autoconfig-routes.js';
 import directoryRoutes, { type DirectoryAccess } from './directory/routes.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { EdgeService } from './edge/service.js';
@@ -174,6 +175,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(imagesRoutes);
   await app.register(backupRoutes);
   await app.register(directoryRoutes, { loginLimits: options.loginLimits });
+  await app.register(autoconfigRoutes);
   await app.register(domainRoutes);
   await app.register(oidcRoutes, { guard });
   await app.register(eventsRoutes);

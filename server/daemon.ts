@@ -20,6 +20,7 @@ import { readAppFolder } from './catalog/catalog.js';
 import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
 import { bindPassword } from './directory/app-accounts.js';
+import { mailDomains } from './directory/autoconfig.js';
 import { DIRECTORY_INSTALL, DirectoryService } from './directory/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { AdminCounts } from './edge/admin-client.js';
@@ -199,6 +200,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     resyncMs: options.resyncMs,
     counts: options.edgeCounts,
     certificateNames: () => handOver.names(),
+    // Thunderbird's autoconfig.<domain> for each mail domain (issue 14).
+    autoconfigDomains: () => mailDomains(store.installs.list()),
     // The OpenID Connect issuer follows the domain (https://<domain>/oidc).
     domainChanged: () => oidc?.issuer(),
   });

@@ -50,6 +50,8 @@ const ServiceReply = T.Object({
   app: T.String(),
   kind: T.Union([T.Literal('mail'), T.Literal('chat'), T.Literal('calendar'), T.Literal('other')]),
   fields: T.Array(T.Object({ key: T.String(), value: T.String() })),
+  scan: T.Optional(T.String()),
+  autoconfig: T.Optional(T.Boolean()),
 });
 const Link = T.Object({ name: T.String(), link: T.String(), token: T.String() });
 
@@ -61,7 +63,7 @@ export interface DirectoryRoutesOptions {
 export const SET_PASSWORD_PATH = '/set-password';
 
 const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async (app, options) => {
-  const { audit, store } = app.foyer;
+  const { audit, store, pins, edge } = app.foyer;
   const directory: DirectoryAccess = app.foyer.directory ?? {
     members: membersRepository(store.db),
     changed: () => {},
@@ -165,13 +167,22 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
       for (const g of members.listGroups()) {
         for (const i of g.installs) byInstall.set(i, [...(byInstall.get(i) ?? []), g.name]);
       }
-      const services = memberServices(
-        member.name,
-        member.groups,
-        store.installs.list(),
-        byInstall,
-        request.hostname,
-      );
+      const installs = store.installs.list();
+      // With a domain, the box's name is the domain, and installs with a web entry are served
+      // by the edge at https://<install>.<domain>/ (calendar's CalDAV URL among them).
+      const domain = edge?.domains.get()?.domain;
+      const webUrls = new Map<string, string>();
+      if (edge) {
+        for (const install of installs) {
+          const url = pins.of(install)?.manifest.web ? edge.url(install.id) : undefined;
+          if (url) webUrls.set(install.id, url);
+        }
+      }
+      const services = memberServices(member.name, member.groups, installs, byInstall, {
+        host: domain ?? request.hostname,
+        webUrls,
+        autoconfig: domain !== undefined,
+      });
       return { member, services };
     },
   );

@@ -52,6 +52,11 @@ export interface EdgeConfigInput {
    * names keep a certificate from the home CA; the next config, with the account, moves them.
    */
   acmeAccountReady?: boolean;
+  /**
+   * The mail domains the box serves (each mail install's DOMAIN): `autoconfig.<domain>` leads to
+   * the daemon's Thunderbird autoconfig file (issue 14), and nothing else on that name.
+   */
+  autoconfigDomains?: string[];
 }
 
 /** Where the ACME root given by the admin is written for Caddy (under the storage root). */
@@ -67,15 +72,48 @@ export function siteName(install: string, domain: string): string {
   return `${install}.${domain}`;
 }
 
-/** Every name the edge serves: the domain (Foyer's UI) and one per install. */
-export function edgeNames(input: Pick<EdgeConfigInput, 'settings' | 'sites'>): string[] {
+/** The paths of Mozilla's autoconfig file (ISPDB format) that `autoconfig.<domain>` serves. */
+export const AUTOCONFIG_PATHS = [
+  '/mail/config-v1.1.xml',
+  '/.well-known/autoconfig/mail/config-v1.1.xml',
+] as const;
+
+/** What a name of `foyer domain status` leads to when it is a mail domain's autoconfig name. */
+export const AUTOCONFIG = 'autoconfig';
+
+/**
+ * The `autoconfig.<domain>` names, one per mail domain. An install named `autoconfig` keeps its
+ * own `autoconfig.<box domain>`: the admin chose that name, and mail programs fall back to the
+ * settings typed by hand.
+ */
+export function autoconfigNames(
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'autoconfigDomains'>,
+): string[] {
+  const sites = new Set(input.sites.map((s) => siteName(s.install, input.settings.domain)));
+  const names = (input.autoconfigDomains ?? []).map((d) => `autoconfig.${d.toLowerCase()}`);
+  return [...new Set(names)].filter((n) => !sites.has(n)).sort();
+}
+
+/**
+ * Every name the edge serves: the domain (Foyer's UI), one per install, then the mail domains'
+ * autoconfig names.
+ */
+export function edgeNames(
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'autoconfigDomains'>,
+): string[] {
   const domain = input.settings.domain;
-  return [domain, ...input.sites.map((s) => siteName(s.install, domain)).sort()];
+  return [
+    ...new Set([
+      domain,
+      ...input.sites.map((s) => siteName(s.install, domain)).sort(),
+      ...autoconfigNames(input),
+    ]),
+  ];
 }
 
 /** The names that have no route of their own: certificates only, for the hand-over. */
 export function routelessNames(
-  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames'>,
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames' | 'autoconfigDomains'>,
 ): string[] {
   const served = new Set(edgeNames(input));
   return [...new Set(input.certificateNames ?? [])].filter((n) => !served.has(n)).sort();
@@ -90,13 +128,19 @@ export const CERTIFICATE_ONLY = 'certificate';
  * app wants as files (mail's `mail.<domain>`): its failures must show as well.
  */
 export function statusNames(
-  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames'>,
+  input: Pick<EdgeConfigInput, 'settings' | 'sites' | 'certificateNames' | 'autoconfigDomains'>,
 ): { name: string; target: string }[] {
   const { domain } = input.settings;
+  const autoconfig = new Set(autoconfigNames(input));
   return [
     ...edgeNames(input).map((name) => ({
       name,
-      target: name === domain ? 'foyer' : name.slice(0, -domain.length - 1),
+      target:
+        name === domain
+          ? 'foyer'
+          : autoconfig.has(name)
+            ? AUTOCONFIG
+            : name.slice(0, -domain.length - 1),
     })),
     ...routelessNames(input).map((name) => ({ name, target: CERTIFICATE_ONLY })),
   ];
@@ -156,6 +200,31 @@ function route(id: string, host: string, handle: Json[]): Json {
     '@id': id,
     match: [{ host: [host] }],
     handle: [{ handler: 'subroute', routes: [{ handle }] }],
+    terminal: true,
+  };
+}
+
+/**
+ * `autoconfig.<domain>`: the autoconfig file's two paths go to the daemon (it answers for the
+ * mail install of that domain); every other path is a 404 at the edge, so the name opens
+ * nothing else of Foyer's.
+ */
+function autoconfigRoute(name: string, before: Json[]): Json {
+  return {
+    '@id': `autoconfig-${name}`,
+    match: [{ host: [name] }],
+    handle: [
+      {
+        handler: 'subroute',
+        routes: [
+          {
+            match: [{ path: [...AUTOCONFIG_PATHS] }],
+            handle: [...before, proxyTo(daemonUpstream)],
+          },
+          { handle: [...before, { handler: 'static_response', status_code: 404 }] },
+        ],
+      },
+    ],
     terminal: true,
   };
 }
@@ -220,6 +289,7 @@ export function edgeConfig(input: EdgeConfigInput): Json {
         proxyTo([{ dial: site.upstream }]),
       ]),
     ),
+    ...autoconfigNames(input).map((name) => autoconfigRoute(name, [...hsts, strip])),
   ];
   return {
     ...bootConfig(),

@@ -98,6 +98,8 @@ export interface EdgeServiceOptions {
   counts?: AdminCounts;
   /** Names apps want certificates for besides their web entries (the hand-over's). */
   certificateNames?: () => string[];
+  /** The mail domains whose `autoconfig.<domain>` the edge serves (issue 14). */
+  autoconfigDomains?: () => string[];
   /** Told when the render context takes a new domain, before installs render with it. */
   domainChanged?: () => void;
 }
@@ -181,6 +183,7 @@ export class EdgeService {
           httpPort: this.ports.http,
           httpsPort: this.ports.https,
           certificateNames: this.options.certificateNames?.() ?? [],
+          autoconfigDomains: this.options.autoconfigDomains?.() ?? [],
           ...(settings.mode === 'public' ? { acmeAccountReady: accountReady } : {}),
         })
       : undefined;
@@ -224,7 +227,13 @@ export class EdgeService {
   /** The names the box answers to through the edge (the Host allow-list learns them). */
   names(): string[] {
     const settings = this.domains.get();
-    return settings ? edgeNames({ settings, sites: this.sites() }) : [];
+    return settings
+      ? edgeNames({
+          settings,
+          sites: this.sites(),
+          autoconfigDomains: this.options.autoconfigDomains?.() ?? [],
+        })
+      : [];
   }
 
   /** `https://<install>.<domain>/` when a domain is set and the install has a web entry. */
@@ -366,6 +375,7 @@ export class EdgeService {
       settings,
       sites: this.sites(),
       certificateNames: this.options.certificateNames?.() ?? [],
+      autoconfigDomains: this.options.autoconfigDomains?.() ?? [],
     });
     const errors = await this.logErrors();
     const named = names.map(({ name, target }): NameStatus => {

@@ -5,14 +5,17 @@
  * route, only in `certificates.automate`) and `<domain>` from the home CA. Foyer hands them
  * over from the edge's storage and the daemons reload: SMTP STARTTLS on the submission port,
  * IMAPS and XMPP STARTTLS then present a certificate for their name that verifies against the
- * root `GET /api/domain/ca` (what `foyer domain ca` prints) gives.
+ * root `GET /api/domain/ca` (what `foyer domain ca` prints) gives. Then Thunderbird's
+ * autoconfig file for the mail domain over HTTPS at `autoconfig.<domain>` (issue 14).
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { after, before, test } from 'node:test';
+import { createEdgeServer, listenEdgeSocket } from '../../server/access/edge-socket.js';
 import { edgeCertificates } from '../../server/edge/hand-over.js';
-import { edgeStorageDir } from '../../server/edge/paths.js';
+import { edgeAdminDir, edgeDaemonSocket, edgeStorageDir } from '../../server/edge/paths.js';
 import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
@@ -30,6 +33,8 @@ const EDGE_ENV = ['FOYER_HTTP_PORT', 'FOYER_HTTPS_PORT', 'FOYER_EDGE_ADDRESS'] a
 const savedEnv = EDGE_ENV.map((key) => process.env[key]);
 
 let foyer: AppDaemon;
+/** The home CA's root, once the first test has it. */
+let root = '';
 let ports: Record<'smtp' | 'submission' | 'imap' | 'imaps' | 'c2s' | 's2s', number>;
 
 before(async () => {
@@ -88,7 +93,7 @@ test('mail and chat present the certificate the edge obtained for their names', 
   const set = await foyer.api('PUT', '/api/domain', { domain: DOMAIN, mode: 'internal' });
   assert.equal(set.status, 200, JSON.stringify(set.body));
   // The edge image is built from Debian on first use: minutes, not seconds.
-  const root = await eventually(
+  root = await eventually(
     'the home CA root',
     async () => {
       const res = await foyer.inject('GET', '/api/domain/ca');
@@ -155,4 +160,125 @@ test('mail and chat present the certificate the edge obtained for their names', 
     const stored = new X509Certificate(readFileSync(kept[0]!.certificatePath));
     assert.equal(last[endpoint]!.fingerprint, stored.fingerprint256, endpoint);
   }
+});
+
+/** An HTTPS GET to the edge on loopback as if `name` resolved to it, checked against `ca`. */
+function edgeGet(name: string, path: string, ca: string) {
+  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const port = Number(process.env.FOYER_HTTPS_PORT);
+    const request = get(
+      { host: '127.0.0.1', port, path, servername: name, headers: { host: `${name}:${port}` }, ca },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+            body,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.setTimeout(10_000, () => request.destroy(new Error('timed out')));
+  });
+}
+
+/** The servers of a clientConfig file: type, hostname, port, socketType, username of each. */
+function serversOf(xml: string) {
+  const text = (block: string, tag: string) =>
+    new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(block)?.[1];
+  return [...xml.matchAll(/<(incoming|outgoing)Server type="(\w+)">([\s\S]*?)<\/\1Server>/g)].map(
+    ([, direction, type, block]) => ({
+      direction,
+      type,
+      hostname: text(block!, 'hostname'),
+      port: Number(text(block!, 'port')),
+      socketType: text(block!, 'socketType'),
+      username: text(block!, 'username'),
+    }),
+  );
+}
+
+test("Thunderbird's autoconfig file over HTTPS at autoconfig.<domain>, through the edge", async (t) => {
+  assert.ok(root, 'the first test set the domain');
+  // The edge reaches the daemon on its socket, which `foyer serve` listens on (server/serve.ts);
+  // this in-process daemon gets it here, with the same handler as its TCP port.
+  mkdirSync(edgeAdminDir(foyer.dataDir), { recursive: true, mode: 0o750 });
+  const edgeServer = createEdgeServer((req, res) => foyer.app.routing(req, res));
+  await listenEdgeSocket(edgeServer, edgeDaemonSocket(foyer.dataDir));
+  t.after(() => new Promise((resolve) => edgeServer.close(resolve)));
+  const name = `autoconfig.${DOMAIN}`;
+  const path = `/mail/config-v1.1.xml?emailaddress=alice%40${DOMAIN}`;
+  // The mail install was there before the domain: the edge has the name from its first config.
+  let last = '';
+  const file = await eventually(
+    `${name} to answer with the file`,
+    async () => {
+      const res = await edgeGet(name, path, root).catch((error: Error) => {
+        last = error.message;
+        return undefined;
+      });
+      if (res) last = `${res.status} ${res.body.slice(0, 300)}`;
+      return res?.status === 200 ? res : undefined;
+    },
+    60_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last answer: ${last}`);
+  });
+  assert.match(file.type, /^application\/xml/);
+  assert.match(
+    file.body,
+    /^<\?xml version="1.0" encoding="UTF-8"\?>\n<clientConfig version="1.1">/,
+  );
+  assert.match(file.body, new RegExp(`<emailProvider id="${DOMAIN}">`));
+  assert.match(file.body, new RegExp(`<domain>${DOMAIN}</domain>`));
+  const login = { username: '%EMAILADDRESS%' };
+  assert.deepEqual(serversOf(file.body), [
+    {
+      direction: 'incoming',
+      type: 'imap',
+      hostname: MAIL_NAME,
+      port: ports.imaps,
+      socketType: 'SSL',
+      ...login,
+    },
+    {
+      direction: 'incoming',
+      type: 'imap',
+      hostname: MAIL_NAME,
+      port: ports.imap,
+      socketType: 'STARTTLS',
+      ...login,
+    },
+    {
+      direction: 'outgoing',
+      type: 'smtp',
+      hostname: MAIL_NAME,
+      port: ports.submission,
+      socketType: 'STARTTLS',
+      ...login,
+    },
+  ]);
+  // The .well-known path too; a domain no mail install serves has no file.
+  const known = await edgeGet(name, '/.well-known/autoconfig/mail/config-v1.1.xml', root);
+  assert.equal(known.status, 200, known.body);
+  assert.equal(known.body, file.body);
+  const other = await edgeGet(name, '/mail/config-v1.1.xml?emailaddress=bob%40other.test', root);
+  assert.equal(other.status, 404, other.body);
+  // The name opens nothing else of Foyer's: the edge answers 404 before the daemon.
+  for (const elsewhere of ['/', '/api/health', '/api/account/services']) {
+    const res = await edgeGet(name, elsewhere, root);
+    assert.equal(res.status, 404, `${elsewhere}: ${res.status} ${res.body.slice(0, 200)}`);
+    assert.equal(res.body, '', elsewhere);
+  }
+  // `foyer domain status` lists the name with its certificate from the home CA.
+  const status = await foyer.api('GET', '/api/domain');
+  const listed = status.body.names.find((n: { name: string }) => n.name === name);
+  assert.equal(listed?.target, 'autoconfig', JSON.stringify(status.body.names));
+  assert.ok(Date.parse(listed.expires) > Date.now(), JSON.stringify(listed));
 });

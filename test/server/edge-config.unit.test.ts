@@ -19,7 +19,7 @@ import {
   edgeNames,
   statusNames,
 } from '../../server/edge/config.js';
-import { acmeAccountDir, certificateFiles, issuerKey } from '../../server/edge/paths.js';
+import { acmeAccountDir, CONTAINER, certificateFiles, issuerKey } from '../../server/edge/paths.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/edge');
 
@@ -292,5 +292,73 @@ test('names mail and chat want are obtained without a route of their own', () =>
     edgeConfig(home),
     edgeConfig({ ...home, certificateNames: [] }),
     'none: as before',
+  );
+});
+
+test('autoconfig.<mail domain>: the two autoconfig paths to the daemon, 404 for the rest', () => {
+  const input: EdgeConfigInput = {
+    ...publicMode,
+    // The box's own domain and another mail domain; one given twice and in capitals.
+    autoconfigDomains: ['box.example.org', 'Lune.example', 'lune.example'],
+    certificateNames: ['mail.box.example.org'],
+  };
+  golden('public-autoconfig.json', edgeConfig(input));
+  const routes = (edgeConfig(input).apps as Shape).http.servers.foyer.routes;
+  assert.deepEqual(
+    routes.map((r) => r['@id']),
+    [
+      'foyer-ui',
+      'site-calendar',
+      'site-tools',
+      'site-web',
+      'autoconfig-autoconfig.box.example.org',
+      'autoconfig-autoconfig.lune.example',
+    ],
+  );
+  const subroute = (routes[4]!.handle as { routes: { match?: unknown; handle: unknown[] }[] }[])[0]!
+    .routes;
+  assert.deepEqual(subroute[0]!.match, [
+    { path: ['/mail/config-v1.1.xml', '/.well-known/autoconfig/mail/config-v1.1.xml'] },
+  ]);
+  assert.deepEqual(subroute[0]!.handle.at(-1), {
+    handler: 'reverse_proxy',
+    upstreams: [{ dial: `unix/${CONTAINER.daemonSocket}` }],
+  });
+  assert.deepEqual(subroute[1]!.handle.at(-1), { handler: 'static_response', status_code: 404 });
+  // Served names: the daemon's Host allow-list and the certificates take them.
+  assert.deepEqual(edgeNames(input).slice(-2), [
+    'autoconfig.box.example.org',
+    'autoconfig.lune.example',
+  ]);
+  const subjects = (
+    edgeConfig(input).apps as { tls: { automation: { policies: { subjects: string[] }[] } } }
+  ).tls.automation.policies[0]!.subjects;
+  assert.ok(subjects.includes('autoconfig.lune.example'), subjects.join(' '));
+  assert.deepEqual(
+    statusNames(input).filter((n) => n.target === 'autoconfig'),
+    [
+      { name: 'autoconfig.box.example.org', target: 'autoconfig' },
+      { name: 'autoconfig.lune.example', target: 'autoconfig' },
+    ],
+  );
+  // No mail install, no autoconfig name (nothing to describe, no certificate to ask for).
+  assert.ok(!edgeNames(publicMode).some((n) => n.startsWith('autoconfig.')));
+});
+
+test('an install named autoconfig keeps its name; no autoconfig route then', () => {
+  const input: EdgeConfigInput = {
+    ...home,
+    sites: [...sites, { install: 'autoconfig', upstream: 'autoconfig-app-1:80' }],
+    autoconfigDomains: ['home.example'],
+  };
+  const routes = (edgeConfig(input).apps as Shape).http.servers.foyer.routes;
+  assert.deepEqual(
+    routes.map((r) => r['@id']),
+    ['foyer-ui', 'site-autoconfig', 'site-calendar', 'site-web'],
+  );
+  assert.deepEqual(
+    statusNames(input).find((n) => n.name === 'autoconfig.home.example'),
+    // the install's name: its target is the install id (which reads the same)
+    { name: 'autoconfig.home.example', target: 'autoconfig' },
   );
 });

@@ -333,6 +333,23 @@ describe('the members API', () => {
     const openapi = (await box.admin({ method: 'GET', url: '/api/openapi.json' })).json();
     assert.ok(openapi.paths['/api/account/services'], 'in OpenAPI');
     assert.ok(openapi.paths['/api/members/{name}'].patch, 'PATCH in OpenAPI');
+
+    // Thunderbird's autoconfig file: public (a mail program asks before anyone signs in).
+    for (const path of ['/mail/config-v1.1.xml', '/.well-known/autoconfig/mail/config-v1.1.xml']) {
+      const file = await box.as(undefined)({
+        method: 'GET',
+        url: `${path}?emailaddress=carol%40lune.example`,
+      });
+      assert.equal(file.statusCode, 200, file.body);
+      assert.match(file.headers['content-type'] as string, /^application\/xml/);
+      assert.match(file.body, /<hostname>mail\.lune\.example<\/hostname>/);
+      assert.match(file.body, /<port>1587<\/port>/);
+      const none = await box.as(undefined)({
+        method: 'GET',
+        url: `${path}?emailaddress=carol%40elsewhere.example`,
+      });
+      assert.equal(none.statusCode, 404, 'no mail install serves elsewhere.example');
+    }
     const audit = JSON.stringify(box.audit.list({ limit: 1000 }));
     assert.match(audit, /member\.changed/);
     assert.ok(!audit.includes('carol password 1'));

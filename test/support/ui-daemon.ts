@@ -33,12 +33,15 @@ export interface UiDaemon {
   removeObjects(): Promise<void>;
 }
 
-/** Starts `foyer serve` on the engine with a fresh data dir; resolves once the API answers. */
+/**
+ * Starts `foyer serve` on the engine with a fresh data dir (or `dataDir`, one a test filled
+ * beforehand); resolves once the API answers.
+ */
 export async function startUiDaemon(
   engine: TestEngine,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<UiDaemon> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-ui-data-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'foyer-ui-data-'));
   const daemon = spawnDaemon(engine, dataDir, {
     FOYER_CATALOG: TEST_CATALOG,
     FOYER_LOG_LEVEL: process.env.FOYER_TEST_LOG ? 'info' : 'warn',

@@ -28,23 +28,8 @@ export interface SetPasswordLink {
   link: string;
 }
 
-export type ServiceFieldKey =
-  | 'username'
-  | 'address'
-  | 'server'
-  | 'imaps'
-  | 'imap'
-  | 'submission'
-  | 'xmpp'
-  | 'xmppPort'
-  | 'caldav';
-
-export interface MemberService {
-  install: string;
-  app: string;
-  kind: 'mail' | 'chat' | 'calendar' | 'other';
-  fields: { key: ServiceFieldKey; value: string }[];
-}
+// One definition for the daemon and the UI: a type-only import, nothing of the server is bundled.
+export type { MemberService, ServiceFieldKey } from '../../../server/directory/services.ts';
 
 /** The fields of the member form; the server's `display_name` is `displayName` here. */
 export type MemberField = 'name' | 'email' | 'displayName' | 'groups' | 'password';

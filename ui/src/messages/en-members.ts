@@ -107,6 +107,13 @@ export const members = {
   'account.field.xmpp': 'Chat address (XMPP)',
   'account.field.xmppPort': 'Port',
   'account.field.caldav': 'Calendar address (CalDAV)',
+  'account.scan.chat':
+    'Scan with your phone’s chat app (Conversations, Monocles, Siskin…) to add {value}.',
+  'account.scan.calendar':
+    'Scan with your phone to get the calendar address {value}, for DAVx⁵ or your phone’s calendar accounts.',
+  'account.scan.label': 'QR code of {value}',
+  'account.autoconfig':
+    'Thunderbird and most mail programs find these settings by themselves: give them your address and password.',
   'account.passwordEverywhere':
     'A new password works at once for Foyer, mail, chat and calendar. Programs that kept the old one ask for the new one.',
   'account.noAccount':

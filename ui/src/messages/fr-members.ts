@@ -108,6 +108,13 @@ export const members: Record<MembersKey, string> = {
   'account.field.xmpp': 'Adresse de messagerie (XMPP)',
   'account.field.xmppPort': 'Port',
   'account.field.caldav': 'Adresse de l’agenda (CalDAV)',
+  'account.scan.chat':
+    'Scannez avec l’application de messagerie de votre téléphone (Conversations, Monocles, Siskin…) pour ajouter {value}.',
+  'account.scan.calendar':
+    'Scannez avec votre téléphone pour obtenir l’adresse de l’agenda {value}, pour DAVx⁵ ou les comptes d’agenda du téléphone.',
+  'account.scan.label': 'Code QR de {value}',
+  'account.autoconfig':
+    'Thunderbird et la plupart des logiciels de courriel trouvent ces réglages tout seuls : donnez-leur votre adresse et votre mot de passe.',
   'account.passwordEverywhere':
     'Un nouveau mot de passe vaut aussitôt pour Foyer, le courriel, la messagerie et l’agenda. Les logiciels qui gardaient l’ancien demanderont le nouveau.',
   'account.noAccount':
