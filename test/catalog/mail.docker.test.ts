@@ -601,7 +601,16 @@ describe('mail app', () => {
       });
       return sent.accepted.length === 2 || undefined;
     });
-    for (const who of [DAVE, ERIN]) await waitForMessage(subject, who.address, who.password);
+    // Delivered: read in the volume (LMTP made each mailbox), not over IMAP.
+    for (const who of [DAVE, ERIN]) {
+      await eventually(`mail delivered to ${who.name}`, async () => {
+        const { stdout } = await engine.docker([
+          ...['exec', `${APP}-dovecot-1`, 'find', `/var/mail/vmail/members/${who.name}`],
+          ...['-path', '*/new/*', '-type', 'f'],
+        ]);
+        return stdout.trim() !== '' || undefined;
+      });
+    }
     const before = await mailboxOwners();
     for (const name of [BOB.name, DAVE.name, ERIN.name]) assert.ok(before.includes(name), name);
 
