@@ -294,7 +294,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // slapd (re)started, maybe on an empty volume: fill it now rather than at the next resync. An
   // install removed takes its access group and bind account with it (ON DELETE CASCADE).
   reconciler.on('status', (status: { install: string; state: string }) => {
-    if (status.install === DIRECTORY_INSTALL || status.state === 'removed') directory.refresh();
+    if (status.install === DIRECTORY_INSTALL || status.state === 'removed') {
+      directory.refresh();
+    } else {
+      // An install restored from a backup (as a new install, or with the whole state) comes
+      // with no bind account: its first status makes one, so it signs members in (issue 14).
+      directory.ensureBinds();
+    }
     // Apps that sign people in through the directory join its network, which exists once slapd
     // runs: look at them again then rather than at their next retry.
     if (status.install === DIRECTORY_INSTALL && status.state === 'running') {

@@ -43,6 +43,7 @@ export function lintApp(dir: string): Problem[] {
     checkPermissions(app, project, compose, problems);
     checkServices(project, compose, problems);
     checkTls(app, project, compose, problems);
+    checkMemberData(app, project, compose, problems);
   }
   checkVariables(app, compose, problems);
   checkDescription(app, problems);
@@ -224,6 +225,37 @@ function checkTls(app: AppFolder, project: Project, compose: string, problems: P
   for (const problem of resolveTls(declared, environment).problems) {
     problems.push({ path: `app.yaml: ${problem.path}`, message: problem.message });
   }
+}
+
+/** A member's data (`memberData`) is in a named volume the declared service mounts. */
+function checkMemberData(
+  app: AppFolder,
+  project: Project,
+  compose: string,
+  problems: Problem[],
+): void {
+  (app.manifest.memberData ?? []).forEach((entry, i) => {
+    const at = (field: string) => `app.yaml: ${joinPath(joinPath('memberData', i), field)}`;
+    const service = project.services[entry.service];
+    if (!service) {
+      problems.push({
+        path: at('service'),
+        message: `${compose} has no service "${entry.service}"`,
+      });
+      return;
+    }
+    if (!project.volumes[entry.volume]) {
+      problems.push({ path: at('volume'), message: `${compose} has no volume "${entry.volume}"` });
+      return;
+    }
+    const mounted = service.volumes.some((m) => m.type === 'volume' && m.source === entry.volume);
+    if (!mounted) {
+      problems.push({
+        path: at('volume'),
+        message: `service "${entry.service}" does not mount the volume "${entry.volume}"`,
+      });
+    }
+  });
 }
 
 /** `$$` (a literal dollar), `${NAME…}` or `$NAME`. */

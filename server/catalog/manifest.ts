@@ -10,6 +10,7 @@ import yaml from 'js-yaml';
 import { joinPath, type Problem } from '../../compose/problems.js';
 import { suggestKey } from '../../compose/raw.js';
 import { parseBytes } from '../../compose/units.js';
+import { memberDataProblems } from '../directory/member-data.js';
 import { OIDC_SCOPES } from '../oidc/claims.js';
 import { normalisePermission } from '../security/permissions.js';
 import { SETTING_TYPES } from './setting-rules.js';
@@ -109,6 +110,24 @@ export const AppManifestSchema = T.Object(
      * services join the directory's network and get the FOYER_LDAP_* variables.
      */
     accounts: Opt(T.Literal('directory')),
+    /**
+     * Where each member's own data lives, for an app with `accounts: directory` (issue 14): a
+     * path in one of the service's volumes with the `{name}` placeholder (`members/{name}`).
+     * Removing a member with their data deletes these (server/directory/member-data.ts).
+     */
+    memberData: Opt(
+      T.Array(
+        T.Object(
+          {
+            service: T.String({ minLength: 1 }),
+            volume: T.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$' }),
+            path: T.String({ minLength: 1 }),
+          },
+          Strict,
+        ),
+        { minItems: 1 },
+      ),
+    ),
     /** Host powers the compose file needs (server/security/permissions.ts). */
     permissions: Opt(T.Array(T.String())),
     notes: Opt(T.String()),
@@ -328,6 +347,10 @@ function checkMeaning(manifest: AppManifest): Problem[] {
   if (manifest.web?.auth === 'members-basic' && manifest.accounts !== 'directory') {
     problem('web.auth', 'members-basic needs `accounts: directory`');
   }
+  if (manifest.memberData && manifest.accounts !== 'directory') {
+    problem('memberData', 'only an app with "accounts: directory" has members');
+  }
+  for (const p of memberDataProblems(manifest.memberData ?? [])) problem(p.path, p.message);
   (manifest.permissions ?? []).forEach((permission, i) => {
     if (normalisePermission(permission) === undefined) {
       problem(joinPath('permissions', i), `"${permission}" is not a known permission`);

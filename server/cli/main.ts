@@ -157,7 +157,10 @@ const USAGE = `usage: foyer <command>
       [--password-stdin]         a member of the directory (one login for mail, chat,
                                  calendar); without a password, prints a one-time link
   members passwd <name> --password-stdin
-  members disable|enable|remove <name>
+  members disable|enable <name>
+  members remove <name> [--delete-data]
+                                 their mail, calendars and app data are kept unless
+                                 --delete-data (deleted in every app that declares it)
   members link <name>            a new one-time set-password link
   members list [--json]
   members import <file.csv>      columns name,email,display_name,groups (groups

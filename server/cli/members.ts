@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { seg } from './api.js';
 import { DaemonClient } from './client.js';
-import { EXIT, json, out, plain, table, UsageError } from './output.js';
+import { EXIT, err, json, out, plain, table, UsageError } from './output.js';
 import { readStdin } from './prompt.js';
 
 interface Member {
@@ -24,6 +24,35 @@ interface Member {
 interface Link {
   name: string;
   link: string;
+}
+
+interface Place {
+  install: string;
+  volume: string;
+  path: string;
+}
+
+/** The answer of `DELETE /api/members/:name`. */
+interface Removed {
+  name: string;
+  data: 'keep' | 'delete';
+  deleted: Place[];
+  failed: (Place & { error: string })[];
+}
+
+/** What a removal did to the member's data, in words. */
+function removedText(answer: Removed): string {
+  const name = plain(answer.name);
+  if (answer.data === 'keep') {
+    return `Removed ${name}; their mail, calendars and other app data are kept\n`;
+  }
+  const places = answer.deleted.map((p) => `  ${plain(p.install)}: ${plain(p.path)}\n`).join('');
+  if (answer.failed.length === 0) {
+    return answer.deleted.length > 0
+      ? `Removed ${name} and deleted their data:\n${places}`
+      : `Removed ${name}; no app declares data of theirs to delete\n`;
+  }
+  return `Removed ${name}, but not all their data was deleted${places ? `; deleted:\n${places}` : '\n'}`;
 }
 
 async function password(): Promise<string> {
@@ -43,6 +72,8 @@ export async function members(args: string[]): Promise<number> {
       group: { type: 'string', multiple: true },
       admin: { type: 'boolean' },
       'password-stdin': { type: 'boolean' },
+      'delete-data': { type: 'boolean' },
+      'keep-data': { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -100,8 +131,22 @@ export async function members(args: string[]): Promise<number> {
     }
     case 'remove': {
       const name = one('remove');
-      await client.json('DELETE', `/api/members/${seg(name)}`);
-      if (!values.json) out(`Removed ${plain(name)}\n`);
+      if (values['delete-data'] && values['keep-data']) {
+        throw new UsageError('choose one of --delete-data and --keep-data');
+      }
+      // Kept unless asked: deleting a member's mail and calendars cannot be undone.
+      const data = values['delete-data'] ? 'delete' : 'keep';
+      const answer = await client.json<Removed>('DELETE', `/api/members/${seg(name)}?data=${data}`);
+      if (values.json) out(json(answer));
+      else out(removedText(answer));
+      if (answer.failed.length > 0) {
+        for (const f of answer.failed) {
+          err(
+            `not deleted: ${plain(f.install)} ${plain(f.volume)}:${plain(f.path)}: ${plain(f.error)}\n`,
+          );
+        }
+        return EXIT.failed;
+      }
       return EXIT.ok;
     }
     case 'link': {

@@ -5,7 +5,9 @@
  *
  * For such an app Foyer
  * - makes the install's read-only bind account when it is installed (`ensureBind`, the same
- *   row a first grant makes), so the app can search the directory from its first start;
+ *   row a first grant makes), so the app can search the directory from its first start; and,
+ *   level-triggered, for every such install that has none however its row was made (a backup
+ *   restored as a new install, a store from before binds): `ensureDirectoryBinds`;
  * - hands the app interpolation variables (`directoryVariables`): `FOYER_LDAP_URL`,
  *   `FOYER_LDAP_BASE`, `FOYER_LDAP_PEOPLE`, `FOYER_LDAP_BIND_DN`, `FOYER_LDAP_BIND_PASSWORD`
  *   and `FOYER_LDAP_FILTER` (the memberOf clause of members allowed to use the install);
@@ -18,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Project } from '../../compose/index.js';
+import type { Install, InstallRepository } from '../store/installs.js';
 import { hashCrypt } from './crypt.js';
 import { accessDn, BASE_DN, bindDn, PEOPLE_DN } from './entries.js';
 
@@ -78,4 +81,35 @@ export function ensureBind(db: Database.Database, install: string, now = new Dat
     `INSERT OR IGNORE INTO directory_binds (install_id, password, crypt_hash, created_at)
      VALUES (?, ?, ?, ?)`,
   ).run(install, password, hashCrypt(password), now.toISOString());
+}
+
+/**
+ * Makes the bind account of every install whose app takes its accounts from the directory and
+ * has none, whatever made its row (an install, a restore as a new install, a state restore of
+ * an older store), and bumps its generation so its containers are rendered again with the
+ * password. Level-triggered and idempotent; returns the installs it made one for.
+ */
+export function ensureDirectoryBinds(
+  db: Database.Database,
+  installs: Pick<InstallRepository, 'list' | 'update'>,
+  accountsOf: (install: Install) => string | undefined,
+  now = new Date(),
+): string[] {
+  const have = new Set(
+    db
+      .prepare<[], { install_id: string }>('SELECT install_id FROM directory_binds')
+      .all()
+      .map((row) => row.install_id),
+  );
+  const made: string[] = [];
+  for (const install of installs.list()) {
+    if (have.has(install.id) || install.desired === 'absent') continue;
+    if (accountsOf(install) !== 'directory') continue;
+    db.transaction(() => {
+      ensureBind(db, install.id, now);
+      installs.update(install.id, {});
+    })();
+    made.push(install.id);
+  }
+  return made;
 }

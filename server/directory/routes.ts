@@ -12,7 +12,15 @@ import { accountOf, actorOf, clientAddress } from '../auth/plugin.js';
 import { MEMBER } from '../auth/roles.js';
 import { NewPassword, NoContent, Role } from '../auth/schemas.js';
 import { Errors } from '../errors.js';
+import { instanceId } from '../paths.js';
 import { parseImport } from './csv.js';
+import {
+  deleteMemberData,
+  type MemberDataOutcome,
+  type MemberDataTarget,
+  memberDataInstalls,
+  memberDataTargets,
+} from './member-data.js';
 import { type MemberRepository, membersRepository } from './members.js';
 import { memberServices } from './services.js';
 import { setPasswordPage } from './set-password-page.js';
@@ -24,6 +32,8 @@ export interface DirectoryAccess {
   changed(): void;
   /** An account changed outside these routes (a password, a user removed): sync if slapd runs. */
   refresh(): void;
+  /** Resolves once the changes made so far have reached slapd (or it could not be reached). */
+  settled(): Promise<void>;
 }
 
 const Name = T.String({ minLength: 1, maxLength: 64 });
@@ -53,6 +63,15 @@ const ServiceReply = T.Object({
   scan: T.Optional(T.String()),
   autoconfig: T.Optional(T.Boolean()),
 });
+const Place = T.Object({ install: T.String(), volume: T.String(), path: T.String() });
+const RemovedReply = T.Object({
+  name: T.String(),
+  data: T.Union([T.Literal('keep'), T.Literal('delete')]),
+  /** The places of the member's data deleted (or already empty). */
+  deleted: T.Array(Place),
+  /** The places that could not be deleted, with why: the member is removed all the same. */
+  failed: T.Array(T.Object({ ...Place.properties, error: T.String() })),
+});
 const Link = T.Object({ name: T.String(), link: T.String(), token: T.String() });
 
 export interface DirectoryRoutesOptions {
@@ -63,11 +82,12 @@ export interface DirectoryRoutesOptions {
 export const SET_PASSWORD_PATH = '/set-password';
 
 const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async (app, options) => {
-  const { audit, store, pins, edge } = app.foyer;
+  const { audit, store, docker, pins, dataDir, edge } = app.foyer;
   const directory: DirectoryAccess = app.foyer.directory ?? {
     members: membersRepository(store.db),
     changed: () => {},
     refresh: () => {},
+    settled: async () => {},
   };
   const { members } = directory;
   const guard = new LoginGuard({ audit, limits: options.loginLimits });
@@ -256,14 +276,20 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
     '/api/members/:name',
     {
       schema: {
-        summary: 'Remove a member with their sessions, tokens and links (admins only)',
+        summary:
+          'Remove a member with their sessions, tokens and links; `data=delete` also deletes their data in every app that declares it (mail, calendars), `keep` (the default) leaves it (admins only)',
         params: NameParams,
-        response: { 204: NoContent },
+        querystring: T.Object(
+          { data: T.Optional(T.Union([T.Literal('keep'), T.Literal('delete')])) },
+          Strict,
+        ),
+        response: { 200: RemovedReply },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const actor = actorOf(request);
       const { name } = request.params;
+      const data = request.query.data ?? 'keep';
       const member = members.get(name);
       if (!member) throw new Errors.NotFound(`no member "${name}"`);
       if (actor.username === name) throw new Errors.Conflict('you cannot remove your own account');
@@ -271,10 +297,43 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
       if (member.role === 'admin' && admins.length === 1) {
         throw new Errors.Conflict('you cannot remove the last admin');
       }
+      // The places are worked out first: a name no path can be made of changes nothing.
+      const targets =
+        data === 'delete'
+          ? memberDataTargets(memberDataInstalls(store.installs.list(), pins), name)
+          : [];
       members.remove(name);
-      audit.record(actor.username, 'member.removed', name);
       directory.changed();
-      return reply.code(204).send(null);
+      let outcome: MemberDataOutcome = { deleted: [], failed: [] };
+      if (data === 'delete') {
+        // Gone from LDAP first, so no login writes new mail or events while they are deleted.
+        await directory.settled();
+        outcome = await deleteMemberData({ docker, instance: instanceId(dataDir) }, targets);
+      }
+      const place = (t: MemberDataTarget) => ({
+        install: t.install,
+        volume: t.volume,
+        path: t.path,
+      });
+      const reply = {
+        name,
+        data,
+        deleted: outcome.deleted.map(place),
+        failed: outcome.failed.map((f) => ({ ...place(f), error: f.error })),
+      };
+      audit.record(actor.username, 'member.removed', name, {
+        data: data === 'delete' ? 'deleted' : 'kept',
+        ...(data === 'delete'
+          ? {
+              deleted: reply.deleted.map((p) => `${p.install}:${p.path}`),
+              failed: reply.failed.map((p) => `${p.install}:${p.path}`),
+            }
+          : {}),
+      });
+      if (reply.failed.length > 0) {
+        request.log.warn({ member: name, failed: reply.failed }, 'member data not all deleted');
+      }
+      return reply;
     },
   );
 

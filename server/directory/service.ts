@@ -14,6 +14,7 @@ import { appDataDir } from '../reconcile/desired.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import { pinApp } from '../routes/install-checks.js';
 import type { Store } from '../store/index.js';
+import { ensureDirectoryBinds } from './app-accounts.js';
 import { type MemberRepository, membersRepository } from './members.js';
 import type { DirectoryAccess } from './routes.js';
 import { DirectorySync, type SyncOptions } from './sync.js';
@@ -44,7 +45,12 @@ export class DirectoryService implements DirectoryAccess {
     this.members = membersRepository(options.store.db);
     this.sync = new DirectorySync({
       socketPath: join(socketDir(options.dataDir), 'ldapi'),
-      snapshot: () => this.members.snapshot(),
+      // Before each run, so an install whose row came without a bind account (a restore) gets
+      // one and its entry in the same run.
+      snapshot: () => {
+        this.ensureBinds();
+        return this.members.snapshot();
+      },
       adminSecret: () =>
         options.store.installs.get(DIRECTORY_INSTALL)
           ? options.store.installs.secrets(DIRECTORY_INSTALL).ADMIN_PASSWORD
@@ -56,6 +62,7 @@ export class DirectoryService implements DirectoryAccess {
 
   start(): void {
     if (this.options.store.installs.get(DIRECTORY_INSTALL)) this.#prepareSocketDir();
+    this.ensureBinds();
     this.sync.start();
   }
 
@@ -78,6 +85,28 @@ export class DirectoryService implements DirectoryAccess {
 
   refresh(): void {
     this.sync.request();
+  }
+
+  settled(): Promise<void> {
+    return this.sync.idle();
+  }
+
+  /**
+   * Every install of an app with `accounts: directory` has its bind account (app-accounts.ts
+   * `ensureDirectoryBinds`); those just given one are rendered again, and slapd told.
+   */
+  ensureBinds(): string[] {
+    const { store, pins, reconciler, log } = this.options;
+    const made = ensureDirectoryBinds(
+      store.db,
+      store.installs,
+      (install) => pins.of(install)?.manifest.accounts,
+    );
+    if (made.length === 0) return made;
+    log?.info({ installs: made }, 'made directory bind accounts');
+    for (const id of made) reconciler.enqueue(id);
+    this.changed();
+    return made;
   }
 
   /** Makes the directory's install the first time it is needed. */

@@ -6,6 +6,8 @@
  * after a post to that directive.
  */
 
+import { type PageLanguage, pageText } from './page-text.js';
+
 /** The page's Content-Security-Policy: nothing loads, no framing. */
 export const PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
@@ -25,9 +27,9 @@ label{display:block;margin-top:1rem}input{display:block;width:100%;box-sizing:bo
 button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}p.error{color:#a40000}
 @media (prefers-color-scheme:dark){body{background:#161616;color:#eee}p.error{color:#ff8a80}}`;
 
-function page(title: string, body: string, head = ''): string {
+function page(language: PageLanguage, title: string, body: string, head = ''): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>${head}<style>${STYLE}</style></head>
 <body><main>${body}</main></body></html>
 `;
@@ -42,30 +44,36 @@ export interface SignInPage {
   /** The password was right and the member has two-step verification on. */
   askTotp?: boolean;
   error?: string;
+  /** The browser's language (page-text.ts `pageLanguage`); English by default. */
+  language?: PageLanguage;
 }
 
 /** The sign-in form. */
 export function signInPage(input: SignInPage): string {
+  const language = input.language ?? 'en';
+  const text = pageText(language);
   const error = input.error
     ? `<p class="error" role="alert" id="problem">${escapeHtml(input.error)}</p>`
     : '';
   const described = input.error ? ' aria-describedby="problem"' : '';
   const totp = input.askTotp
-    ? `<label for="totp">Code from your authenticator app</label>
+    ? `<label for="totp">${escapeHtml(text.totp)}</label>
 <input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code" required autofocus${described}>`
     : '';
+  const [before, after = ''] = text.continueTo.split('{app}');
   return page(
-    'Sign in with Foyer',
-    `<h1>Sign in with Foyer</h1>
-<p>to continue to <strong>${escapeHtml(input.appName)}</strong></p>
+    language,
+    text.title,
+    `<h1>${escapeHtml(text.title)}</h1>
+<p>${escapeHtml(before ?? '')}<strong>${escapeHtml(input.appName)}</strong>${escapeHtml(after)}</p>
 ${error}
 <form method="post" action="${escapeHtml(input.action)}">
-<label for="username">Name</label>
+<label for="username">${escapeHtml(text.name)}</label>
 <input id="username" name="username" autocomplete="username" required value="${escapeHtml(input.username ?? '')}"${input.askTotp ? '' : ' autofocus'}${described}>
-<label for="password">Password</label>
+<label for="password">${escapeHtml(text.password)}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
 ${totp}
-<button type="submit">Sign in</button>
+<button type="submit">${escapeHtml(text.submit)}</button>
 </form>`,
   );
 }
@@ -75,15 +83,17 @@ ${totp}
  * site the browser withholds Foyer's SameSite=Strict session cookie, and a same-origin
  * navigation sends it, so a member already signed in is not asked again.
  */
-export function reloadPage(url: string): string {
+export function reloadPage(url: string, language: PageLanguage = 'en'): string {
+  const text = pageText(language);
   return page(
-    'Signing in',
-    `<p><a href="${escapeHtml(url)}">Continue</a></p>`,
+    language,
+    text.signingIn,
+    `<p><a href="${escapeHtml(url)}">${escapeHtml(text.continue)}</a></p>`,
     `<meta http-equiv="refresh" content="0;url=${escapeHtml(url)}">`,
   );
 }
 
 /** An error the provider shows (a bad request from an app, an expired sign-in). */
-export function errorPage(title: string, detail: string): string {
-  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>`);
+export function errorPage(title: string, detail: string, language: PageLanguage = 'en'): string {
+  return page(language, title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>`);
 }

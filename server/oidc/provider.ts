@@ -20,6 +20,7 @@ import { type Payload, sqliteAdapter } from './adapter.js';
 import { mayUse, memberClaims, SCOPE_CLAIMS } from './claims.js';
 import { ensureKeys } from './keys.js';
 import { errorPage, PAGE_CSP } from './page.js';
+import { pageLanguage, pageText } from './page-text.js';
 
 export interface ProviderDeps {
   issuer: string;
@@ -105,7 +106,9 @@ export async function createProvider(deps: ProviderDeps): Promise<ProviderType> 
       ctx.type = 'html';
       ctx.set('content-security-policy', PAGE_CSP);
       const detail = String(out.error_description ?? out.error ?? 'unknown error');
-      ctx.body = errorPage('Sign-in could not go on', detail);
+      // The detail is oidc-provider's own (English); the title follows the browser.
+      const language = pageLanguage(ctx.get('accept-language'));
+      ctx.body = errorPage(pageText(language).cannotGoOn, detail, language);
     },
   });
   // Foyer's HTTP layer hands over X-Forwarded-* it has already decided to trust (./routes.ts).

@@ -18,6 +18,7 @@ import { matchTotp } from '../auth/totp.js';
 import { mayUse } from './claims.js';
 import { OIDC_PATH } from './issuer.js';
 import { errorPage, PAGE_CSP, reloadPage, signInPage } from './page.js';
+import { fill, pageLanguage, pageText } from './page-text.js';
 import type { OidcService } from './service.js';
 
 const PUBLIC = { public: true };
@@ -102,12 +103,13 @@ const interactionRoutes =
         return undefined;
       }
     };
-    const expired = (reply: FastifyReply) =>
-      html(
-        reply,
-        400,
-        errorPage('This sign-in has expired', 'Go back to the app and start signing in again.'),
-      );
+    const languageOf = (request: FastifyRequest) =>
+      pageLanguage(request.headers['accept-language']);
+    const expired = (request: FastifyRequest, reply: FastifyReply) => {
+      const language = languageOf(request);
+      const text = pageText(language);
+      return html(reply, 400, errorPage(text.expiredTitle, text.expiredDetail, language));
+    };
 
     /** Ends the interaction for account `userId`: back to the app with a code, or refused. */
     const finish = async (
@@ -152,7 +154,7 @@ const interactionRoutes =
       { config: PUBLIC, schema: HIDDEN },
       async (request, reply) => {
         const found = await details(request, reply);
-        if (!found || found.interaction.uid !== request.params.uid) return expired(reply);
+        if (!found || found.interaction.uid !== request.params.uid) return expired(request, reply);
         const actor = request.actor;
         if (actor?.kind === 'session' && actor.userId !== null) {
           return finish(request, reply, found, actor.userId);
@@ -161,9 +163,17 @@ const interactionRoutes =
         // A redirect chain that began on the app's site withheld Foyer's SameSite=Strict session
         // cookie; one same-origin hop brings it, and comes back here as same-origin.
         if (request.headers['sec-fetch-site'] === 'cross-site') {
-          return html(reply, 200, reloadPage(here));
+          return html(reply, 200, reloadPage(here, languageOf(request)));
         }
-        return html(reply, 200, signInPage({ action: `${here}/login`, appName: appName(found) }));
+        return html(
+          reply,
+          200,
+          signInPage({
+            action: `${here}/login`,
+            appName: appName(found),
+            language: languageOf(request),
+          }),
+        );
       },
     );
 
@@ -172,26 +182,25 @@ const interactionRoutes =
       { config: PUBLIC, schema: HIDDEN },
       async (request, reply) => {
         const found = await details(request, reply);
-        if (!found || found.interaction.uid !== request.params.uid) return expired(reply);
+        if (!found || found.interaction.uid !== request.params.uid) return expired(request, reply);
         const body = request.body ?? {};
         const username = String(body.username ?? '').slice(0, 64);
         const password = String(body.password ?? '').slice(0, 1024);
         const totp = String(body.totp ?? '').replace(/\s/g, '') || undefined;
         const action = `${OIDC_PATH}/interaction/${found.interaction.uid}/login`;
+        const language = languageOf(request);
+        const text = pageText(language);
         const again = (status: number, error: string, askTotp = false) =>
           html(
             reply,
             status,
-            signInPage({ action, appName: appName(found), username, error, askTotp }),
+            signInPage({ action, appName: appName(found), username, error, askTotp, language }),
           );
         const address = clientAddress(request);
         const admission = await guard.admit(address, username || undefined);
         if ('retryAfter' in admission) {
           reply.header('retry-after', String(admission.retryAfter));
-          return again(
-            429,
-            `Too many failed attempts; try again in ${admission.retryAfter} seconds.`,
-          );
+          return again(429, fill(text.tooMany, { seconds: admission.retryAfter }));
         }
         const failed = (reason: 'password' | 'totp') => {
           audit.record('anonymous', 'auth.login.failed', username, {
@@ -200,7 +209,7 @@ const interactionRoutes =
             via: 'oidc',
           });
           // A wrong code keeps the code field: the password was right.
-          return again(401, 'Wrong name, password or code.', reason === 'totp');
+          return again(401, text.wrong, reason === 'totp');
         };
         const user =
           username && password ? await users.verifyPassword(username, password) : undefined;
@@ -209,11 +218,7 @@ const interactionRoutes =
           if (totp === undefined) {
             // The password was right; the member is asked for the code (not a failure).
             admission.forgive();
-            return again(
-              200,
-              'Type the code from your authenticator app, and your password again.',
-              true,
-            );
+            return again(200, text.askTotp, true);
           }
           const secret = users.totpSecret(user.id);
           const step = secret === undefined ? undefined : matchTotp(secret, totp, Date.now());

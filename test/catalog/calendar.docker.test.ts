@@ -5,8 +5,10 @@
  * and carol, whose group may not. A CalDAV client signed in as alice creates a calendar and
  * an event and reads it back; bob gets 403 on alice's calendar; carol is refused; a new
  * password and a disabled member take effect within 10 s; the event outlives a daemon
- * restart, a container restart and an uninstall without purge; a purge removes the data; bad
- * settings are refused with path-qualified problems and create nothing.
+ * restart, a container restart and an uninstall without purge; a removed member's calendars
+ * are kept unless the admin asks to delete them, which deletes only theirs, even with the app
+ * stopped; a purge removes the data; bad settings are refused with path-qualified problems and
+ * create nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -30,6 +32,7 @@ const PASSWORD = 'pa$$ "word" \\ \'x\' :${PORT} #1 (*)';
 const NEW_PASSWORD = 'a longer passphrase for the second half';
 const BOB = { name: 'bob', password: 'bob has his own password' };
 const CAROL = { name: 'carol', password: 'carol is only a neighbour' };
+const DAVE = { name: 'dave', password: 'dave keeps his calendars' };
 // Disabled members and changed passwords must be refused within this.
 const WITHIN_MS = 10_000;
 const EVENT_UID = 'foyer-calendar-test-1@foyer.test';
@@ -118,6 +121,17 @@ async function untilStatus(user: string, password: string, status: number): Prom
     if ((await propfind(`${user}/`, user, password)) === status) return began;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The members with a folder of calendars and address books in the volume, by name. */
+async function collectionOwners(): Promise<string[]> {
+  const { stdout } = await engine.docker([
+    ...['exec', `${APP}-radicale-1`, 'ls', '-A', '/var/lib/radicale/collections/collection-root'],
+  ]);
+  return stdout
+    .split('\n')
+    .filter((name) => name && !name.startsWith('.'))
+    .sort();
 }
 
 async function ok(method: string, url: string, body?: unknown): Promise<void> {
@@ -283,6 +297,76 @@ describe('calendar app', () => {
     assert.equal(await propfind(`${BOB.name}/`, BOB.name, BOB.password), 207, 'bob is untouched');
     await ok('POST', `/api/members/${USER}/enable`);
     await untilStatus(USER, password, 207);
+  });
+
+  test("a removed member's calendars are kept by default and deleted when asked, only theirs", async () => {
+    await ok('POST', '/api/members', {
+      name: DAVE.name,
+      email: `${DAVE.name}@example.test`,
+      password: DAVE.password,
+      groups: ['family'],
+    });
+    await untilStatus(DAVE.name, DAVE.password, 207);
+    for (const who of [BOB, DAVE]) {
+      const client = await signIn(who.password, who.name);
+      const made = await client.makeCalendar({
+        url: `${client.account?.homeUrl}work/`,
+        props: { displayname: 'Work' },
+      });
+      assert.equal(made[0]?.status, 201, `${who.name}: ${JSON.stringify(made)}`);
+    }
+    assert.deepEqual(await collectionOwners(), [USER, BOB.name, DAVE.name]);
+
+    // Kept (the default): dave is refused, his calendars stay.
+    const kept = await foyer.api('DELETE', `/api/members/${DAVE.name}`);
+    assert.equal(kept.status, 200, JSON.stringify(kept.body));
+    assert.deepEqual(kept.body, { name: DAVE.name, data: 'keep', deleted: [], failed: [] });
+    await untilStatus(DAVE.name, DAVE.password, 401);
+    assert.deepEqual(await collectionOwners(), [USER, BOB.name, DAVE.name]);
+
+    // Deleted, with the app stopped: the helper uses the app's image and leaves nothing behind.
+    await ok('POST', `/api/installs/${APP}/stop`);
+    await eventually(
+      'the calendar stopped',
+      async () => {
+        const { stdout } = await engine.docker([
+          'ps',
+          '-q',
+          '--filter',
+          `name=^${APP}-radicale-1$`,
+        ]);
+        return stdout.trim() === '';
+      },
+      60_000,
+    );
+    const removed = await foyer.api('DELETE', `/api/members/${BOB.name}?data=delete`);
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual(removed.body, {
+      name: BOB.name,
+      data: 'delete',
+      deleted: [{ install: APP, volume: 'collections', path: `collection-root/${BOB.name}` }],
+      failed: [],
+    });
+    const helpers = await engine.docker(['ps', '-aq', '--filter', 'label=foyer.member-data']);
+    assert.equal(helpers.stdout.trim(), '', 'no deleting container left');
+    assert.deepEqual(await foyer.volumes(APP), [`${APP}_collections`]);
+    const audit = await foyer.api<{ action: string; target: string; detail: unknown }[]>(
+      'GET',
+      '/api/audit?limit=20',
+    );
+    const line = audit.body.find((e) => e.action === 'member.removed' && e.target === BOB.name);
+    assert.deepEqual(line?.detail, {
+      data: 'deleted',
+      deleted: [`${APP}:collection-root/${BOB.name}`],
+      failed: [],
+    });
+
+    await ok('POST', `/api/installs/${APP}/start`);
+    await foyer.waitRunning(APP);
+    assert.deepEqual(await collectionOwners(), [USER, DAVE.name]);
+    assert.equal(await propfind(`${BOB.name}/`, BOB.name, BOB.password), 401);
+    await untilStatus(USER, password, 207);
+    await assertEventThere();
   });
 
   test('an uninstall keeps the data for a reinstall; a purge removes it', async () => {

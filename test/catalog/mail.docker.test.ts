@@ -6,7 +6,9 @@
  * and bob reads it over IMAP (993, and 143 after STARTTLS); neither reaches the other's
  * mailbox; carol is refused; a new password and a disabled member take effect everywhere
  * within 10 s; wrong passwords, plaintext logins and relaying are refused; the mail outlives a
- * daemon restart, a container restart and an uninstall without purge; a purge removes the data;
+ * daemon restart, a container restart and an uninstall without purge; a removed member's
+ * mailbox is kept unless the admin asks to delete it, which deletes only theirs; a purge
+ * removes the data;
  * bad settings are refused with path-qualified problems and create nothing.
  */
 import assert from 'node:assert/strict';
@@ -32,6 +34,9 @@ const DOMAIN = 'example.test';
 const ALICE = { name: 'alice', address: `alice@${DOMAIN}` };
 const BOB = { name: 'bob', address: `bob@${DOMAIN}` };
 const CAROL = { name: 'carol', address: `carol@${DOMAIN}` };
+// Removed with their mailbox kept, and deleted.
+const DAVE = { name: 'dave', address: `dave@${DOMAIN}`, password: 'dave keeps his mail' };
+const ERIN = { name: 'erin', address: `erin@${DOMAIN}`, password: 'erin deletes her mail' };
 const ADDRESS = ALICE.address;
 // Characters a shell, Compose interpolation or an LDAP filter could trip over.
 const PASSWORD = 'pa$$ "word" \\ \'x\' :${DOMAIN} #1 (*)';
@@ -56,6 +61,14 @@ const settings = () => ({
   IMAP_PORT: ports.imap,
   IMAPS_PORT: ports.imaps,
 });
+
+/** The members with a mailbox folder in the mail volume, by name. */
+async function mailboxOwners(): Promise<string[]> {
+  const { stdout } = await engine.docker([
+    ...['exec', `${APP}-dovecot-1`, 'ls', '-A', '/var/mail/vmail/members'],
+  ]);
+  return stdout.split('\n').filter(Boolean).sort();
+}
 
 /** The ids of the install's containers, running or not, on this Foyer's engine objects. */
 async function containers(install: string): Promise<string[]> {
@@ -566,6 +579,64 @@ describe('mail app', () => {
     await foyer.waitRunning(APP);
     await assertMessageThere();
     await foyer.restartContainers(APP);
+    await assertMessageThere();
+  });
+
+  test("a removed member's mailbox is kept by default and deleted when asked, only theirs", async () => {
+    for (const who of [DAVE, ERIN]) {
+      await ok('POST', '/api/members', {
+        name: who.name,
+        email: who.address,
+        password: who.password,
+        groups: ['family'],
+      });
+    }
+    const subject = 'For the new neighbours';
+    await eventually('alice sends to dave and erin', async () => {
+      const sent = await submission().sendMail({
+        from: ADDRESS,
+        to: [DAVE.address, ERIN.address],
+        subject,
+        text: 'Welcome!',
+      });
+      return sent.accepted.length === 2 || undefined;
+    });
+    // Delivered: read in the volume (LMTP made each mailbox), not over IMAP.
+    for (const who of [DAVE, ERIN]) {
+      await eventually(`mail delivered to ${who.name}`, async () => {
+        const { stdout } = await engine.docker([
+          ...['exec', `${APP}-dovecot-1`, 'find', `/var/mail/vmail/members/${who.name}`],
+          ...['-path', '*/new/*', '-type', 'f'],
+        ]);
+        return stdout.trim() !== '' || undefined;
+      });
+    }
+    const before = await mailboxOwners();
+    for (const name of [BOB.name, DAVE.name, ERIN.name]) assert.ok(before.includes(name), name);
+
+    const kept = await foyer.api('DELETE', `/api/members/${DAVE.name}?data=keep`);
+    assert.equal(kept.status, 200, JSON.stringify(kept.body));
+    assert.deepEqual(kept.body, { name: DAVE.name, data: 'keep', deleted: [], failed: [] });
+    await untilLogins(DAVE.address, DAVE.password, false);
+    assert.deepEqual(await mailboxOwners(), before);
+
+    const removed = await foyer.api('DELETE', `/api/members/${ERIN.name}?data=delete`);
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual(removed.body, {
+      name: ERIN.name,
+      data: 'delete',
+      deleted: [{ install: APP, volume: 'mail', path: `members/${ERIN.name}` }],
+      failed: [],
+    });
+    assert.deepEqual(
+      await mailboxOwners(),
+      before.filter((name) => name !== ERIN.name),
+    );
+    assert.deepEqual(await logins(ERIN.address, ERIN.password), { imap: false, smtp: false });
+    const helpers = await engine.docker(['ps', '-aq', '--filter', 'label=foyer.member-data']);
+    assert.equal(helpers.stdout.trim(), '', 'no deleting container left');
+    assert.deepEqual(await foyer.volumes(APP), VOLUMES);
+    // Bob's mail is untouched.
     await assertMessageThere();
   });
 

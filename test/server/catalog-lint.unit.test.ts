@@ -114,6 +114,57 @@ describe('catalogue lint', () => {
     ]);
   });
 
+  test('memberData names a service that mounts the named volume (issue 14)', () => {
+    const compose = `${COMPOSE.replace(
+      '    volumes: ["${FOYER_APP_DATA}/data:/data"]',
+      '    volumes: ["${FOYER_APP_DATA}/data:/data", "files:/files"]',
+    )}volumes:\n  files:\n  other:\n`;
+    const app = (entry: string) =>
+      APP.replace(
+        'permissions: []',
+        `accounts: directory\nmemberData:\n  - ${entry}\npermissions: []`,
+      );
+    assert.deepEqual(
+      lint({
+        'compose.yaml': compose,
+        'app.yaml': app('{service: web, volume: files, path: "u/{name}"}'),
+      }),
+      [],
+    );
+    assertOne(
+      lint({
+        'compose.yaml': compose,
+        'app.yaml': app('{service: api, volume: files, path: "{name}"}'),
+      }),
+      'app.yaml: memberData[0].service',
+      /compose\.yaml has no service "api"/,
+    );
+    assertOne(
+      lint({
+        'compose.yaml': compose,
+        'app.yaml': app('{service: web, volume: nope, path: "{name}"}'),
+      }),
+      'app.yaml: memberData[0].volume',
+      /has no volume "nope"/,
+    );
+    assertOne(
+      lint({
+        'compose.yaml': compose,
+        'app.yaml': app('{service: web, volume: other, path: "{name}"}'),
+      }),
+      'app.yaml: memberData[0].volume',
+      /service "web" does not mount the volume "other"/,
+    );
+    assertOne(
+      lint({
+        'compose.yaml': compose,
+        'app.yaml': app('{service: web, volume: files, path: "../{name}"}'),
+      }),
+      'app.yaml: memberData[0].path',
+      /"\." or "\.\." segments/,
+    );
+  });
+
   test('2: a YAML error names the file and line', () => {
     const problems = lint({ 'compose.yaml': 'services:\n  web:\n    image: [x\n' });
     // The settings it cannot use are reported too; the YAML error comes first.

@@ -106,8 +106,33 @@ describe('the directory on a real slapd', () => {
     await ok(undefined, 'members', 'enable', 'alice');
     await timed('alice back', () => binds(memberDn('alice'), 'second password 2'));
 
-    await ok(undefined, 'members', 'remove', 'alice');
+    const both = await runFoyer(
+      dataDir,
+      'members',
+      'remove',
+      'alice',
+      '--delete-data',
+      '--keep-data',
+    );
+    assert.equal(both.code, 2, both.stderr);
+    const removed = await ok(undefined, 'members', 'remove', 'alice');
+    assert.match(
+      removed.stdout,
+      /^Removed alice; their mail, calendars and other app data are kept$/m,
+    );
     await timed('alice gone', async () => (await search('(uid=alice)')).length === 0);
+    // With --delete-data on a box whose apps declare no member data: nothing to delete, said so.
+    await ok(
+      'bob password 12',
+      'members',
+      'add',
+      'bob',
+      '--email',
+      'bob@example.org',
+      '--password-stdin',
+    );
+    const deleted = await ok(undefined, 'members', 'remove', 'bob', '--delete-data');
+    assert.match(deleted.stdout, /^Removed bob; no app declares data of theirs to delete$/m);
   });
 
   test('bad input changes nothing: a reserved name, a bad CSV line', async () => {

@@ -140,10 +140,22 @@ describe('the members API', () => {
     await box.admin({ method: 'POST', url: '/api/members/alice/enable' });
     assert.ok(await box.signIn('alice', 'alice password 2'));
 
+    const refused = await box.admin({ method: 'DELETE', url: '/api/members/alice?data=nuke' });
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.match(refused.json().message, /data/);
     assert.equal(
-      (await box.admin({ method: 'DELETE', url: '/api/members/alice' })).statusCode,
-      204,
+      (await box.admin({ method: 'GET', url: '/api/members' })).json().members.length,
+      2,
+      'a refused removal changes nothing',
     );
+    // Kept by default: nothing deleted, and the audit line says so.
+    const removed = await box.admin({ method: 'DELETE', url: '/api/members/alice' });
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.deepEqual(removed.json(), { name: 'alice', data: 'keep', deleted: [], failed: [] });
+    const line = box.store.db
+      .prepare("SELECT detail FROM audit_log WHERE action = 'member.removed'")
+      .get() as { detail: string };
+    assert.deepEqual(JSON.parse(line.detail), { data: 'kept' });
     assert.equal(
       (await box.admin({ method: 'GET', url: '/api/members' })).json().members.length,
       1,

@@ -178,6 +178,22 @@ describe('OpenID Connect for web apps, with a real relying party', { timeout: 30
     assert.equal(rp.results.at(-1)!.claims?.sub, got.claims?.sub);
   });
 
+  test('a French browser gets the sign-in page in French (Accept-Language)', async () => {
+    const context = await newContext(browser, 'desktop', { locale: 'fr-FR' });
+    contexts.push(context);
+    const p = await context.newPage();
+    p.setDefaultTimeout(20_000);
+    await p.goto(`${rp.origin}/`);
+    await p.getByRole('link', { name: 'Sign in with Foyer' }).click();
+    await see(p.getByRole('heading', { name: 'Se connecter avec Foyer' }), 'the French title');
+    assert.equal(await p.locator('html').getAttribute('lang'), 'fr');
+    await p.getByLabel('Nom', { exact: true }).fill('bob');
+    await p.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+    await p.getByRole('button', { name: 'Se connecter' }).click();
+    await p.waitForURL((url) => url.origin === rp.origin);
+    assert.equal(rp.results.at(-1)!.claims?.preferred_username, 'bob');
+  });
+
   test('a member in no group granted to the app is refused', async () => {
     const p = await page();
     assert.match(await signIn(p, 'carol'), /refused: access_denied/);

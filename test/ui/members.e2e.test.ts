@@ -219,6 +219,40 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
       'import',
     );
     await shoot(page, 'members-07-french');
+
+    // Removing asks whether to keep or delete the member's mail and calendars; keep is chosen.
+    for (const [name, choice] of [
+      ['dan', 'Les supprimer'],
+      ['eve', undefined],
+    ] as const) {
+      await row(name)
+        .getByRole('button', { name: `Retirer ${name}` })
+        .click();
+      const dialog = page.getByRole('dialog', { name: `Retirer ${name} ?` });
+      await see(dialog.getByRole('group', { name: 'Son courriel et ses agendas' }), 'the choice');
+      assert.ok(await dialog.getByRole('radio', { name: /Les garder/ }).isChecked(), 'keep first');
+      if (choice) {
+        await dialog.getByRole('radio', { name: new RegExp(choice) }).check();
+        await shoot(page, 'members-08-remove-delete');
+      }
+      await dialog.getByRole('button', { name: 'Retirer', exact: true }).click();
+      await see(
+        page.getByText(
+          choice
+            ? `${name} a été retiré, avec son courriel et ses agendas.`
+            : `${name} a été retiré.`,
+        ),
+        `${name} removed`,
+      );
+    }
+    const audit = await daemon.api<{ action: string; target: string; detail: { data: string } }[]>(
+      'GET',
+      '/api/audit?limit=50',
+    );
+    const said = (name: string) =>
+      audit.body.find((e) => e.action === 'member.removed' && e.target === name)?.detail.data;
+    assert.equal(said('dan'), 'deleted');
+    assert.equal(said('eve'), 'kept');
   });
 
   test('the directory takes the password the member chose (slapd built on first use)', async () => {

@@ -5,6 +5,14 @@
  */
 import { ApiError } from './api.ts';
 
+/** The answer of removing a member: what of their data was deleted, and what could not be. */
+export interface Removed {
+  name: string;
+  data: 'keep' | 'delete';
+  deleted: { install: string; volume: string; path: string }[];
+  failed: { install: string; volume: string; path: string; error: string }[];
+}
+
 export interface Member {
   name: string;
   displayName: string;
