@@ -18,7 +18,10 @@ modules_enabled = {
 	-- Administration: ad-hoc commands for admins, `prosodyctl shell` in the container.
 	"admin_adhoc"; "admin_shell";
 	"limits"; "ping"; "time"; "uptime"; "version";
+	-- Foyer's own: failed sign-ins limited per address and per member (mod_foyer_limit_auth.lua).
+	"foyer_limit_auth";
 }
+plugin_paths = { "/usr/local/lib/prosody/foyer" }
 
 -- Accounts are Foyer's members: nobody signs up or changes a password from a chat app.
 allow_registration = false

@@ -388,6 +388,27 @@ test('a disabled member is refused within 10 s; enabled again, let in', async ()
   await untilSignIn(ALICE, ALICE_CHANGED, true);
 });
 
+test('guessing at the chat door: past the limit even the right password waits, others sign in', async () => {
+  // dave is used for nothing else: the limit holds him off for its whole window (5 minutes).
+  const DAVE = { username: 'dave', password: 'dave-real-password' };
+  await ok('POST', '/api/members', {
+    name: DAVE.username,
+    email: 'dave@example.test',
+    password: DAVE.password,
+    groups: ['family'],
+  });
+  await untilSignIn(DAVE, DAVE.password, true);
+  for (let i = 0; i < 10; i++) assert.equal(await signsIn(DAVE, `not-daves-password-${i}`), false);
+  await assert.rejects(signIn(DAVE.username, DAVE.password), (error: { condition?: string }) => {
+    assert.equal(error.condition, 'temporary-auth-failure');
+    return true;
+  });
+  assert.equal(await signsIn(BOB, BOB.password), true, 'another member from the address gets in');
+  const log = await engine.docker(['logs', CONTAINER]);
+  assert.match(log.stdout + log.stderr, /refused: too many failed attempts/);
+  assert.doesNotMatch(log.stdout + log.stderr, /not-daves-password/);
+});
+
 /** Both accounts sign in; alice's roster still has bob; a message left for bob arrives. */
 async function assertDataKept(expectOfflineMessage: boolean) {
   const alice = await signIn(ALICE.username, ALICE_CHANGED);
