@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { pinFolder } from '../catalog/definitions.js';
 import type { Install } from '../store/index.js';
+import { byCodeUnit } from '../text-order.js';
 import { type InstallDescription, type InstallLayout, installLayout } from './layout.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
@@ -49,7 +50,7 @@ export async function listTagged(ctx: SnapshotContext, filter?: string): Promise
     for (const snapshot of parseSnapshots(run.stdout))
       found.push({ target: target.name, snapshot });
   }
-  return found.sort((a, b) => b.snapshot.time.localeCompare(a.snapshot.time));
+  return found.sort((a, b) => byCodeUnit(b.snapshot.time, a.snapshot.time));
 }
 
 /** The snapshot to restore: the one whose id starts with `id`, else the install's newest. */

@@ -4,6 +4,7 @@
  * calendar program, derived from the install's settings (DOMAIN,
  * MAIL_HOSTNAME, the host ports). Pure; passwords and secrets never enter.
  */
+import { byCodeUnit } from '../text-order.js';
 
 /** What one client setting is; the UI words each key. */
 export type ServiceFieldKey =
@@ -52,7 +53,7 @@ export function memberServices(
   const mine = new Set(groups);
   return installs
     .filter((i) => (access.get(i.id) ?? []).some((g) => mine.has(g)))
-    .sort((a, b) => a.id.localeCompare(b.id))
+    .sort((a, b) => byCodeUnit(a.id, b.id))
     .map((i) => {
       const s = i.settings;
       if (i.appId === 'mail') {
