@@ -11,12 +11,13 @@
  * Run `npm run build` first. Uses FOYER_TEST_DOCKER_HOST, else a private engine.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../server/store/index.js';
 import { addInstall, TEST_CATALOG } from '../test/support/foyer.js';
 import { engineAt, ensureTestImages, startPrivateEngine } from '../test/support/index.js';
+import { statusMiB } from '../test/support/process-memory.js';
 
 const INSTALLS = Number(process.env.BENCH_INSTALLS ?? 20);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 20_000);
@@ -28,12 +29,6 @@ await ensureTestImages(engine);
 
 const READY_TARGET_MS = 1500;
 const RSS_TARGET_MIB = 64;
-
-/** A field of /proc/<pid>/status in MiB (VmRSS, RssAnon, RssFile). */
-const statusMiB = (pid: number, field: string) => {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-};
 
 async function runDaemon(dataDir: string, port: number) {
   const started = performance.now();

@@ -9,11 +9,12 @@
  * Run `npm run build` first. Uses FOYER_TEST_DOCKER_HOST, else a private engine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineAt, ensureTestImages, startPrivateEngine } from '../test/support/index.js';
 import { freePort } from '../test/support/ports.js';
+import { statusMiB } from '../test/support/process-memory.js';
 
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,11 +25,6 @@ await ensureTestImages(engine);
 const dataDir = mkdtempSync(join(tmpdir(), 'foyer-bench-oidc-'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-
-const rssMiB = (pid: number) => {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) / 1024;
-};
 
 async function start(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/foyer.js', 'serve'], {
@@ -70,11 +66,11 @@ async function stop(child: ChildProcess) {
 const discovery = '/oidc/.well-known/openid-configuration';
 let daemon = await start();
 await sleep(IDLE_MS);
-const idleBefore = rssMiB(daemon.pid!);
+const idleBefore = statusMiB(daemon.pid!);
 const firstMs = await timed(discovery);
 const warmMs = await timed('/oidc/jwks');
 await sleep(IDLE_MS);
-const idleAfter = rssMiB(daemon.pid!);
+const idleAfter = statusMiB(daemon.pid!);
 await stop(daemon);
 daemon = await start();
 const afterRestartMs = await timed(discovery);

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { pinFolder } from '../catalog/definitions.js';
 import type { Install } from '../store/index.js';
+import { byCodeUnit } from '../text-order.js';
 import { type InstallDescription, type InstallLayout, installLayout } from './layout.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
@@ -79,7 +80,7 @@ export async function listTagged(ctx: SnapshotContext, filter?: string): Promise
     throw new Error(
       `no backup target could be read: ${unreachable.map((u) => `${u.target}: ${u.error}`).join('; ')}`,
     );
-  located.sort((a, b) => b.snapshot.time.localeCompare(a.snapshot.time));
+  located.sort((a, b) => byCodeUnit(b.snapshot.time, a.snapshot.time));
   return { located, unreachable };
 }
 

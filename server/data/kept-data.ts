@@ -10,6 +10,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DockerAdapter, VolumeSummary } from '../docker/adapter.js';
 import { INSTALL_ID_PATTERN } from '../store/installs.js';
+import { byCodeUnit } from '../text-order.js';
 
 /** What one abandoned install left: its id, its app, its volumes and data folder. */
 export interface KeptData {
@@ -48,7 +49,7 @@ export function keptData(
   }
   return [...byInstall.values()]
     .map((entry) => ({ ...entry, volumes: entry.volumes.sort() }))
-    .sort((a, b) => a.install.localeCompare(b.install));
+    .sort((a, b) => byCodeUnit(a.install, b.install));
 }
 
 export interface KeptDataSource {

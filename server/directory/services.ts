@@ -6,6 +6,7 @@
  * secrets never enter. The mail derivation is shared with Thunderbird's
  * autoconfig (autoconfig.ts), so the page and the mail program agree.
  */
+import { byCodeUnit } from '../text-order.js';
 
 /** What one client setting is; the UI words each key. */
 export type ServiceFieldKey =
@@ -101,7 +102,7 @@ export function memberServices(
   const { host } = where;
   return installs
     .filter((i) => (access.get(i.id) ?? []).some((g) => mine.has(g)))
-    .sort((a, b) => a.id.localeCompare(b.id))
+    .sort((a, b) => byCodeUnit(a.id, b.id))
     .map((i) => {
       const s = i.settings;
       if (i.appId === 'mail') {

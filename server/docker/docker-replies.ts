@@ -4,6 +4,7 @@
  * may leave out or send as `null` typed so, instead of trusting
  * @types/dockerode, which calls them required.
  */
+import { byCodeUnit } from '../text-order.js';
 import {
   ConflictError,
   type ContainerDetails,
@@ -83,7 +84,7 @@ export function containerSummary(raw: RawContainerSummary): ContainerSummary {
       : [],
   );
   // The engine lists ports in no stable order; a sorted list keeps the status from flapping.
-  ports.sort((a, b) => a.container - b.container || a.host - b.host || a.ip.localeCompare(b.ip));
+  ports.sort((a, b) => a.container - b.container || a.host - b.host || byCodeUnit(a.ip, b.ip));
   if (ports.length > 0) summary.ports = ports;
   return summary;
 }

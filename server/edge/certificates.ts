@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { interpolateString } from '../../compose/interpolate.js';
 import { Diagnostics, joinPath, type Problem } from '../../compose/problems.js';
 import { type AppManifest, TLS_TARGET } from '../catalog/manifest.js';
+import { byCodeUnit } from '../text-order.js';
 
 /** One `tls` entry of app.yaml with its name resolved for an install. */
 export interface TlsEntry {
@@ -141,7 +142,7 @@ export function pickCertificate(
 ): EdgeCertificate | undefined {
   return candidates
     .filter((c) => c.notAfter > now)
-    .sort((a, b) => b.notAfter - a.notAfter || a.issuer.localeCompare(b.issuer))[0];
+    .sort((a, b) => b.notAfter - a.notAfter || byCodeUnit(a.issuer, b.issuer))[0];
 }
 
 /** What one round does for one name of one install. */

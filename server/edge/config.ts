@@ -5,6 +5,8 @@
  * never touches the host's trust store (`install_trust: false`, always); automatic HTTPS adds
  * the HTTP → HTTPS redirects and serves ACME's HTTP-01 challenges on the HTTP port.
  */
+
+import { byCodeUnit } from '../text-order.js';
 import { CONTAINER, LETS_ENCRYPT } from './paths.js';
 
 /** What an admin chose for names and HTTPS (the store's `domain_settings`). */
@@ -273,7 +275,7 @@ export function edgeConfig(input: EdgeConfigInput): Json {
       : [];
   // Whatever a client sends as Remote-User is never passed on: only the auth gate sets it.
   const strip: Json = { handler: 'headers', request: { delete: ['Remote-User'] } };
-  const sites = [...input.sites].sort((a, b) => a.install.localeCompare(b.install));
+  const sites = [...input.sites].sort((a, b) => byCodeUnit(a.install, b.install));
   const extra = routelessNames(input);
   const routes = [
     route('foyer-ui', settings.domain, [...hsts, proxyTo(daemonUpstream)]),

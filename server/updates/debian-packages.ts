@@ -9,6 +9,7 @@
  * `[installed]` then `(candidate origin, origin… [arch])`; a package apt would newly install
  * (a new dependency) has no `[installed]` and is not an update of what the image holds.
  */
+import { byCodeUnit } from '../text-order.js';
 
 /** One package of the image that Debian has a newer version of. */
 export interface PackageUpdate {
@@ -47,7 +48,7 @@ export function parseSimulatedUpgrade(output: string): PackageUpdate[] {
     ];
     updates.set(name, { name, from, to, security: /-security\b|Debian-Security/i.test(origins) });
   }
-  return [...updates.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...updates.values()].sort((a, b) => byCodeUnit(a.name, b.name));
 }
 
 /**
@@ -66,7 +67,7 @@ export function offeredPackages(
     if (current.since && Date.parse(check.checkedAt) < Date.parse(current.since)) continue;
     for (const p of check.packages) if (!offered.has(p.name)) offered.set(p.name, p);
   }
-  return [...offered.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...offered.values()].sort((a, b) => byCodeUnit(a.name, b.name));
 }
 
 /** The offer as people read it: `security updates from Debian: openssl 3.0.11 → 3.0.13, …`. */
@@ -74,7 +75,7 @@ export function describeOffer(packages: PackageUpdate[], limit = 8): string {
   if (packages.length === 0) return 'no updates from Debian';
   const security = packages.some((p) => p.security);
   const shown = [...packages]
-    .sort((a, b) => Number(b.security) - Number(a.security) || a.name.localeCompare(b.name))
+    .sort((a, b) => Number(b.security) - Number(a.security) || byCodeUnit(a.name, b.name))
     .slice(0, limit)
     .map((p) => `${p.name} ${p.from} → ${p.to}`);
   const more = packages.length > limit ? `, and ${packages.length - limit} more` : '';
