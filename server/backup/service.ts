@@ -6,7 +6,8 @@
  * progress, a failure ends the job `failed` with restic's words and is audited.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { EventHub } from '../events.js';
 import { admit } from '../jobs/admission.js';
@@ -14,6 +15,7 @@ import type { Logger } from '../reconcile/reconciler.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Install } from '../store/index.js';
 import type { Job, JobKind, JobRepository } from '../store/jobs.js';
+import { onlyDeadOwnLocks, parseLock } from './locks.js';
 import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { checkArgs, forgetArgs, tag } from './restic-args.js';
@@ -526,10 +528,30 @@ export class BackupService {
     for (const dir of ['stage', 'restore'])
       rmSync(join(backupDir(this.ctx.dataDir), dir), { recursive: true, force: true });
     for (const target of this.ctx.backups.targets()) {
-      void restic({ ...this.call(target.name), args: ['unlock'] }).catch((error: Error) =>
+      void this.unlock(target.name).catch((error: Error) =>
         this.ctx.log.warn({ target: target.name, err: error.message }, 'restic unlock failed'),
       );
     }
+  }
+
+  /** `restic unlock`, then the locks a recycled PID keeps looking alive (./locks.ts). */
+  private async unlock(target: string): Promise<void> {
+    const call = this.call(target);
+    await restic({ ...call, args: ['unlock'] });
+    const ids = (await restic({ ...call, args: ['--no-lock', 'list', 'locks'] })).stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    if (ids.length === 0) return;
+    const locks = await Promise.all(
+      ids.map(async (id) =>
+        parseLock((await restic({ ...call, args: ['--no-lock', 'cat', 'lock', id] })).stdout),
+      ),
+    );
+    const known = locks.filter((lock) => lock !== undefined);
+    if (known.length !== ids.length || !onlyDeadOwnLocks(known, hostname(), commandOf)) return;
+    await restic({ ...call, args: ['unlock', '--remove-all'] });
+    this.ctx.log.info({ target, locks: ids.length }, 'removed locks of restic processes that died');
   }
 
   /**
@@ -579,6 +601,15 @@ export class BackupService {
         );
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+}
+
+/** A process's command line from /proc, undefined when there is no such process. */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
   }
 }
 

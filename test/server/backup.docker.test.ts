@@ -562,7 +562,17 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
         return locks.code === 0 && locks.stdout.trim() === '';
       },
       60_000,
-    );
+    ).catch(async (error) => {
+      const locks = (await restic(repo, diskPassword, ['list', 'locks', '--no-lock'])).stdout;
+      for (const lock of locks.split('\n').filter(Boolean))
+        console.log('DIAG lock', (await restic(repo, diskPassword, ['cat', 'lock', lock])).stdout);
+      const ps = await new Promise<string>((done) =>
+        execFile('ps', ['-eo', 'pid,ppid,etimes,args'], (_e, out) => done(out)),
+      );
+      console.log('DIAG ps', ps.split('\n').filter((l) => /restic|ssh/.test(l)).join('\n'));
+      console.log('DIAG jobs', JSON.stringify(jobs().slice(0, 6)));
+      throw error;
+    });
     const check = await restic(repo, diskPassword, ['check']);
     assert.equal(check.code, 0, check.stderr);
     assert.equal(
