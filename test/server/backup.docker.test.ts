@@ -502,22 +502,6 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
     assert.ok(readdirSync(join(remote, 'snapshots')).length >= 1);
   });
 
-  test('a target that is down does not hide the snapshots on the others', async () => {
-    sshd?.kill('SIGTERM');
-    await new Promise((done) => sshd?.once('exit', done));
-    sshd = undefined;
-    const run = await ok(['backup', 'list']);
-    assert.match(run.stdout, /\bdisk\b/, 'the local target still answers');
-    assert.doesNotMatch(run.stdout, /\boffsite\b/);
-    assert.match(run.stderr, /warning: target offsite could not be read: /);
-    const targets = JSON.parse((await ok(['backup', 'target', 'list', '--json'])).stdout);
-    const reach = Object.fromEntries(
-      targets.map((t: { name: string; reachable: boolean | null }) => [t.name, t.reachable]),
-    );
-    assert.equal(reach.disk, true);
-    assert.equal(reach.offsite, false);
-  });
-
   test('a daemon killed in a stop-snapshot backup: services run again, job interrupted, repository fine', async () => {
     const clone = `${id}-c`;
     await inApp(clone, 'head -c 400000000 /dev/urandom > /www/big.bin');
@@ -569,7 +553,13 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
       const ps = await new Promise<string>((done) =>
         execFile('ps', ['-eo', 'pid,ppid,etimes,args'], (_e, out) => done(out)),
       );
-      console.log('DIAG ps', ps.split('\n').filter((l) => /restic|ssh/.test(l)).join('\n'));
+      console.log(
+        'DIAG ps',
+        ps
+          .split('\n')
+          .filter((l) => /restic|ssh/.test(l))
+          .join('\n'),
+      );
       console.log('DIAG jobs', JSON.stringify(jobs().slice(0, 6)));
       throw error;
     });
@@ -643,5 +633,22 @@ describe('backups with restic', { timeout: 30 * 60_000 }, () => {
     assert.match(bad.verifyNote ?? '', /restic check|restore failed/);
     assert.equal((await lastVerified(clone))?.ok, false);
     assert.deepEqual(await scratchObjects(), []);
+  });
+
+  // Last: it stops the SFTP target's sshd for good.
+  test('a target that is down does not hide the snapshots on the others', async () => {
+    sshd?.kill('SIGTERM');
+    await new Promise((done) => sshd?.once('exit', done));
+    sshd = undefined;
+    const run = await ok(['backup', 'list']);
+    assert.match(run.stdout, /\bdisk\b/, 'the local target still answers');
+    assert.doesNotMatch(run.stdout, /\boffsite\b/);
+    assert.match(run.stderr, /warning: target offsite could not be read: /);
+    const targets = JSON.parse((await ok(['backup', 'target', 'list', '--json'])).stdout);
+    const reach = Object.fromEntries(
+      targets.map((t: { name: string; reachable: boolean | null }) => [t.name, t.reachable]),
+    );
+    assert.equal(reach.disk, true);
+    assert.equal(reach.offsite, false);
   });
 });
