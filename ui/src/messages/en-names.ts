@@ -53,6 +53,8 @@ export const names = {
   'names.listEmpty': 'No names yet.',
   'names.colName': 'Name',
   'names.foyer': 'Foyer',
+  'names.certificate': 'A certificate for mail or chat',
+  'names.autoconfig': 'Mail settings for Thunderbird',
   'names.validUntil': 'Valid until {date}, renewed on its own',
   'names.issuer': 'Signed by {issuer}',
   'names.issuer.local': 'Signed by this box’s own certificate authority',

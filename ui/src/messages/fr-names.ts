@@ -55,6 +55,8 @@ export const names: Record<NamesKey, string> = {
   'names.listEmpty': 'Pas encore de noms.',
   'names.colName': 'Nom',
   'names.foyer': 'Foyer',
+  'names.certificate': 'Un certificat pour le courriel ou la messagerie',
+  'names.autoconfig': 'Réglages du courriel pour Thunderbird',
   'names.validUntil': 'Valide jusqu’au {date}, renouvelé tout seul',
   'names.issuer': 'Signé par {issuer}',
   'names.issuer.local': 'Signé par l’autorité de certification de ce serveur',
