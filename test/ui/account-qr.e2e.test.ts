@@ -9,13 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import jsqr from 'jsqr';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { membersRepository } from '../../server/directory/members.js';
 import { openStore } from '../../server/store/index.js';
-import { launchBrowser } from '../support/browser.js';
 import { addFolderInstall, FOYER_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
-import { signedInContext, startUiDaemon, type UiDaemon } from '../support/ui-daemon.js';
+import {
+  closeAll,
+  openSignedIn,
+  type SignedInBrowser,
+  startUiDaemon,
+  type UiDaemon,
+} from '../support/ui-daemon.js';
 import { heading, see, shoot } from './ui-steps.js';
 
 // A CommonJS module: Node's default export is module.exports, whose `default` is the function.
@@ -23,8 +28,7 @@ const jsQR = jsqr.default;
 const engine = await useTestEngine();
 const PASSWORD = 'alice long password 1';
 let daemon: UiDaemon;
-let browser: Browser;
-let context: BrowserContext;
+let ui: SignedInBrowser | undefined;
 let page: Page;
 
 before(async () => {
@@ -56,17 +60,12 @@ before(async () => {
     password: PASSWORD,
   });
   assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
-  browser = await launchBrowser();
-  context = await signedInContext(browser, daemon);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  ui = await openSignedIn(daemon);
+  page = ui.page;
 });
 
 after(async () => {
-  await context?.close();
-  await browser?.close();
-  await daemon?.stop();
-  await daemon?.removeObjects();
+  await closeAll(ui, daemon);
 });
 
 /** The text of the QR code in `image`, read from a screenshot of it as a phone's camera would. */
