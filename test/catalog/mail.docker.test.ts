@@ -249,18 +249,34 @@ async function imapsCertificateName(): Promise<string> {
 }
 
 /** Whether IMAP (993) and submission (587) each accept `user` with `password` (both at once). */
+/**
+ * Whether `user` signs in over IMAPS. A connection closed before any answer (seen once in a
+ * whole-suite run, right after member changes) is tried again as a mail program would, twice at
+ * most, with Dovecot's recent log lines printed so a run shows why.
+ */
+async function imapLogin(user: string, password: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await (await imapSignIn('imaps', password, user)).logout();
+      return true;
+    } catch (error) {
+      const { authenticationFailed, code, message } = error as {
+        authenticationFailed?: boolean;
+        code?: string;
+        message?: string;
+      };
+      if (authenticationFailed) return false;
+      const tail = await engine.docker(['logs', '--tail', '20', `${APP}-dovecot-1`]);
+      console.log(`imap ${user}: ${code} ${message}; dovecot said:\n${tail.stdout}${tail.stderr}`);
+      if (attempt >= 3 || !/^Closed|ECONNRESET/.test(code ?? '')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 async function logins(user: string, password: string): Promise<{ imap: boolean; smtp: boolean }> {
   const [imap, smtp] = await Promise.all([
-    imapSignIn('imaps', password, user).then(
-      async (client) => {
-        await client.logout();
-        return true;
-      },
-      (error: { authenticationFailed?: boolean; message?: string }) => {
-        if (error.authenticationFailed) return false;
-        throw error;
-      },
-    ),
+    imapLogin(user, password),
     submission(password, user)
       .verify()
       .then(
