@@ -14,7 +14,6 @@ import { pinFolder } from '../catalog/definitions.js';
 import type { Install } from '../store/index.js';
 import { byCodeUnit } from '../text-order.js';
 import { type InstallDescription, type InstallLayout, installLayout } from './layout.js';
-import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { restoreArgs, snapshotsArgs, tag } from './restic-args.js';
 import { parseSnapshots, type Snapshot } from './restic-json.js';
@@ -24,7 +23,7 @@ import {
   snapshotInstall,
   withQuietInstall,
 } from './snapshot.js';
-import { backupDir, resticPaths } from './targets.js';
+import { backupDir, targetCall } from './targets.js';
 
 /** A snapshot and the target it is on. */
 export interface Located {
@@ -58,12 +57,7 @@ export async function listTagged(ctx: SnapshotContext, filter?: string): Promise
   const targets = ctx.backups.targets();
   const runs = await Promise.allSettled(
     targets.map((target) =>
-      restic({
-        repo: parseRepository(target.repository),
-        password: ctx.backups.password(target.name),
-        paths: resticPaths(ctx.dataDir),
-        args: snapshotsArgs(filter),
-      }),
+      restic({ ...targetCall(ctx, target.name), args: snapshotsArgs(filter) }),
     ),
   );
   const located: Located[] = [];
@@ -119,11 +113,8 @@ export async function unpack(
 ) {
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true, mode: 0o700 });
-  const target = ctx.backups.target(located.target)!;
   await restic({
-    repo: parseRepository(target.repository),
-    password: ctx.backups.password(target.name),
-    paths: resticPaths(ctx.dataDir),
+    ...targetCall(ctx, located.target),
     args: restoreArgs(located.snapshot.id, scratch),
     signal,
   });

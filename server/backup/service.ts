@@ -16,7 +16,6 @@ import type { AuditLog } from '../store/audit.js';
 import type { Install } from '../store/index.js';
 import type { Job, JobKind, JobRepository } from '../store/jobs.js';
 import { onlyDeadOwnLocks, parseLock } from './locks.js';
-import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { checkArgs, forgetArgs, tag } from './restic-args.js';
 import type { BackupStatus } from './restic-json.js';
@@ -35,7 +34,7 @@ import {
   snapshotState,
   withQuietInstall,
 } from './snapshot.js';
-import { backupDir, resticPaths } from './targets.js';
+import { backupDir, targetCall } from './targets.js';
 
 /** The job kinds this service works itself (a restart marks them interrupted here, not by the runner). */
 export const BACKUP_JOB_KINDS: readonly JobKind[] = ['backup', 'restore', 'verify'];
@@ -292,12 +291,7 @@ export class BackupService {
 
   /** What restic needs to reach a target. */
   private call(targetName: string) {
-    const target = this.ctx.backups.target(targetName)!;
-    return {
-      repo: parseRepository(target.repository),
-      password: this.ctx.backups.password(target.name),
-      paths: resticPaths(this.ctx.dataDir),
-    };
+    return targetCall(this.ctx, targetName);
   }
 
   /** `restore <install> [--snapshot] [--as]`: in place, or as a new install. */

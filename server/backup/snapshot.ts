@@ -17,12 +17,11 @@ import type { DockerAdapter } from '../docker/adapter.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Install, Store } from '../store/index.js';
 import { type InstallDescription, type InstallLayout, installLayout } from './layout.js';
-import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { backupArgs, tag } from './restic-args.js';
 import { type BackupStatus, type BackupSummary, parseBackupLine } from './restic-json.js';
 import type { BackupStore } from './store.js';
-import { backupDir, resticPaths } from './targets.js';
+import { backupDir, targetCall } from './targets.js';
 
 export interface SnapshotContext {
   dataDir: string;
@@ -57,14 +56,11 @@ export async function runBackup(
   report: Report,
   signal?: AbortSignal,
 ): Promise<BackupSummary> {
-  const target = ctx.backups.target(targetName);
-  if (!target) throw new Error(`no backup target "${targetName}"`);
+  const call = targetCall(ctx, targetName);
   let summary: BackupSummary | undefined;
   const errors: string[] = [];
   const run = await restic({
-    repo: parseRepository(target.repository),
-    password: ctx.backups.password(target.name),
-    paths: resticPaths(ctx.dataDir),
+    ...call,
     args: backupArgs({ paths, tags, host: snapshotHost() }),
     // 3: some source files could not be read; the snapshot exists, and the job says which.
     okCodes: [3],

@@ -28,12 +28,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { definitionsDir } from '../catalog/definitions.js';
 import { auditLog } from '../store/audit.js';
-import { parseRepository } from './repository.js';
 import { restic } from './restic.js';
 import { restoreArgs, tag } from './restic-args.js';
 import { listTagged, notRead } from './restore.js';
 import { edgeStorage, type SnapshotContext } from './snapshot.js';
-import { backupDir, resticPaths } from './targets.js';
+import { backupDir, targetCall } from './targets.js';
 
 /** Installs every box has of its own (issue 13/14): they never count as "this box has installs". */
 const CORE_INSTALLS = new Set(['edge', 'directory']);
@@ -110,11 +109,8 @@ export async function stageState(
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
-    const target = ctx.backups.target(located.target)!;
     await restic({
-      repo: parseRepository(target.repository),
-      password: ctx.backups.password(target.name),
-      paths: resticPaths(ctx.dataDir),
+      ...targetCall(ctx, located.target),
       args: restoreArgs(located.snapshot.id, dir),
       signal,
     });

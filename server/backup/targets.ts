@@ -29,6 +29,20 @@ export function resticPaths(dataDir: string): ResticPaths {
   };
 }
 
+/** What restic needs to reach target `name`: its repository, password and Foyer's folders. */
+export function targetCall(
+  ctx: { dataDir: string; backups: Pick<BackupStore, 'target' | 'password'> },
+  name: string,
+) {
+  const target = ctx.backups.target(name);
+  if (!target) throw new Error(`no backup target "${name}"`);
+  return {
+    repo: parseRepository(target.repository),
+    password: ctx.backups.password(target.name),
+    paths: resticPaths(ctx.dataDir),
+  };
+}
+
 /** Foyer's SSH public key for SFTP targets, made on first use (ssh-keygen, no passphrase). */
 export async function sshPublicKey(dataDir: string): Promise<string> {
   const { sshKey } = resticPaths(dataDir);

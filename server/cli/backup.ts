@@ -4,6 +4,7 @@
  * it on the event stream, showing restic's progress, and exits 1 when it fails.
  */
 import { parseArgs } from 'node:util';
+import type { StagedState as Staged } from '../backup/state-restore.js';
 import { type Job, jobFinished, seg } from './api.js';
 import { DaemonClient } from './client.js';
 import { serverEvents } from './events.js';
@@ -374,15 +375,8 @@ async function jobCommand(
   }
 }
 
-interface StagedState {
-  snapshot: string;
-  target: string;
-  time: string;
-  installs: string[];
-  targets: string[];
-  users: number;
-  restarting: boolean;
-}
+/** `POST /api/backup/restore-state` answers the staged state and that the daemon restarts. */
+type StagedState = Staged & { restarting: boolean };
 
 /** Installs every box has of its own; `--apps` leaves them to the state they came back with. */
 const CORE = new Set(['edge', 'directory']);
