@@ -18,7 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { removeLabelled, runFoyer, runFoyerWithInput, serveFoyer } from '../support/cli.js';
+import {
+  explainDaemon,
+  removeLabelled,
+  runFoyer,
+  runFoyerWithInput,
+  serveFoyer,
+} from '../support/cli.js';
 import { type DaemonProcess, eventually, TEST_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 import { freePort } from '../support/ports.js';
@@ -390,15 +396,20 @@ test('the calendar behind the edge: Foyer checks the members, limits guessing, d
   assert.equal(granted.code, 0, granted.stderr);
 
   // The directory's slapd and Radicale are built from Debian on first use: minutes.
+  let answered = 'nothing yet';
   const home = await eventually(
     'alice reaches her calendar home through the edge',
     async () => {
       const a = await dav(ALICE, 'PROPFIND', '/alice/', undefined, { depth: '0' }).catch(
-        () => undefined,
+        (e: Error) => {
+          answered = e.message;
+        },
       );
+      if (a) answered = `${a.status} ${a.body.slice(0, 200)}`;
       return a?.status === 207 ? a : undefined;
     },
-    900_000,
+    600_000,
+    async () => `the last answer: ${answered}\n${await explainDaemon(engine, dataDir, daemon)}`,
   );
   assert.match(home.body, /<[^>]*href>\/alice\/<\//);
   const made = await dav(ALICE, 'MKCALENDAR', '/alice/family/');

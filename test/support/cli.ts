@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { TestEngine } from './engine.js';
 import { type DaemonProcess, eventually, spawnDaemon } from './foyer.js';
 
+export { removeLabelled } from './leftovers.js';
+
 const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/foyer.js');
 
 export interface CliRun {
@@ -59,14 +61,35 @@ export async function serveFoyer(
   return daemon;
 }
 
-/** Force-removes the containers, networks and volumes carrying `label` (e.g. `foyer.install=x`). */
-export async function removeLabelled(engine: TestEngine, label: string): Promise<void> {
-  const ids = async (args: string[]) =>
-    (await engine.docker(args).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
-  const containers = await ids(['ps', '-aq', '--filter', `label=${label}`]);
-  if (containers.length > 0) await engine.docker(['rm', '-f', ...containers]).catch(() => {});
-  const networks = await ids(['network', 'ls', '-q', '--filter', `label=${label}`]);
-  if (networks.length > 0) await engine.docker(['network', 'rm', ...networks]).catch(() => {});
-  const volumes = await ids(['volume', 'ls', '-q', '--filter', `label=${label}`]);
-  if (volumes.length > 0) await engine.docker(['volume', 'rm', ...volumes]).catch(() => {});
+/**
+ * What a test prints when a wait on a daemon runs out: every install's state and last error as
+ * `foyer status` reports them, the engine's containers with the Foyer instance owning each (an
+ * earlier test's leftover holding a core install's name shows here), and the daemon's last lines.
+ */
+export async function explainDaemon(
+  engine: TestEngine,
+  dataDir: string,
+  daemon?: { output(): string },
+): Promise<string> {
+  const status = await runFoyer(dataDir, 'status', '--json');
+  const installs = (() => {
+    try {
+      return (JSON.parse(status.stdout) as Record<string, unknown>[])
+        .map((i) => JSON.stringify({ id: i.id, desired: i.desired, status: i.status }))
+        .join('\n');
+    } catch {
+      return `foyer status: ${status.code} ${status.stderr}`;
+    }
+  })();
+  const format = '{{.Names}} {{.Status}} instance={{.Label "foyer.instance"}}';
+  const containers = await engine
+    .docker(['ps', '-a', '--format', format])
+    .then((r) => r.stdout.trim())
+    .catch((e) => `docker ps: ${e}`);
+  const tail = daemon ? daemon.output().split('\n').slice(-40).join('\n') : '';
+  return [
+    `-- installs (foyer status):\n${installs}`,
+    `-- containers on the engine:\n${containers}`,
+    ...(tail ? [`-- the daemon's last lines:\n${tail}`] : []),
+  ].join('\n');
 }

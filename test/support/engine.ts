@@ -3,6 +3,7 @@
 import { constants } from 'node:os';
 import { run } from './exec.js';
 import { ensureTestImages } from './images.js';
+import { clearLeftovers } from './leftovers.js';
 import { startPrivateEngine } from './private-engine.js';
 
 export interface TestEngine {
@@ -54,6 +55,8 @@ async function open(): Promise<TestEngine> {
   if (host) {
     const engine = engineAt(host);
     await ensureTestImages(engine);
+    // The engine is shared by the run's files, one after another: this one starts clean.
+    await clearLeftovers(engine);
     return engine;
   }
   const privateEngine = await startPrivateEngine();

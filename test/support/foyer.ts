@@ -101,11 +101,16 @@ const console_log = {
   error: (o: object, m?: string) => console.log('error', m, JSON.stringify(o)),
 };
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after `ms`; the
+ * failure carries what `explain` says then (the daemon's view, the engine's objects), so a wait
+ * that ran out tells why.
+ */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   ms = 30_000,
+  explain?: () => Promise<string>,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
@@ -116,8 +121,12 @@ export async function eventually<T>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    if (Date.now() > deadline) {
+      const why = explain ? await explain().catch((e) => `(explaining failed: ${e})`) : '';
+      throw new Error(
+        `timed out waiting for ${what}${last ? `: ${last}` : ''}${why && `\n${why}`}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -9,6 +9,7 @@ import { instanceId } from '../../server/paths.js';
 import { launchBrowser, newContext } from './browser.js';
 import type { TestEngine } from './engine.js';
 import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from './foyer.js';
+import { removeLabelled } from './leftovers.js';
 
 export interface UiDaemon {
   /** The daemon's address, e.g. http://127.0.0.1:41234 (no trailing slash). */
@@ -101,17 +102,7 @@ export async function startUiDaemon(
       await daemon.kill('SIGTERM');
       clearTimeout(timer);
     },
-    async removeObjects() {
-      const label = `label=foyer.instance=${instanceId(dataDir)}`;
-      const ids = async (kind: string[]) =>
-        (await engine.docker([...kind, '--filter', label])).stdout.split('\n').filter(Boolean);
-      const containers = await ids(['ps', '-aq']);
-      if (containers.length > 0) await engine.docker(['rm', '-f', '-v', ...containers]);
-      const networks = await ids(['network', 'ls', '-q']);
-      if (networks.length > 0) await engine.docker(['network', 'rm', ...networks]);
-      const volumes = await ids(['volume', 'ls', '-q']);
-      if (volumes.length > 0) await engine.docker(['volume', 'rm', '-f', ...volumes]);
-    },
+    removeObjects: () => removeLabelled(engine, `foyer.instance=${instanceId(dataDir)}`),
   };
 }
 
@@ -149,10 +140,13 @@ export async function openSignedIn(daemon: UiDaemon): Promise<SignedInBrowser> {
 
 /** Closes the browser (if one was opened), stops the daemon and removes what it made. */
 export async function closeAll(ui: SignedInBrowser | undefined, daemon: UiDaemon | undefined) {
-  await ui?.context.close();
-  await ui?.browser.close();
-  await daemon?.stop();
-  await daemon?.removeObjects();
+  try {
+    await ui?.context.close();
+    await ui?.browser.close();
+  } finally {
+    await daemon?.stop();
+    await daemon?.removeObjects();
+  }
 }
 
 /** Installs `app` as `id` through the API and waits until it runs. */

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { memberDn } from '../../server/directory/entries.js';
 import { launchBrowser, newContext } from '../support/browser.js';
+import { explainDaemon } from '../support/cli.js';
 import { ldapBinds } from '../support/directory.js';
 import { eventually, FOYER_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
@@ -262,6 +263,7 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
         (await ldapBinds(daemon.dataDir, memberDn('carol'), SECOND).catch(() => false)) ||
         undefined,
       600_000,
+      () => explainDaemon(engine, daemon.dataDir, daemon.process),
     );
     assert.equal(
       await ldapBinds(daemon.dataDir, memberDn('carol'), FIRST),
