@@ -4,8 +4,9 @@
  * for a few seconds, keyed by an HMAC of install, name and password under a key made at start
  * (never the password, nor anything a stolen heap dump could test guesses against offline
  * without the key). A remembered success only spares argon2: who the member is now (active,
- * the same password hash, a group granted the install) is read from the store at every
- * request, so a disable, a new password or a revoked grant is refused at the next one.
+ * the same password hashes, a group granted the install) is read from the store at every
+ * request, so a disable, a new password, a revoked app password or grant is refused at the
+ * next one.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
