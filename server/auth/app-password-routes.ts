@@ -19,8 +19,7 @@ const AppPasswordReply = T.Object({
   lastUsedAt: T.Union([T.String(), T.Null()]),
 });
 
-// Something other than spaces, so the list says which device each one is for.
-const Label = T.String({ minLength: 1, maxLength: MAX_LABEL, pattern: '\\S' });
+const Label = T.String({ minLength: 1, maxLength: MAX_LABEL });
 
 const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { appPasswords } = app.auth;
@@ -57,6 +56,8 @@ const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const actor = accountOf(request);
       const label = request.body.label.trim();
+      // Something other than spaces, so the list says which device each one is for.
+      if (label === '') throw new Errors.BadRequest('body.label: must not be only spaces');
       if (appPasswords.count(actor.userId) >= MAX_APP_PASSWORDS) {
         throw new Errors.Conflict(
           `you have ${MAX_APP_PASSWORDS} app passwords already; revoke one you no longer use first`,

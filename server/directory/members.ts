@@ -59,19 +59,22 @@ export interface NewMember {
   groups?: string[];
 }
 
+/** A member as the directory projects them into LDAP. */
+export interface DirectorySnapshotMember {
+  name: string;
+  displayName: string;
+  email: string | null;
+  state: MemberState;
+  cryptHash: string | null;
+  /** Two-step verification on: the main password opens no door that cannot ask for a code. */
+  totpEnabled: boolean;
+  /** The crypt hashes of the member's app passwords (server/store/app-passwords.ts). */
+  appCryptHashes: string[];
+}
+
 /** What the directory projects into LDAP: only members whose name is a valid directory name. */
 export interface DirectorySnapshot {
-  members: {
-    name: string;
-    displayName: string;
-    email: string | null;
-    state: MemberState;
-    cryptHash: string | null;
-    /** Two-step verification on: the main password opens no door that cannot ask for a code. */
-    totpEnabled: boolean;
-    /** The crypt hashes of the member's app passwords (server/store/app-passwords.ts). */
-    appCryptHashes: string[];
-  }[];
+  members: DirectorySnapshotMember[];
   groups: { name: string; members: string[] }[];
   /** Per install, the groups that may use it. */
   access: { install: string; groups: string[] }[];
