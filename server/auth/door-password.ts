@@ -6,6 +6,7 @@
  * Foyer's own sign-in does not come here: it takes the main password and the code, never an
  * app password.
  */
+import { createHash } from 'node:crypto';
 import type { AppPasswordRepository } from '../store/app-passwords.js';
 import type { User, UserRepository } from '../store/users.js';
 
@@ -43,5 +44,8 @@ export function doorHashes(
   const user = users.getByUsername(name);
   const main = users.passwordHash(name);
   if (!user || main === undefined) return undefined;
-  return [user.totpEnabled ? '' : main, ...appPasswords.hashes(user.id)].join('\n');
+  // A digest, so a remembered success holds 43 characters, not up to 21 argon2 hashes.
+  return createHash('sha256')
+    .update([user.totpEnabled ? '' : main, ...appPasswords.hashes(user.id)].join('\n'))
+    .digest('base64url');
 }
