@@ -22,12 +22,12 @@ export async function verifyDoorPassword(
   password: string,
 ): Promise<User | undefined> {
   const user = users.getByUsername(name);
-  // Unknown names and members without two-step verification: the main password first (for an
-  // unknown name it takes one argon2 verification all the same, so timing tells no names).
-  if (!user?.totpEnabled) {
-    const byPassword = await users.verifyPassword(name, password);
-    if (byPassword || !user) return byPassword;
-  }
+  // The main password is checked for everyone (an unknown name takes one argon2 verification
+  // all the same), so the time taken tells neither names nor who has two-step verification on;
+  // for those who have, it opens nothing.
+  const byPassword = await users.verifyPassword(name, password);
+  if (!user) return undefined;
+  if (byPassword && !user.totpEnabled) return byPassword;
   if (user.state !== 'active') return undefined;
   return (await appPasswords.match(user.id, password)) === undefined ? undefined : user;
 }

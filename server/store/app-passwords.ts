@@ -7,19 +7,19 @@
  * Foyer's own sign-in never takes them.
  *
  * Foyer makes the password (16 characters in groups of four, easy to type on a phone), shows
- * it once, and keeps only its argon2id hash (for the Basic check) and its SHA-512 crypt hash
- * (for slapd's `{CRYPT}`), never the value.
+ * it once, and keeps only its SHA-256 (for the Basic check: 80 random bits need no slow hash,
+ * as API tokens and sessions) and its SHA-512 crypt hash (for slapd's `{CRYPT}`), never the
+ * value.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { hashCrypt } from '../directory/crypt.js';
-import { hashPassword, verifyHash } from './users.js';
 
 /** Lowercase letters and digits without the look-alikes l, o, 0 and 1: 32 symbols, 5 bits each. */
 export const APP_PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 /** An app password's shape: four groups of four, joined by hyphens (80 random bits). */
 export const APP_PASSWORD_PATTERN = /^[a-km-np-z2-9]{4}(?:-[a-km-np-z2-9]{4}){3}$/;
-/** The most app passwords a member may hold: each costs the Basic check one argon2 verification. */
+/** The most app passwords a member may hold (each is one more `userPassword` value in slapd). */
 export const MAX_APP_PASSWORDS = 20;
 /** The longest label. */
 export const MAX_LABEL = 100;
@@ -49,11 +49,13 @@ export interface AppPasswordRepository {
   /** The id of the user's app password `password` is, marking it used; undefined if none. */
   match(userId: number, password: string): Promise<number | undefined>;
   /**
-   * The argon2 hashes of the user's app passwords, oldest first: what a remembered Basic check
+   * The SHA-256 hashes of the user's app passwords, oldest first: what a remembered Basic check
    * is tied to, so a revoke forgets it. Never leaves the daemon.
    */
   hashes(userId: number): string[];
 }
+
+const digest = (password: string) => createHash('sha256').update(password).digest('hex');
 
 /** A fresh app password: 16 symbols of APP_PASSWORD_ALPHABET in four groups of four. */
 export function generateAppPassword(): string {
@@ -94,6 +96,9 @@ export function appPasswordsRepository(
   const selectHashes = db.prepare<[number], { id: number; password_hash: string }>(
     'SELECT id, password_hash FROM app_passwords WHERE user_id = ? ORDER BY id',
   );
+  const selectByHash = db.prepare<[number, string], { id: number }>(
+    'SELECT id FROM app_passwords WHERE user_id = ? AND password_hash = ?',
+  );
   const selectCount = db.prepare<[number], { n: number }>(
     'SELECT count(*) AS n FROM app_passwords WHERE user_id = ?',
   );
@@ -107,10 +112,9 @@ export function appPasswordsRepository(
   return {
     async create(userId, label) {
       const password = generateAppPassword();
-      const argon2 = await hashPassword(password);
       const createdAt = now().toISOString();
       const id = Number(
-        insert.run(userId, label, argon2, hashCrypt(password), createdAt).lastInsertRowid,
+        insert.run(userId, label, digest(password), hashCrypt(password), createdAt).lastInsertRowid,
       );
       return { id, label, createdAt, lastUsedAt: null, password };
     },
@@ -123,15 +127,10 @@ export function appPasswordsRepository(
       return fromRow(row);
     },
     async match(userId, password) {
-      // Not an app password by its look: no argon2 at all (a main password typed at a door).
-      if (!APP_PASSWORD_PATTERN.test(password)) return undefined;
-      for (const row of selectHashes.all(userId)) {
-        if (await verifyHash(row.password_hash, password)) {
-          markUsed.run(now().toISOString(), row.id);
-          return row.id;
-        }
-      }
-      return undefined;
+      const row = selectByHash.get(userId, digest(password));
+      if (!row) return undefined;
+      markUsed.run(now().toISOString(), row.id);
+      return row.id;
     },
     hashes: (userId) => selectHashes.all(userId).map((row) => row.password_hash),
   };
