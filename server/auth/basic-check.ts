@@ -4,8 +4,9 @@
  * for a few seconds, keyed by an HMAC of install, name and password under a key made at start
  * (never the password, nor anything a stolen heap dump could test guesses against offline
  * without the key). A remembered success only spares argon2: who the member is now (active,
- * the same password hash, a group granted the install) is read from the store at every
- * request, so a disable, a new password or a revoked grant is refused at the next one.
+ * the same password hashes, a group granted the install) is read from the store at every
+ * request, so a disable, a new password, a revoked app password or grant is refused at the
+ * next one.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
@@ -49,7 +50,7 @@ export interface BasicCacheOptions {
 /** Recent successful checks, by HMAC of install, name and password. */
 export class BasicCheckCache {
   private readonly key = randomBytes(32);
-  private readonly entries = new Map<string, { passwordHash: string; at: number }>();
+  private readonly entries = new Map<string, { hashes: string; at: number }>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -69,24 +70,25 @@ export class BasicCheckCache {
 
   /**
    * Whether these credentials were found right for the install within the last `ttlMs`,
-   * against the password hash the store holds now (`passwordHash`): a new password forgets it.
+   * against the hashes that open the door now (`hashes`, ./door-password.ts `doorHashes`): a new
+   * password, a revoked app password or two-step verification turned on forgets it.
    */
-  has(install: string, credentials: BasicCredentials, passwordHash: string): boolean {
+  has(install: string, credentials: BasicCredentials, hashes: string): boolean {
     const id = this.id(install, credentials);
     const entry = this.entries.get(id);
     if (!entry) return false;
-    if (this.now() - entry.at >= this.ttlMs || entry.passwordHash !== passwordHash) {
+    if (this.now() - entry.at >= this.ttlMs || entry.hashes !== hashes) {
       this.entries.delete(id);
       return false;
     }
     return true;
   }
 
-  /** Remembers a success checked against `passwordHash`. */
-  remember(install: string, credentials: BasicCredentials, passwordHash: string): void {
+  /** Remembers a success checked against `hashes`. */
+  remember(install: string, credentials: BasicCredentials, hashes: string): void {
     const id = this.id(install, credentials);
     this.entries.delete(id);
-    this.entries.set(id, { passwordHash, at: this.now() });
+    this.entries.set(id, { hashes, at: this.now() });
     for (const [old, entry] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.now() - entry.at < this.ttlMs) break;
       this.entries.delete(old);

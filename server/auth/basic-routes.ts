@@ -8,12 +8,15 @@
  * address is over the sign-in limits, which it shares with Foyer's sign-in and OIDC's. The
  * address is the one Caddy saw (X-Forwarded-For read from the edge's socket only).
  * No password is logged or audited: Fastify logs no request headers, the cache keeps HMACs.
+ * Which passwords open it is ./door-password.ts's rule: a member with two-step verification on
+ * gets in only with an app password.
  */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { membersRepository } from '../directory/members.js';
 import { Errors } from '../errors.js';
 import { BasicCheckCache, basicAccess, basicChallenge, parseBasic } from './basic-check.js';
+import { doorHashes, verifyDoorPassword } from './door-password.js';
 import type { LoginGuard } from './login-guard.js';
 import { clientAddress } from './plugin.js';
 
@@ -24,7 +27,7 @@ export interface BasicRoutesOptions {
 
 const basicRoutes: FastifyPluginAsync<BasicRoutesOptions> = async (app, options) => {
   const { store, pins, audit } = app.foyer;
-  const { users } = app.auth;
+  const accounts = app.auth;
   const members = app.foyer.directory?.members ?? membersRepository(store.db);
   const { guard } = options;
   const cache = new BasicCheckCache();
@@ -58,8 +61,8 @@ const basicRoutes: FastifyPluginAsync<BasicRoutesOptions> = async (app, options)
       }
       const { name, password } = credentials;
       const granted = () => basicAccess(members.get(name), members.access(install));
-      const stored = users.passwordHash(name);
-      // Right within the last seconds, and still active, granted and with the same password.
+      const stored = doorHashes(accounts, name);
+      // Right within the last seconds, and still active, granted and with the same passwords.
       if (stored !== undefined && cache.has(install, credentials, stored) && granted()) {
         return allowed(name);
       }
@@ -72,7 +75,7 @@ const basicRoutes: FastifyPluginAsync<BasicRoutesOptions> = async (app, options)
           `too many failed attempts; try again in ${admission.retryAfter} seconds`,
         );
       }
-      const user = await users.verifyPassword(name, password);
+      const user = await verifyDoorPassword(accounts, name, password);
       if (!user) {
         audit.record('anonymous', 'auth.login.failed', name, {
           address,
@@ -88,8 +91,8 @@ const basicRoutes: FastifyPluginAsync<BasicRoutesOptions> = async (app, options)
       if (!granted()) {
         throw new Errors.Forbidden(`${user.username} may not use ${install}`);
       }
-      const hash = users.passwordHash(user.username);
-      if (hash !== undefined) cache.remember(install, credentials, hash);
+      const hashes = doorHashes(accounts, user.username);
+      if (hashes !== undefined) cache.remember(install, credentials, hashes);
       return allowed(user.username);
     },
   );

@@ -15,6 +15,7 @@ import fp from 'fastify-plugin';
 import { hostOf } from '../access/hosts.js';
 import { Errors } from '../errors.js';
 import { isLocalRequest } from '../local-socket.js';
+import { type AppPasswordRepository, appPasswordsRepository } from '../store/app-passwords.js';
 import { SESSION_TTL_MS, type SessionRepository, sessionsRepository } from '../store/sessions.js';
 import { type TokenRepository, tokensRepository } from '../store/tokens.js';
 import { type Role, type UserRepository, usersRepository } from '../store/users.js';
@@ -37,6 +38,8 @@ export interface AuthRepositories {
   users: UserRepository;
   sessions: SessionRepository;
   tokens: TokenRepository;
+  /** Members' app passwords for the doors that cannot ask for a code (./door-password.ts). */
+  appPasswords: AppPasswordRepository;
 }
 
 declare module 'fastify' {
@@ -155,6 +158,7 @@ export default fp(
       users: usersRepository(db),
       sessions: sessionsRepository(db),
       tokens: tokensRepository(db),
+      appPasswords: appPasswordsRepository(db),
     };
     app.decorate('auth', auth);
     app.decorateRequest('actor', undefined);

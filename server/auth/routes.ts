@@ -4,12 +4,14 @@
  * check by the login guard (./login-guard.ts): per client address, per
  * account and address, and a capped slow-down of the account as a whole, so
  * nobody can guess fast and nobody can lock the owner out (issue 11 §3).
- * API tokens and user management live in ./manage-routes.ts.
+ * API tokens and user management live in ./manage-routes.ts, app passwords in
+ * ./app-password-routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../errors.js';
+import appPasswordRoutes from './app-password-routes.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
 import manageRoutes from './manage-routes.js';
 import {
@@ -279,6 +281,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
       }
       if (!spendTotp(actor.userId, request.body.code)) throw new Errors.TotpCodeWrong();
       users.setTotpEnabled(actor.userId, true);
+      // From now on the main password opens no door that cannot ask for a code: slapd drops it.
+      app.foyer.directory?.refresh();
       audit.record(actor.username, 'auth.totp.enabled', actor.username);
       return { user: users.get(actor.userId)! };
     },
@@ -298,12 +302,15 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
       const actor = await confirmPassword(request, reply, request.body.password);
       users.setTotpSecret(actor.userId, null);
       spentTotpStep.delete(actor.userId);
+      // The main password opens mail, chat and calendar again: slapd gets it back.
+      app.foyer.directory?.refresh();
       audit.record(actor.username, 'auth.totp.disabled', actor.username);
       return { user: users.get(actor.userId)! };
     },
   );
 
   await app.register(manageRoutes);
+  await app.register(appPasswordRoutes);
 };
 
 export default authRoutes;

@@ -10,6 +10,10 @@
  *   `displayName`, `mail`, and `userPassword: {CRYPT}$6$…` while active;
  *   a disabled member keeps the entry (mail still routes) but has no
  *   password and is in no group, so no bind and no filter lets them in.
+ *   `userPassword` is multi-valued and a bind succeeds on any value: it holds
+ *   the member's app passwords (server/store/app-passwords.ts), and their
+ *   main password only while two-step verification is off, so a stolen main
+ *   password opens no mail, chat or calendar of a member who turned it on.
  * - `cn=<group>,ou=groups,dc=foyer`: groupOfNames of its active members.
  * - `cn=<install>,ou=access,dc=foyer`: groupOfNames of the active members
  *   of every group allowed to use the install; slapd's memberOf overlay puts
@@ -90,7 +94,8 @@ export function desiredEntries(snapshot: DirectorySnapshot): Entry[] {
     if (m.email) attributes.mail = [m.email];
     if (m.state === 'active') {
       active.add(m.name);
-      if (m.cryptHash) attributes.userPassword = [`{CRYPT}${m.cryptHash}`];
+      const hashes = [...(m.cryptHash && !m.totpEnabled ? [m.cryptHash] : []), ...m.appCryptHashes];
+      if (hashes.length > 0) attributes.userPassword = hashes.map((h) => `{CRYPT}${h}`);
     }
     entries.push({ dn: memberDn(m.name), attributes });
   }

@@ -59,15 +59,22 @@ export interface NewMember {
   groups?: string[];
 }
 
+/** A member as the directory projects them into LDAP. */
+export interface DirectorySnapshotMember {
+  name: string;
+  displayName: string;
+  email: string | null;
+  state: MemberState;
+  cryptHash: string | null;
+  /** Two-step verification on: the main password opens no door that cannot ask for a code. */
+  totpEnabled: boolean;
+  /** The crypt hashes of the member's app passwords (server/store/app-passwords.ts). */
+  appCryptHashes: string[];
+}
+
 /** What the directory projects into LDAP: only members whose name is a valid directory name. */
 export interface DirectorySnapshot {
-  members: {
-    name: string;
-    displayName: string;
-    email: string | null;
-    state: MemberState;
-    cryptHash: string | null;
-  }[];
+  members: DirectorySnapshotMember[];
   groups: { name: string; members: string[] }[];
   /** Per install, the groups that may use it. */
   access: { install: string; groups: string[] }[];
@@ -165,6 +172,13 @@ export function membersRepository(
   );
   const deleteAccess = db.prepare(
     'DELETE FROM install_access WHERE install_id = ? AND group_id = ?',
+  );
+  const selectDoorKeys = db.prepare<
+    [],
+    { username: string; totp_enabled: number; crypt_hash: string | null }
+  >(
+    `SELECT u.username, u.totp_enabled, a.crypt_hash FROM users u
+     LEFT JOIN app_passwords a ON a.user_id = u.id ORDER BY u.id, a.id`,
   );
   const selectBinds = db.prepare<[], { install_id: string; crypt_hash: string }>(
     'SELECT install_id, crypt_hash FROM directory_binds ORDER BY install_id',
@@ -416,6 +430,15 @@ export function membersRepository(
       for (const { install_id, name } of selectAccess.all()) {
         accessMap.set(install_id, [...(accessMap.get(install_id) ?? []), name]);
       }
+      const doors = new Map<string, { totpEnabled: boolean; appCryptHashes: string[] }>();
+      for (const row of selectDoorKeys.all()) {
+        const door = doors.get(row.username) ?? {
+          totpEnabled: row.totp_enabled === 1,
+          appCryptHashes: [],
+        };
+        if (row.crypt_hash !== null) door.appCryptHashes.push(row.crypt_hash);
+        doors.set(row.username, door);
+      }
       return {
         members: selectAll
           .all()
@@ -426,6 +449,8 @@ export function membersRepository(
             email: r.email,
             state: r.state,
             cryptHash: r.crypt_hash,
+            totpEnabled: doors.get(r.username)?.totpEnabled ?? false,
+            appCryptHashes: doors.get(r.username)?.appCryptHashes ?? [],
           })),
         groups: groups.map((g) => ({ name: g.name, members: g.members })),
         access: [...accessMap].map(([install, gs]) => ({ install, groups: gs })),

@@ -276,6 +276,22 @@ CREATE TABLE oidc_subjects (
 ) STRICT;
 `;
 
+// App passwords (issue 14's known gap): a member's second passwords for mail, chat and calendar
+// programs, so those doors can refuse the main password of a member with two-step verification.
+// Kept only as hashes: argon2id for the edge's Basic check, SHA-512 crypt for slapd.
+const APP_PASSWORDS = `
+CREATE TABLE app_passwords (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  label TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  crypt_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT
+) STRICT;
+CREATE INDEX app_passwords_user ON app_passwords(user_id);
+`;
+
 // Debian's updates for built images and automatic updates (issue 15): per install and service,
 // the last check of the image it ran (which packages Debian has newer versions of); per
 // install, whether it updates itself in a daily window and the offer it last tried that way,
@@ -314,6 +330,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'debian checks and automatic updates', up: AUTO_UPDATES },
   { version: 11, name: 'directory', up: DIRECTORY },
   { version: 12, name: 'openid connect', up: OIDC },
+  { version: 13, name: 'app passwords', up: APP_PASSWORDS },
 ];
 
 const LEDGER = `

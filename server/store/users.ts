@@ -99,9 +99,12 @@ function argon2() {
   return import('@node-rs/argon2');
 }
 
-async function verify(hashed: string, password: string): Promise<boolean> {
+/** Whether `password` matches an argon2 hash made by `hashPassword`. */
+export async function verifyHash(hashed: string, password: string): Promise<boolean> {
   return (await argon2()).verify(hashed, password);
 }
+
+const verify = verifyHash;
 
 /** The users repository over an open, migrated database. */
 export function usersRepository(

@@ -5,7 +5,8 @@
  * outside the granted groups, 429 with Retry-After past the sign-in limits (an
  * X-Forwarded-For from anyone but the edge changes nothing). A success is remembered for a few
  * seconds, but a disable, a new password or a revoked grant is refused at the next request; no
- * password or Authorization header reaches the log or the audit.
+ * password or Authorization header reaches the log or the audit. A member with two-step
+ * verification on gets in with an app password only; a revoked one is refused at once.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -214,6 +215,42 @@ describe('GET /api/auth/basic/:install', () => {
 
     box.members.remove('alice');
     assert.equal((await box.as({ ...ALICE, password: NEW_PASSWORD })).statusCode, 401);
+  });
+
+  test('app passwords: with two-step verification on, only they open the door', async (t) => {
+    const box = await boot(t);
+    const { users, appPasswords } = box.app.auth;
+    const alice = users.getByUsername('alice')!;
+    const phone = await appPasswords.create(alice.id, 'phone');
+    const laptop = await appPasswords.create(alice.id, 'laptop');
+    const withApp = (made: { password: string }) => ({ ...ALICE, password: made.password });
+    // Off: the password and any app password.
+    assert.equal((await box.as(ALICE)).statusCode, 200);
+    assert.equal((await box.as(withApp(phone))).statusCode, 200);
+    assert.equal((await box.as(withApp(laptop))).statusCode, 200);
+    assert.notEqual(appPasswords.list(alice.id)[0]!.lastUsedAt, null, 'last use is kept');
+    // Carol cannot use Alice's app password under her own name, nor Alice under another's.
+    assert.equal((await box.as({ ...CAROL, password: phone.password })).statusCode, 401);
+
+    // On: the remembered success of the main password is forgotten at once.
+    users.setTotpSecret(alice.id, 'JBSWY3DPEHPK3PXP');
+    users.setTotpEnabled(alice.id, true);
+    assert.equal((await box.as(ALICE)).statusCode, 401, 'the main password alone: refused');
+    assert.equal((await box.as(withApp(phone))).statusCode, 200);
+
+    // A revoke is refused at the next request, remembered or not; the other still works.
+    assert.ok(appPasswords.revoke(alice.id, phone.id));
+    assert.equal((await box.as(withApp(phone))).statusCode, 401, 'revoked: refused at once');
+    assert.equal((await box.as(withApp(laptop))).statusCode, 200);
+    box.members.setState('alice', 'disabled');
+    assert.equal((await box.as(withApp(laptop))).statusCode, 401, 'disabled: refused at once');
+    box.members.setState('alice', 'active');
+
+    // Off again: the main password is back.
+    users.setTotpSecret(alice.id, null);
+    assert.equal((await box.as(ALICE)).statusCode, 200);
+    const written = `${box.logs.join('\n')}\n${JSON.stringify(box.audit.list({ limit: 100 }))}`;
+    assert.ok(!written.includes(laptop.password) && !written.includes(phone.password));
   });
 
   test('429 with Retry-After past the limits; a forged X-Forwarded-For changes nothing', async (t) => {

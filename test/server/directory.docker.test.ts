@@ -2,12 +2,14 @@
 // from Debian on the private engine the first time the directory is used; members added,
 // changed, disabled and removed through the CLI reach LDAP (checked with ldapts over the ldapi
 // socket, as the daemon reaches it) within a second; anonymous binds are refused; a slapd whose
-// container and data are destroyed is rebuilt and refilled; 500 members import in one go.
+// container and data are destroyed is rebuilt and refilled; 500 members import in one go. With
+// two-step verification on, slapd takes a member's app passwords and not their main password.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { totpCode } from '../../server/auth/totp.js';
 import { accessDn, BASE_DN, memberDn } from '../../server/directory/entries.js';
 import { socketClient } from '../../server/directory/sync.js';
 import { removeLabelled, runFoyer, runFoyerWithInput, serveFoyer } from '../support/cli.js';
@@ -29,6 +31,32 @@ async function ok(input: string | undefined, ...args: string[]) {
 const binds = (dn: string, password: string) => ldapBinds(dataDir, dn, password);
 const search = (filter: string, attributes?: string[]) =>
   searchMembers(dataDir, 'directory', filter, attributes);
+
+/** A member's own API over HTTP, signed in with their password (as the UI is). */
+async function memberApi(name: string, password: string) {
+  const base = /Foyer is running at (\S+)/.exec(daemon!.output())?.[1];
+  assert.ok(base, daemon!.output());
+  const origin = new URL(base).origin;
+  const login = await fetch(`${origin}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin },
+    body: JSON.stringify({ username: name, password }),
+  });
+  assert.equal(login.status, 200, await login.text());
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return async (method: string, path: string, body?: object) => {
+    const response = await fetch(`${origin}${path}`, {
+      method,
+      headers: { origin, cookie, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  };
+}
 
 const timed = async (what: string, check: () => Promise<boolean>, ms = 1000) => {
   const start = Date.now();
@@ -133,6 +161,57 @@ describe('the directory on a real slapd', () => {
     );
     const deleted = await ok(undefined, 'members', 'remove', 'bob', '--delete-data');
     assert.match(deleted.stdout, /^Removed bob; no app declares data of theirs to delete$/m);
+  });
+
+  test('app passwords: with two-step verification on, only they bind; a revoke within 10 s', async () => {
+    await ok(
+      'dave password 12',
+      'members',
+      'add',
+      'dave',
+      '--email',
+      'dave@example.org',
+      '--password-stdin',
+    );
+    const dave = await memberApi('dave', 'dave password 12');
+    const made = await dave('POST', '/api/account/app-passwords', { label: 'Thunderbird' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const { id, password } = (made.body as { appPassword: { id: number; password: string } })
+      .appPassword;
+    // Two-step verification off: the password and the app password both bind.
+    await timed('the app password to bind', () => binds(memberDn('dave'), password), 10_000);
+    assert.ok(await binds(memberDn('dave'), 'dave password 12'));
+
+    const setup = await dave('POST', '/api/auth/totp/setup');
+    const { secret } = setup.body as { secret: string };
+    const code = totpCode(secret, Date.now());
+    const enabled = await dave('POST', '/api/auth/totp/enable', { code });
+    assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+    const dropped = await timed(
+      'the main password refused',
+      async () => !(await binds(memberDn('dave'), 'dave password 12')),
+      10_000,
+    );
+    console.log(`two-step verification on → main password refused by slapd: ${dropped} ms`);
+    assert.ok(await binds(memberDn('dave'), password), 'the app password still binds');
+
+    const revoked = await dave('DELETE', `/api/account/app-passwords/${id}`);
+    assert.equal(revoked.status, 204);
+    const gone = await timed(
+      'the revoked app password refused',
+      async () => !(await binds(memberDn('dave'), password)),
+      10_000,
+    );
+    console.log(`app password revoked → refused by slapd: ${gone} ms`);
+
+    const disabled = await dave('POST', '/api/auth/totp/disable', { password: 'dave password 12' });
+    assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
+    await timed(
+      'the main password back',
+      () => binds(memberDn('dave'), 'dave password 12'),
+      10_000,
+    );
+    await ok(undefined, 'members', 'remove', 'dave');
   });
 
   test('bad input changes nothing: a reserved name, a bad CSV line', async () => {

@@ -12,7 +12,9 @@ import { MEMBER_PASSWORD, type RouteApp, startRouteApp } from '../support/route-
 
 /** What members may call; every other non-public route is for admins. */
 const MEMBER_ROUTES = [
+  'DELETE /api/account/app-passwords/:id',
   'DELETE /api/tokens/:id',
+  'GET /api/account/app-passwords',
   'GET /api/account/services',
   'GET /api/apps',
   'GET /api/apps/:id',
@@ -23,6 +25,7 @@ const MEMBER_ROUTES = [
   'GET /api/installs/:id',
   'GET /api/openapi.json',
   'GET /api/tokens',
+  'POST /api/account/app-passwords',
   'POST /api/auth/logout',
   'POST /api/auth/password',
   'POST /api/auth/totp/disable',

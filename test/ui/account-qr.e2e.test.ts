@@ -1,7 +1,7 @@
 // My account's QR codes (issue 14) in headless Chromium against a real `foyer serve`: a member
 // whose group may use chat and calendar sees each service's settings with a QR code, and the
 // chat code, decoded from a screenshot's pixels (jsQR), is the member's `xmpp:` address, the
-// calendar's the CalDAV URL. The store is filled before the daemon starts (installs stopped, no
+// calendar's the CalDAV URL; an app password is made, shown once, listed and revoked. The store is filled before the daemon starts (installs stopped, no
 // directory yet), so nothing is built: the page reads only the installs' settings.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import jsqr from 'jsqr';
 import type { Locator, Page } from 'playwright-core';
 import { membersRepository } from '../../server/directory/members.js';
+import { APP_PASSWORD_PATTERN } from '../../server/store/app-passwords.js';
 import { openStore } from '../../server/store/index.js';
 import { addFolderInstall, FOYER_CATALOG } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
@@ -110,6 +111,23 @@ describe('QR codes on My account', { timeout: 5 * 60_000 }, () => {
       'the calendar caption names the URL',
     );
     await shoot(page, 'account-qr-01');
+  });
+
+  test('an app password: made and shown once, listed, revoked', async () => {
+    const section = page.getByRole('region', { name: 'App passwords' });
+    await see(section.getByText('You have no app passwords.'), 'none yet');
+    await section.getByLabel('What is it for?').fill('Thunderbird on the laptop');
+    await section.getByRole('button', { name: 'Make an app password' }).click();
+    const shown = await see(section.getByTestId('app-password'), 'the new app password');
+    assert.match((await shown.textContent()) ?? '', APP_PASSWORD_PATTERN);
+    const list = section.getByRole('list', { name: 'App passwords' });
+    await see(list.getByText('Thunderbird on the laptop'), 'listed by its label');
+    await shoot(page, 'account-app-password-01');
+
+    await list.getByRole('button', { name: 'Revoke Thunderbird on the laptop' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await see(section.getByText('You have no app passwords.'), 'gone once revoked');
+    assert.equal(await section.getByTestId('app-password').count(), 0, 'not shown again');
   });
 
   test('in French, the caption too', async () => {

@@ -124,6 +124,25 @@ export const members = {
     'Thunderbird and most mail programs find these settings by themselves: give them your address and password.',
   'account.passwordEverywhere':
     'A new password works at once for Foyer, mail, chat and calendar. Programs that kept the old one ask for the new one.',
+  'account.appPasswords': 'App passwords',
+  'account.appPasswords.intro':
+    'An app password is a second password for one program, such as Thunderbird on your laptop or the mail app on your phone. Give each program its own: you can revoke it alone if the device is lost.',
+  'account.appPasswords.twoFactorOn':
+    'Two-step verification is on: mail, chat and calendar programs no longer take your password, only app passwords.',
+  'account.appPasswords.twoFactorOff':
+    'Programs take your password or an app password. Once you turn two-step verification on, they take only app passwords.',
+  'account.appPasswords.none': 'You have no app passwords.',
+  'account.appPasswords.made': 'made {when}',
+  'account.appPasswords.used': 'last used {when}',
+  'account.appPasswords.label': 'What is it for?',
+  'account.appPasswords.labelHint': 'Such as “Thunderbird on the laptop”.',
+  'account.appPasswords.create': 'Make an app password',
+  'account.appPasswords.madeOnce':
+    'The app password for “{label}”. Type it into the program now, hyphens included: it is not shown again.',
+  'account.appPasswords.revoke': 'Revoke',
+  'account.appPasswords.revokeTitle': 'Revoke the app password for “{label}”?',
+  'account.appPasswords.revokeBody':
+    'The program using it is refused within seconds and asks for a password again.',
   'account.noAccount':
     'You are the local administrator (this server’s own command line): you have no member account.',
 } as const;

@@ -126,6 +126,25 @@ export const members: Record<MembersKey, string> = {
     'Thunderbird et la plupart des logiciels de courriel trouvent ces réglages tout seuls : donnez-leur votre adresse et votre mot de passe.',
   'account.passwordEverywhere':
     'Un nouveau mot de passe vaut aussitôt pour Foyer, le courriel, la messagerie et l’agenda. Les logiciels qui gardaient l’ancien demanderont le nouveau.',
+  'account.appPasswords': 'Mots de passe d’application',
+  'account.appPasswords.intro':
+    'Un mot de passe d’application est un second mot de passe pour un seul logiciel, comme Thunderbird sur votre portable ou l’application de courriel de votre téléphone. Donnez-en un à chaque logiciel : vous pourrez le révoquer seul si l’appareil est perdu.',
+  'account.appPasswords.twoFactorOn':
+    'La validation en deux étapes est activée : les logiciels de courriel, de messagerie et d’agenda n’acceptent plus votre mot de passe, seulement des mots de passe d’application.',
+  'account.appPasswords.twoFactorOff':
+    'Les logiciels acceptent votre mot de passe ou un mot de passe d’application. Une fois la validation en deux étapes activée, ils n’acceptent plus que les mots de passe d’application.',
+  'account.appPasswords.none': 'Vous n’avez aucun mot de passe d’application.',
+  'account.appPasswords.made': 'créé le {when}',
+  'account.appPasswords.used': 'utilisé pour la dernière fois {when}',
+  'account.appPasswords.label': 'Pour quoi ?',
+  'account.appPasswords.labelHint': 'Par exemple « Thunderbird sur le portable ».',
+  'account.appPasswords.create': 'Créer un mot de passe d’application',
+  'account.appPasswords.madeOnce':
+    'Le mot de passe d’application pour « {label} ». Saisissez-le dans le logiciel maintenant, tirets compris : il ne sera plus affiché.',
+  'account.appPasswords.revoke': 'Révoquer',
+  'account.appPasswords.revokeTitle': 'Révoquer le mot de passe d’application pour « {label} » ?',
+  'account.appPasswords.revokeBody':
+    'Le logiciel qui l’utilise est refusé en quelques secondes et redemande un mot de passe.',
   'account.noAccount':
     'Vous êtes l’administrateur local (la ligne de commande de ce serveur) : vous n’avez pas de compte de membre.',
 };
