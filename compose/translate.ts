@@ -165,24 +165,41 @@ function deviceRequest(request: DeviceRequest, gpu: boolean): Record<string, unk
   };
 }
 
-function mountBody(project: Project, mount: Mount): Record<string, unknown> {
+function mountBody(
+  project: Project,
+  mount: Mount,
+  options: TranslateOptions,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     Type: mount.type,
     Target: mount.target,
     ReadOnly: mount.read_only ?? false,
   };
-  if (mount.type === 'volume' && mount.source)
-    body.Source = project.volumes[mount.source]?.name ?? mount.source;
+  const declared =
+    mount.type === 'volume' && mount.source ? project.volumes[mount.source] : undefined;
+  if (mount.type === 'volume' && mount.source) body.Source = declared?.name ?? mount.source;
   if (mount.type === 'bind') {
     body.Source = mount.source;
     if (mount.bind?.propagation) body.BindOptions = { Propagation: mount.bind.propagation };
   }
+  const volumeOptions: Record<string, unknown> = {};
   if (mount.volume && (mount.volume.nocopy || mount.volume.subpath)) {
-    body.VolumeOptions = {
-      NoCopy: mount.volume.nocopy ?? false,
-      ...(mount.volume.subpath ? { Subpath: mount.volume.subpath } : {}),
-    };
+    volumeOptions.NoCopy = mount.volume.nocopy ?? false;
+    if (mount.volume.subpath) volumeOptions.Subpath = mount.volume.subpath;
   }
+  // The engine makes a missing volume itself when it creates the container, with only the
+  // labels given here: a volume removed between its create and the container's (by a person,
+  // or a restore) must come back with its own labels, not as nobody's.
+  if (declared && !declared.external) {
+    volumeOptions.Labels = volumeSpec(project, mount.source!, declared, options).Labels;
+    const opts = declared.driver_opts ?? {};
+    if ((declared.driver && declared.driver !== 'local') || Object.keys(opts).length > 0)
+      volumeOptions.DriverConfig = dropUndefined({
+        Name: declared.driver ?? 'local',
+        Options: declared.driver_opts,
+      });
+  }
+  if (Object.keys(volumeOptions).length > 0) body.VolumeOptions = volumeOptions;
   if (mount.tmpfs) body.TmpfsOptions = { SizeBytes: mount.tmpfs.size, Mode: mount.tmpfs.mode };
   return body;
 }
@@ -224,7 +241,7 @@ function hostConfig(
   const legacyBinds = service.volumes.filter((m) => m.type === 'bind' && m.bind?.create_host_path);
   const mounts = service.volumes
     .filter((m) => !legacyBinds.includes(m))
-    .map((m) => mountBody(project, m));
+    .map((m) => mountBody(project, m, options));
   for (const [kind, dir] of [
     ['secrets', project.secrets],
     ['configs', project.configs],

@@ -44,6 +44,8 @@ after(async () => {
     .docker(['network', 'rm', `${projectName}_front`, `${projectName}_back`])
     .catch(() => {});
   await engine.docker(['volume', 'rm', `${projectName}_site`]).catch(() => {});
+  await engine.docker(['rm', '-f', `${projectName}-lone`]).catch(() => {});
+  await engine.docker(['volume', 'rm', `${projectName}_gone`]).catch(() => {});
 });
 
 test('a project created from translated bodies runs and serves its page', async () => {
@@ -102,6 +104,43 @@ test('a project created from translated bodies runs and serves its page', async 
     `label=com.docker.compose.project=${projectName}`,
   ]);
   assert.equal(volumes.stdout.trim(), `${projectName}_site`);
+});
+
+// A volume removed between its create and the container's (a person, a restore) is made again
+// by the engine from the container's mount: with the owner's labels, not as nobody's volume a
+// later plan would refuse to touch.
+test('a container whose volume went missing makes it again with the project labels', async () => {
+  const { project } = loadProject({
+    files: [
+      {
+        path: '/srv/app/compose.yaml',
+        content: `services:\n  lone:\n    image: ${BUSYBOX_IMAGE}\n    command: ["true"]\n    volumes: [gone:/data]\nvolumes:\n  gone:\n    labels: { com.example.keep: "yes" }\n`,
+      },
+    ],
+    projectName,
+  });
+  const bodies = translateProject(project, {
+    labels: { 'foyer.managed': 'true', 'foyer.install': projectName },
+  });
+  const [lone] = bodies.containers;
+  assert.ok(lone);
+  // No /volumes/create: the engine makes it while creating the container.
+  await engineCall(
+    engine.socketPath,
+    'POST',
+    `/containers/create?name=${projectName}-lone`,
+    lone.body,
+  );
+  const made = (await engineCall(engine.socketPath, 'GET', `/volumes/${projectName}_gone`)) as {
+    Labels: Record<string, string> | null;
+  };
+  assert.deepEqual(made.Labels, {
+    'com.example.keep': 'yes',
+    'com.docker.compose.project': projectName,
+    'com.docker.compose.volume': 'gone',
+    'foyer.managed': 'true',
+    'foyer.install': projectName,
+  });
 });
 
 async function fetchWithRetry(url: string): Promise<string> {
