@@ -56,6 +56,7 @@ try {
     const support = await importSupport();
     if (env.FOYER_TEST_DOCKER_HOST) {
       say(`using the engine at ${env.FOYER_TEST_DOCKER_HOST}`);
+      delete env.FOYER_TEST_PRIVATE_ENGINE;
       engine = support.engineAt(env.FOYER_TEST_DOCKER_HOST);
     } else {
       const started = Date.now();
@@ -63,6 +64,8 @@ try {
       engine = { ...support.engineAt(privateEngine.host), stop: privateEngine.stop };
       say(`private Docker engine at ${engine.host} (${seconds(started)})`);
       env.FOYER_TEST_DOCKER_HOST = engine.host;
+      // The files may clear everything on it between them (test/support/leftovers.ts).
+      env.FOYER_TEST_PRIVATE_ENGINE = '1';
     }
     if (!interrupted) {
       const started = Date.now();

@@ -1,7 +1,6 @@
 // What a test file leaves on the shared engine. Core installs have fixed names (`edge`,
-// `directory`), so a container one file left behind makes the next file's daemon refuse that
-// name as another Foyer's: removal is checked, and a file starts on an engine without Foyer's
-// objects.
+// `directory`), so a container or volume one file left behind makes the next file's daemon
+// refuse that name as another's: removal is checked, and a file starts on a clean engine.
 import type { TestEngine } from './engine.js';
 
 const KINDS = [
@@ -10,19 +9,24 @@ const KINDS = [
   { list: ['volume', 'ls'], remove: ['volume', 'rm', '-f'], format: '{{.Name}} {{.Name}}' },
 ] as const;
 
-/** Containers, networks and volumes carrying `label`, as `[kind index, id, name]`. */
-async function labelled(engine: TestEngine, label: string): Promise<[number, string, string][]> {
+/** Networks every engine has. */
+const ENGINE_NETWORKS = ['bridge', 'host', 'none'];
+
+/**
+ * Containers, networks and volumes carrying `label` (every one when undefined, but for the
+ * engine's own networks), as `[kind index, id, name]`.
+ */
+async function labelled(
+  engine: TestEngine,
+  label: string | undefined,
+): Promise<[number, string, string][]> {
   const found: [number, string, string][] = [];
   for (const [i, kind] of KINDS.entries()) {
-    const { stdout } = await engine.docker([
-      ...kind.list,
-      '--filter',
-      `label=${label}`,
-      '--format',
-      kind.format,
-    ]);
+    const filter = label ? ['--filter', `label=${label}`] : [];
+    const { stdout } = await engine.docker([...kind.list, ...filter, '--format', kind.format]);
     for (const line of stdout.split('\n').filter(Boolean)) {
       const [id = '', name = ''] = line.split(' ');
+      if (i === 1 && ENGINE_NETWORKS.includes(name)) continue;
       found.push([i, id, name]);
     }
   }
@@ -34,7 +38,11 @@ async function labelled(engine: TestEngine, label: string): Promise<[number, str
  * again while some remain (a removal racing a create the daemon began before it stopped), and
  * fails naming what could not be removed.
  */
-export async function removeLabelled(engine: TestEngine, label: string): Promise<void> {
+export function removeLabelled(engine: TestEngine, label: string): Promise<void> {
+  return removeAll(engine, label);
+}
+
+async function removeAll(engine: TestEngine, label: string | undefined): Promise<void> {
   let last = '';
   for (let attempt = 0; attempt < 10; attempt++) {
     const found = await labelled(engine, label);
@@ -48,20 +56,24 @@ export async function removeLabelled(engine: TestEngine, label: string): Promise
     await new Promise((r) => setTimeout(r, 500 * attempt));
   }
   const found = await labelled(engine, label);
-  if (found.length > 0) throw new Error(`objects with ${label} could not be removed: ${last}`);
+  if (found.length > 0)
+    throw new Error(`objects with ${label ?? 'any label'} could not be removed: ${last}`);
 }
 
 /**
- * Removes whatever Foyer objects an earlier test file left on the engine, saying so: the file
- * that leaked them is named by the objects' install and instance labels in the message.
+ * Removes what an earlier test file left on the engine, saying so (the names point at the file
+ * that leaked them). On the run's private engine that is every container, volume and network
+ * (an unlabelled volume holding a core install's name is a conflict too); on an engine named by
+ * FOYER_TEST_DOCKER_HOST, which may be someone's own, only Foyer's objects.
  */
 export async function clearLeftovers(engine: TestEngine): Promise<void> {
-  const found = await labelled(engine, 'foyer.managed=true');
+  const label = process.env.FOYER_TEST_PRIVATE_ENGINE === '1' ? undefined : 'foyer.managed=true';
+  const found = await labelled(engine, label);
   if (found.length === 0) return;
   process.stderr.write(
-    `foyer-test: an earlier test file left Foyer objects on the engine, removed now: ${found
+    `foyer-test: an earlier test file left these on the engine, removed now: ${found
       .map(([, , name]) => name)
       .join(', ')}\n`,
   );
-  await removeLabelled(engine, 'foyer.managed=true');
+  await removeAll(engine, label);
 }
