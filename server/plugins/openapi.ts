@@ -38,9 +38,11 @@ async function buildDocument(
   routes: RouteOptions[],
   schemas: Record<string, unknown>,
 ): Promise<Document> {
-  const { fastifySwagger } = (await import('@fastify/swagger')) as unknown as {
-    fastifySwagger: SwaggerPlugin;
-  };
+  // The CommonJS exports object, which also holds the plugin unwrapped (no fastify-plugin
+  // checks): `default` is the one name both Node and the esbuild bundle give it.
+  const { fastifySwagger } = (
+    (await import('@fastify/swagger')) as unknown as { default: { fastifySwagger: SwaggerPlugin } }
+  ).default;
   const hooks: { name: string; hook: Hook }[] = [];
   let document: Document | undefined;
   const standIn = {

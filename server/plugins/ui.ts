@@ -122,9 +122,13 @@ type SendFile = (reply: FastifyReply, path: string, options: SendOptions) => Fas
 function lazySendFile(app: FastifyInstance, dir: string): () => Promise<SendFile> {
   let made: Promise<SendFile> | undefined;
   const make = async (): Promise<SendFile> => {
-    const { fastifyStatic } = (await import('@fastify/static')) as unknown as {
-      fastifyStatic: (instance: object, options: object) => Promise<void>;
-    };
+    // The CommonJS exports object, which also holds the plugin unwrapped (no fastify-plugin
+    // checks): `default` is the one name both Node and the esbuild bundle give it.
+    const { fastifyStatic } = (
+      (await import('@fastify/static')) as unknown as {
+        default: { fastifyStatic: (instance: object, options: object) => Promise<void> };
+      }
+    ).default;
     const decorators = new Map<string, (...args: unknown[]) => FastifyReply>();
     const standIn = {
       log: app.log,
