@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -116,8 +116,11 @@ describe('foyer compose config', () => {
   });
 });
 
-/** `foyer serve` from the built bin on a free-ish port, with no Docker engine; resolves once ready. */
-async function startServe() {
+/**
+ * `foyer serve` from the built bin on a free-ish port, with no Docker engine; resolves once ready.
+ * Killed at the test's end if it still runs (a failed assertion must not leave it holding the run).
+ */
+async function startServe(t: TestContext) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const dataDir = mkdtempSync(join(tmpdir(), 'foyer-serve-'));
   const child = spawn(process.execPath, [bin, 'serve'], {
@@ -129,6 +132,9 @@ async function startServe() {
       FOYER_HOST: '127.0.0.1',
       FOYER_LOG_LEVEL: 'warn',
     },
+  });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   let output = '';
   await new Promise<void>((resolveReady, reject) => {
@@ -163,8 +169,8 @@ function getLocal(dataDir: string, path: string): Promise<{ status: number; body
 }
 
 describe('foyer serve', () => {
-  test('serves without a Docker engine, reports it unreachable, prints the setup code, stops on SIGTERM', async () => {
-    const { port, output, stop } = await startServe();
+  test('serves without a Docker engine, reports it unreachable, prints the setup code, stops on SIGTERM', async (t) => {
+    const { port, output, stop } = await startServe(t);
     assert.match(output(), new RegExp(`http://127\\.0\\.0\\.1:${port}/`));
     const response = await fetch(`http://127.0.0.1:${port}/api/health`);
     assert.equal(response.status, 200);
@@ -184,8 +190,8 @@ describe('foyer serve', () => {
 
   // @fastify/static and @fastify/swagger are imported at their first request (issue 12 §5):
   // this is where the bundle's own chunks for them are loaded and run.
-  test('sends the built UI and the OpenAPI document, loading their plugins at first use', async () => {
-    const { port, dataDir, stop } = await startServe();
+  test('sends the built UI and the OpenAPI document, loading their plugins at first use', async (t) => {
+    const { port, dataDir, stop } = await startServe(t);
     const origin = `http://127.0.0.1:${port}`;
     const page = await fetch(`${origin}/`);
     assert.equal(page.status, 200);
