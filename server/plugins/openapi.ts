@@ -2,9 +2,9 @@
  * The OpenAPI document at `/api/openapi.json`, generated from the routes'
  * TypeBox schemas: validation, types and documentation from one source.
  *
- * `@fastify/swagger` (with `yaml` and its schema resolver, ~1.7 MiB parsed)
- * is loaded at the document's first request, not at start (issue 12 §5: RSS
- * at idle). Until then this plugin only records what the swagger plugin's own
+ * `@fastify/swagger` (with `yaml` and its schema resolver) is loaded at the
+ * document's first request, not at start: ~0.6 MiB of an idle daemon's RSS
+ * (issue 12 §5). Until then this plugin only records what the swagger plugin's own
  * hooks would have seen (each route's options, the shared schemas at ready);
  * at the first request they are handed to the swagger plugin's hooks in the
  * same order, so the document is the one it builds when registered at start.

@@ -10,8 +10,8 @@
  *
  * Files are sent by `@fastify/static`'s `sendFile` (ranges, ETags, the
  * pre-compressed `.br`/`.gz` siblings), loaded at the first UI request rather
- * than at start: with `glob` and `@fastify/send` it is ~1 MiB parsed that a
- * daemon nobody opens never uses (issue 12 §5: RSS at idle).
+ * than at start: with `glob` and `@fastify/send` it was ~1.7 MiB of an idle
+ * daemon's RSS that a daemon nobody opens never uses (issue 12 §5).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
