@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { socketRequest } from '../support/api-box.js';
 
 const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/foyer.js');
 const run = promisify(execFile);
@@ -152,22 +152,6 @@ async function startServe(t: TestContext) {
   return { port, dataDir, output: () => output, stop };
 }
 
-/** A GET through the daemon's local socket (the CLI's way in: a local request, no session). */
-function getLocal(dataDir: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolveGet, reject) => {
-    const req = httpRequest({ socketPath: join(dataDir, 'foyer.sock'), path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body }));
-    });
-    req.once('error', reject);
-    req.end();
-  });
-}
-
 describe('foyer serve', () => {
   test('serves without a Docker engine, reports it unreachable, prints the setup code, stops on SIGTERM', async (t) => {
     const { port, output, stop } = await startServe(t);
@@ -205,7 +189,7 @@ describe('foyer serve', () => {
     assert.match(asset.headers.get('cache-control') ?? '', /max-age=31536000.*immutable/);
     assert.ok((await asset.arrayBuffer()).byteLength > 0);
     assert.equal((await fetch(`${origin}/assets/missing.js`)).status, 404);
-    const openapi = await getLocal(dataDir, '/api/openapi.json');
+    const openapi = await socketRequest(join(dataDir, 'foyer.sock'), 'GET', '/api/openapi.json');
     assert.equal(openapi.status, 200, openapi.body);
     const document = JSON.parse(openapi.body) as { paths: Record<string, unknown> };
     assert.ok(document.paths['/api/health'], '/api/health in the OpenAPI document');
