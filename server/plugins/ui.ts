@@ -7,11 +7,15 @@
  * here is public: the page itself holds nothing, the API behind it checks
  * the session. Without a build the daemon still runs and `/` says how to
  * make one.
+ *
+ * Files are sent by `@fastify/static`'s `sendFile` (ranges, ETags, the
+ * pre-compressed `.br`/`.gz` siblings), loaded at the first UI request rather
+ * than at start: with `glob` and `@fastify/send` it was ~1.7 MiB of an idle
+ * daemon's RSS that a daemon nobody opens never uses (issue 12 §5).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export interface UiOptions {
@@ -74,25 +78,72 @@ export default async function uiRoutes(app: FastifyInstance, options: UiOptions 
     );
     return;
   }
-  // Only the reply.sendFile decorator: the routes below are Foyer's, with their own config.
-  // Pre-compressed .br/.gz files written by the build are served to browsers that take them.
-  await app.register(fastifyStatic, { root: dir, serve: false, preCompressed: true });
+  const sendFile = lazySendFile(app, dir);
 
   app.get('/', route, async (_request, reply) =>
-    pageHeaders(reply)
-      .header('content-security-policy', UI_CSP)
-      .header('cache-control', 'no-cache')
-      .sendFile('index.html', { cacheControl: false }),
+    (await sendFile())(
+      pageHeaders(reply)
+        .header('content-security-policy', UI_CSP)
+        .header('cache-control', 'no-cache'),
+      'index.html',
+      { cacheControl: false },
+    ),
   );
   app.get('/assets/*', route, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
-    return pageHeaders(reply).sendFile(`assets/${path}`, { maxAge: YEAR_MS, immutable: true });
+    return (await sendFile())(pageHeaders(reply), `assets/${path}`, {
+      maxAge: YEAR_MS,
+      immutable: true,
+    });
   });
   for (const name of readdirSync(dir)) {
     if (name === 'index.html' || name.startsWith('.') || /\.(br|gz)$/.test(name)) continue;
     if (!statSync(join(dir, name)).isFile()) continue;
     app.get(`/${name}`, route, async (_request, reply) =>
-      pageHeaders(reply).sendFile(name, { maxAge: DAY_MS }),
+      (await sendFile())(pageHeaders(reply), name, { maxAge: DAY_MS }),
     );
   }
+}
+
+/** Options of one file sent (`@fastify/send`'s): caching and the like. */
+interface SendOptions {
+  cacheControl?: boolean;
+  maxAge?: number;
+  immutable?: boolean;
+}
+type SendFile = (reply: FastifyReply, path: string, options: SendOptions) => FastifyReply;
+
+/**
+ * `@fastify/static`'s `reply.sendFile` for files under `dir`, made at the first call: the plugin
+ * runs on a stand-in that only takes its reply decorators (with `serve: false` it adds no route),
+ * and the decorator is called with the real reply as `this`. Pre-compressed .br/.gz files written
+ * by the build are served to browsers that take them. A failed load is tried again next time.
+ */
+function lazySendFile(app: FastifyInstance, dir: string): () => Promise<SendFile> {
+  let made: Promise<SendFile> | undefined;
+  const make = async (): Promise<SendFile> => {
+    // The CommonJS exports object, which also holds the plugin unwrapped (no fastify-plugin
+    // checks): `default` is the one name both Node and the esbuild bundle give it.
+    const { fastifyStatic } = (
+      (await import('@fastify/static')) as unknown as {
+        default: { fastifyStatic: (instance: object, options: object) => Promise<void> };
+      }
+    ).default;
+    const decorators = new Map<string, (...args: unknown[]) => FastifyReply>();
+    const standIn = {
+      log: app.log,
+      decorateReply(name: string, value: (...args: unknown[]) => FastifyReply) {
+        decorators.set(name, value);
+      },
+    };
+    await fastifyStatic(standIn, { root: dir, serve: false, preCompressed: true });
+    const send = decorators.get('sendFile');
+    if (!send) throw new Error('@fastify/static changed: it decorated no reply.sendFile');
+    return (reply, path, options) => send.call(reply, path, options);
+  };
+  return () =>
+    (made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
 }

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, type TestContext, test } from 'node:test';
@@ -22,6 +21,7 @@ import { auditLog } from '../../server/store/audit.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { SESSION_TTL_MS, sessionsRepository } from '../../server/store/sessions.js';
 import { usersRepository } from '../../server/store/users.js';
+import { socketRequest } from '../support/api-box.js';
 
 const root = mkdtempSync(join(tmpdir(), 'foyer-auth-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -639,18 +639,7 @@ describe('accounts', () => {
     const socket = join(box.dataDir, 'foyer.sock');
     await box.app.listen({ path: socket });
     const local = (method: string, path: string, body?: object) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest({ socketPath: socket, method, path }, (res) => {
-          let text = '';
-          res.on('data', (chunk) => {
-            text += chunk;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
-        req.on('error', reject);
-        if (body) req.setHeader('content-type', 'application/json');
-        req.end(body ? JSON.stringify(body) : undefined);
-      });
+      socketRequest(socket, method, path, body);
     const me = await local('GET', '/api/auth/me');
     bodies.push(me.body);
     assert.equal(me.status, 200);

@@ -7,9 +7,10 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { socketRequest } from '../support/api-box.js';
 
 const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/foyer.js');
 const run = promisify(execFile);
@@ -115,28 +116,46 @@ describe('foyer compose config', () => {
   });
 });
 
+/**
+ * `foyer serve` from the built bin on a free-ish port, with no Docker engine; resolves once ready.
+ * Killed at the test's end if it still runs (a failed assertion must not leave it holding the run).
+ */
+async function startServe(t: TestContext) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'foyer-serve-'));
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: {
+      ...process.env,
+      FOYER_DATA_DIR: dataDir,
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+      FOYER_PORT: String(port),
+      FOYER_HOST: '127.0.0.1',
+      FOYER_LOG_LEVEL: 'warn',
+    },
+  });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let output = '';
+  await new Promise<void>((resolveReady, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('Foyer is running at')) resolveReady();
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited early with ${code}: ${output}`)));
+  });
+  const stop = async () => {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { port, dataDir, output: () => output, stop };
+}
+
 describe('foyer serve', () => {
-  test('serves without a Docker engine, reports it unreachable, prints the setup code, stops on SIGTERM', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [bin, 'serve'], {
-      env: {
-        ...process.env,
-        FOYER_DATA_DIR: mkdtempSync(join(tmpdir(), 'foyer-serve-')),
-        DOCKER_HOST: 'unix:///nonexistent/docker.sock',
-        FOYER_PORT: String(port),
-        FOYER_HOST: '127.0.0.1',
-        FOYER_LOG_LEVEL: 'warn',
-      },
-    });
-    let output = '';
-    await new Promise<void>((resolveReady, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk;
-        if (output.includes('Foyer is running at')) resolveReady();
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited early with ${code}: ${output}`)));
-    });
-    assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${port}/`));
+  test('serves without a Docker engine, reports it unreachable, prints the setup code, stops on SIGTERM', async (t) => {
+    const { port, output, stop } = await startServe(t);
+    assert.match(output(), new RegExp(`http://127\\.0\\.0\\.1:${port}/`));
     const response = await fetch(`http://127.0.0.1:${port}/api/health`);
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as { status: string }).status, 'ok');
@@ -149,9 +168,31 @@ describe('foyer serve', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(engine, 'unreachable');
-    assert.match(output, /First-run setup code: /);
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.match(output(), /First-run setup code: /);
+    assert.equal(await stop(), 0);
+  });
+
+  // @fastify/static and @fastify/swagger are imported at their first request (issue 12 §5):
+  // this is where the bundle's own chunks for them are loaded and run.
+  test('sends the built UI and the OpenAPI document, loading their plugins at first use', async (t) => {
+    const { port, dataDir, stop } = await startServe(t);
+    const origin = `http://127.0.0.1:${port}`;
+    const page = await fetch(`${origin}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(page.headers.get('cache-control'), 'no-cache');
+    const script = /<script[^>]* src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    assert.ok(script, 'index.html loads a script from /assets');
+    const asset = await fetch(`${origin}${script}`, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers.get('content-encoding'), 'br');
+    assert.match(asset.headers.get('cache-control') ?? '', /max-age=31536000.*immutable/);
+    assert.ok((await asset.arrayBuffer()).byteLength > 0);
+    assert.equal((await fetch(`${origin}/assets/missing.js`)).status, 404);
+    const openapi = await socketRequest(join(dataDir, 'foyer.sock'), 'GET', '/api/openapi.json');
+    assert.equal(openapi.status, 200, openapi.body);
+    const document = JSON.parse(openapi.body) as { paths: Record<string, unknown> };
+    assert.ok(document.paths['/api/health'], '/api/health in the OpenAPI document');
+    assert.equal(await stop(), 0);
   });
 });

@@ -8,11 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { socketRequest } from '../support/api-box.js';
 import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from '../support/foyer.js';
 import { BUSYBOX_IMAGE, useTestEngine } from '../support/index.js';
 
@@ -28,18 +29,7 @@ let installId = '';
 
 /** One request through the daemon's unix socket, as the local admin. */
 function local(method: string, path: string, body?: object) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request({ socketPath, method, path }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => {
-        text += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    if (body) req.setHeader('content-type', 'application/json');
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
+  return socketRequest(socketPath, method, path, body);
 }
 
 /** The host's first IPv4 address that is neither loopback nor on a bridge of a Docker engine. */

@@ -63,18 +63,30 @@ export async function bootApiBox(
     store,
     code: readFileSync(setupCodePath(dataDir), 'utf8').trim(),
     inject: (request) => app.inject(request),
-    local: (method, path) =>
-      new Promise((resolve, reject) => {
-        assert.ok(local, 'boot with { local: true } to use the socket');
-        const req = httpRequest({ socketPath: socket, method, path }, (res) => {
-          let text = '';
-          res.on('data', (chunk) => {
-            text += chunk;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
-        req.on('error', reject);
-        req.end();
-      }),
+    local: (method, path) => {
+      assert.ok(local, 'boot with { local: true } to use the socket');
+      return socketRequest(socket, method, path);
+    },
   };
+}
+
+/** One request (a JSON body if given) through a daemon's unix socket (`foyer.sock`: local, no session). */
+export function socketRequest(
+  socket: string,
+  method: string,
+  path: string,
+  body?: object,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ socketPath: socket, method, path }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    if (body) req.setHeader('content-type', 'application/json');
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
 }
