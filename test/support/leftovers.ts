@@ -16,7 +16,7 @@ const ENGINE_NETWORKS = ['bridge', 'host', 'none'];
  * Containers, networks and volumes carrying `label` (every one when undefined, but for the
  * engine's own networks), as `[kind index, id, name]`.
  */
-async function labelled(
+async function listObjects(
   engine: TestEngine,
   label: string | undefined,
 ): Promise<[number, string, string][]> {
@@ -43,11 +43,12 @@ export function removeLabelled(engine: TestEngine, label: string): Promise<void>
 }
 
 async function removeAll(engine: TestEngine, label: string | undefined): Promise<void> {
-  let last = '';
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const found = await labelled(engine, label);
+  for (let attempt = 0; ; attempt++) {
+    const found = await listObjects(engine, label);
     if (found.length === 0) return;
-    last = found.map(([, , name]) => name).join(', ');
+    if (attempt === 10) {
+      throw new Error(`objects with ${label ?? 'any label'} could not be removed: ${names(found)}`);
+    }
     // Containers first: a network or volume in use cannot go.
     for (const [i, kind] of KINDS.entries()) {
       const ids = found.filter(([k]) => k === i).map(([, id]) => id);
@@ -55,10 +56,9 @@ async function removeAll(engine: TestEngine, label: string | undefined): Promise
     }
     await new Promise((r) => setTimeout(r, 500 * attempt));
   }
-  const found = await labelled(engine, label);
-  if (found.length > 0)
-    throw new Error(`objects with ${label ?? 'any label'} could not be removed: ${last}`);
 }
+
+const names = (found: [number, string, string][]) => found.map(([, , name]) => name).join(', ');
 
 /**
  * Removes what an earlier test file left on the engine, saying so (the names point at the file
@@ -68,12 +68,10 @@ async function removeAll(engine: TestEngine, label: string | undefined): Promise
  */
 export async function clearLeftovers(engine: TestEngine): Promise<void> {
   const label = process.env.FOYER_TEST_PRIVATE_ENGINE === '1' ? undefined : 'foyer.managed=true';
-  const found = await labelled(engine, label);
+  const found = await listObjects(engine, label);
   if (found.length === 0) return;
   process.stderr.write(
-    `foyer-test: an earlier test file left these on the engine, removed now: ${found
-      .map(([, , name]) => name)
-      .join(', ')}\n`,
+    `foyer-test: an earlier test file left these on the engine, removed now: ${names(found)}\n`,
   );
   await removeAll(engine, label);
 }
