@@ -99,12 +99,9 @@ function argon2() {
   return import('@node-rs/argon2');
 }
 
-/** Whether `password` matches an argon2 hash made by `hashPassword`. */
-export async function verifyHash(hashed: string, password: string): Promise<boolean> {
+async function verify(hashed: string, password: string): Promise<boolean> {
   return (await argon2()).verify(hashed, password);
 }
-
-const verify = verifyHash;
 
 /** The users repository over an open, migrated database. */
 export function usersRepository(
