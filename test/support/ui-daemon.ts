@@ -161,4 +161,14 @@ export async function installRunning(daemon: UiDaemon, app: string, id = app): P
         .status?.state === 'running',
     120_000,
   );
+  // The install job ends a moment after the app runs (the running state must hold): a screen
+  // opened before then rightly waits for it before it lets another change start.
+  await eventually(
+    `${id}'s install job to end`,
+    async () => {
+      const jobs = await daemon.api<{ state: string }[]>('GET', `/api/jobs?install=${id}`);
+      return jobs.body.every((job) => job.state !== 'running');
+    },
+    30_000,
+  );
 }

@@ -136,15 +136,25 @@ describe('an update offered by the catalogue, in the web UI', { timeout: 300_000
     assert.equal(await inspect('{{.Config.Image}}'), V1, 'opening the dialog changed nothing');
   });
 
-  test('confirming moves the install to 2.0.0-1 on the engine', async () => {
+  test('a confirm waits for a change under way, then moves the install to 2.0.0-1', async () => {
     const dialog = page.getByRole('dialog', { name: `Update ${NAME}?` });
-    await dialog.getByRole('button', { name: 'Update to 2.0.0-1' }).click();
+    const confirm = dialog.getByRole('button', { name: 'Update to 2.0.0-1' });
+    // A restart asked elsewhere while the dialog is open: the confirm waits for it, and says so,
+    // rather than doing nothing when pressed.
+    const restart = await daemon.api('POST', '/api/installs/keeper/restart');
+    assert.equal(restart.status, 202, JSON.stringify(restart.body));
+    await see(dialog.getByText(`${NAME} is busy with another change.`), 'the wait', 10_000);
+    assert.equal(await confirm.isDisabled(), true, 'no confirm while the restart runs');
+    await shoot(page, 'update-03-waits');
+    const wait = dialog.getByText(`${NAME} is busy with another change.`);
+    await wait.waitFor({ state: 'hidden', timeout: 60_000 });
+    await confirm.click();
     await see(page.getByText('Version 2.0.0-1'), 'the new version', 60_000);
     await see(page.getByText(`${NAME} is up to date.`), 'the job done', 120_000);
     assert.equal(await page.getByText('Update available').count(), 0, 'no badge any more');
     assert.equal(await inspect('{{.Config.Image}}'), V2);
     assert.match(await inspect('{{json .HostConfig.CapAdd}}'), /NET_ADMIN/);
-    await shoot(page, 'update-03-done');
+    await shoot(page, 'update-04-done');
   });
 
   test('automatic updates: off by default, turned on in a window, a bad window refused', async () => {
@@ -161,7 +171,7 @@ describe('an update offered by the catalogue, in the web UI', { timeout: 300_000
       '/api/installs/keeper/auto-update',
     );
     assert.deepEqual([stored.body.enabled, stored.body.window], [true, '23:00-01:00']);
-    await shoot(page, 'update-04-auto-update');
+    await shoot(page, 'update-05-auto-update');
 
     await panel.getByRole('textbox', { name: 'Window (server time)' }).fill('25:00-01:00');
     await panel.getByRole('button', { name: 'Save' }).click();

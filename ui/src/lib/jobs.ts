@@ -1,26 +1,5 @@
-/**
- * Jobs as the activity lists show them: the history read once per screen
- * visit (`GET /api/jobs`) overlaid with what the event stream said since
- * (`live.jobs`), newest first, and a job's step in words.
- */
+/** A job's step in words, as the activity lists show it. */
 import { t, tOr } from './i18n.ts';
-import type { Job } from './types.ts';
-
-/** History and live jobs together, by id (live wins: it is newer), newest first. */
-export function mergeJobs(
-  history: Job[],
-  liveJobs: Record<string, Job>,
-  installId?: string,
-  limit = 200,
-): Job[] {
-  const byId = new Map(history.map((j) => [j.id, j]));
-  for (const job of Object.values(liveJobs)) {
-    if (installId === undefined || job.installId === installId) byId.set(job.id, job);
-  }
-  return [...byId.values()]
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-    .slice(0, limit);
-}
 
 /**
  * A job's step as a person reads it. The daemon stores `3/5 StartContainer web`

@@ -68,6 +68,7 @@ export const manage = {
     'The app stops and is removed from this server. Its data is kept, so installing it again brings it back — unless you tick the box below.',
   'app.purge': 'Also delete this app’s data',
   'app.uninstallCancels': 'A change to this app is still in progress; uninstalling cancels it.',
+  'app.busyWait': '{name} is busy with another change. You can confirm once it is done.',
   'app.busy':
     '{name} is busy with another change, so nothing was done. Wait for it to finish, then try again. ({reason})',
   'names.title': 'Names and HTTPS',

@@ -66,6 +66,8 @@ export const manage: Record<keyof typeof en, string> = {
   'app.purge': 'Supprimer aussi les données de cette application',
   'app.uninstallCancels':
     'Une modification de cette application est en cours ; la désinstaller l’annule.',
+  'app.busyWait':
+    '{name} est occupée par une autre modification. Vous pourrez confirmer quand elle sera terminée.',
   'app.busy':
     '{name} est occupée par une autre modification : rien n’a été fait. Attendez qu’elle se termine, puis réessayez. ({reason})',
   'names.title': 'Noms et HTTPS',
