@@ -149,7 +149,7 @@ describe('an update offered by the catalogue, in the web UI', { timeout: 300_000
     const wait = dialog.getByText(`${NAME} is busy with another change.`);
     await wait.waitFor({ state: 'hidden', timeout: 60_000 });
     await confirm.click();
-    await see(page.getByText('Version 2.0.0-1'), 'the new version', 60_000);
+    await see(page.getByText('Version 2.0.0-1', { exact: true }), 'the new version', 60_000);
     await see(page.getByText(`${NAME} is up to date.`), 'the job done', 120_000);
     assert.equal(await page.getByText('Update available').count(), 0, 'no badge any more');
     assert.equal(await inspect('{{.Config.Image}}'), V2);
