@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { instanceId } from '../../server/paths.js';
 import { launchBrowser, newContext } from './browser.js';
+import { explainDaemon } from './cli.js';
 import type { TestEngine } from './engine.js';
+import { explainFailuresWith } from './failure-context.js';
 import { type DaemonProcess, eventually, spawnDaemon, TEST_CATALOG } from './foyer.js';
 import { removeLabelled } from './leftovers.js';
 
@@ -80,6 +82,17 @@ export async function startUiDaemon(
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
+
+  explainFailuresWith(async () => {
+    const jobs = await api<{ kind: string; installId: string | null; state: string }[]>(
+      'GET',
+      '/api/jobs?limit=6',
+    ).catch((error) => ({ status: 0, body: `${error}` }));
+    const recent = Array.isArray(jobs.body)
+      ? jobs.body.map((j) => `${j.kind} ${j.installId ?? '-'} ${j.state}`).join('\n')
+      : `${jobs.status} ${JSON.stringify(jobs.body)}`;
+    return `${await explainDaemon(engine, dataDir, daemon)}\n-- recent jobs:\n${recent}`;
+  });
 
   return {
     url,

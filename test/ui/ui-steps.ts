@@ -3,6 +3,7 @@
 // `expect`, so waits are locator.waitFor() with a message that says what was missing.
 import type { Locator, Page } from 'playwright-core';
 import { screenshot, VIEWPORTS } from '../support/browser.js';
+import { failureContext } from '../support/failure-context.js';
 
 /** Waits until `locator` is visible; fails with `what` and the page's visible text. */
 export async function see(locator: Locator, what: string, timeout = 15_000): Promise<Locator> {
@@ -15,7 +16,11 @@ export async function see(locator: Locator, what: string, timeout = 15_000): Pro
       .locator('main')
       .ariaSnapshot({ timeout: 1000 })
       .catch(() => '(no main)');
-    throw new Error(`not shown: ${what}\n--- the page shows:\n${shown.slice(0, 2000)}`);
+    const daemon = await failureContext();
+    if (daemon) process.stderr.write(`not shown: ${what}; the daemon says:\n${daemon}\n`);
+    throw new Error(
+      `not shown: ${what}\n--- the page shows:\n${shown.slice(0, 2000)}${daemon ? `\n--- the daemon says:\n${daemon.slice(-2000)}` : ''}`,
+    );
   }
   return locator.first();
 }
