@@ -2,15 +2,18 @@
  * A member's own app passwords (server/store/app-passwords.ts), under their own session as the
  * rest of "My account": list, make one (its value is in this reply only, never again, nor in a
  * log or the audit, which names the label), revoke one. Each change reaches slapd through the
- * directory sync, as a password change does.
+ * directory sync, as a password change does. Making one asks for the member's password
+ * again (./reauth.ts): a session left open in a browser must not mint a password that opens
+ * mail for months and skips two-step verification.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import { Errors } from '../errors.js';
 import { MAX_APP_PASSWORDS, MAX_LABEL } from '../store/app-passwords.js';
 import { accountOf } from './plugin.js';
+import type { PasswordConfirmation } from './reauth.js';
 import { MEMBER } from './roles.js';
-import { IdParams, NoContent } from './schemas.js';
+import { ConfirmingPassword, IdParams, NoContent } from './schemas.js';
 
 const AppPasswordReply = T.Object({
   id: T.Integer(),
@@ -21,7 +24,15 @@ const AppPasswordReply = T.Object({
 
 const Label = T.String({ minLength: 1, maxLength: MAX_LABEL });
 
-const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface AppPasswordRoutesOptions {
+  /** The sign-in's password check, asked again before an app password is made. */
+  reauth: PasswordConfirmation;
+}
+
+const appPasswordRoutes: FastifyPluginAsyncTypebox<AppPasswordRoutesOptions> = async (
+  app,
+  { reauth },
+) => {
   const { appPasswords } = app.auth;
   const { audit } = app.foyer;
   /** slapd follows: the member's userPassword values change (server/directory/entries.ts). */
@@ -44,8 +55,11 @@ const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: MEMBER,
       schema: {
-        summary: 'Make an app password; its value is in this reply only',
-        body: T.Object({ label: Label }, { additionalProperties: false }),
+        summary: 'Make an app password with your current password; its value is in this reply only',
+        body: T.Object(
+          { label: Label, password: ConfirmingPassword },
+          { additionalProperties: false },
+        ),
         response: {
           201: T.Object({
             appPassword: T.Object({ ...AppPasswordReply.properties, password: T.String() }),
@@ -54,15 +68,19 @@ const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const actor = accountOf(request);
       const label = request.body.label.trim();
       // Something other than spaces, so the list says which device each one is for.
       if (label === '') throw new Errors.BadRequest('body.label: must not be only spaces');
-      if (appPasswords.count(actor.userId) >= MAX_APP_PASSWORDS) {
+      if (appPasswords.count(accountOf(request).userId) >= MAX_APP_PASSWORDS) {
         throw new Errors.Conflict(
           `you have ${MAX_APP_PASSWORDS} app passwords already; revoke one you no longer use first`,
         );
       }
+      const actor = await reauth.confirm(request, reply, request.body.password, {
+        action: 'auth.app-password.refused',
+        detail: { label },
+        purpose: 'make an app password',
+      });
       const made = await appPasswords.create(actor.userId, label);
       audit.record(actor.username, 'auth.app-password.created', actor.username, { label });
       refreshDirectory();

@@ -91,8 +91,9 @@ const basicRoutes: FastifyPluginAsync<BasicRoutesOptions> = async (app, options)
       if (!granted()) {
         throw new Errors.Forbidden(`${user.username} may not use ${install}`);
       }
-      const hashes = doorHashes(accounts, user.username);
-      if (hashes !== undefined) cache.remember(install, credentials, hashes);
+      // Remembered against the hashes read before the check: had they changed during it, the
+      // next request misses the cache and is checked afresh.
+      if (stored !== undefined) cache.remember(install, credentials, stored);
       return allowed(user.username);
     },
   );

@@ -21,11 +21,12 @@ export async function verifyDoorPassword(
   name: string,
   password: string,
 ): Promise<User | undefined> {
-  const user = users.getByUsername(name);
   // The main password is checked for everyone (an unknown name takes one argon2 verification
   // all the same), so the time taken tells neither names nor who has two-step verification on;
-  // for those who have, it opens nothing.
+  // for those who have, it opens nothing. A right one gives the user as read just now; only a
+  // wrong one (or a disabled member) needs them read here.
   const byPassword = await users.verifyPassword(name, password);
+  const user = byPassword ?? users.getByUsername(name);
   if (!user) return undefined;
   if (byPassword && !user.totpEnabled) return byPassword;
   if (user.state !== 'active') return undefined;

@@ -1,17 +1,24 @@
 /**
  * API tokens (each user's own, so members too; the value is shown once, when
- * made) and user management (admins only, the default role). Registered by ./routes.ts.
+ * made, and making one asks for the password again: ./reauth.ts) and user
+ * management (admins only, the default role). Registered by ./routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import Database from 'better-sqlite3';
 import { Errors } from '../errors.js';
 import { accountOf, actorOf } from './plugin.js';
+import type { PasswordConfirmation } from './reauth.js';
 import { MEMBER } from './roles.js';
 import * as S from './schemas.js';
 import { removeSetupCode } from './setup-code.js';
 
-const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface ManageRoutesOptions {
+  /** The sign-in's password check, asked again before a token is made. */
+  reauth: PasswordConfirmation;
+}
+
+const manageRoutes: FastifyPluginAsyncTypebox<ManageRoutesOptions> = async (app, { reauth }) => {
   const { users, tokens } = app.auth;
   const { audit, dataDir } = app.foyer;
 
@@ -35,17 +42,23 @@ const manageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: MEMBER,
       schema: {
-        summary: 'Make an API token; its value is in this answer only',
+        summary: 'Make an API token with your current password; its value is in this answer only',
         body: T.Object(
-          { name: T.String({ minLength: 1, maxLength: 100 }) },
+          { name: T.String({ minLength: 1, maxLength: 100 }), password: S.ConfirmingPassword },
           { additionalProperties: false },
         ),
         response: { 201: T.Object({ id: T.Integer(), name: T.String(), token: T.String() }) },
       },
     },
     async (request, reply) => {
-      const actor = accountOf(request);
-      const made = tokens.create(actor.userId, request.body.name);
+      const { name, password } = request.body;
+      // A session or a token: either may be borrowed, and a new token outlives both.
+      const actor = await reauth.confirm(request, reply, password, {
+        action: 'token.refused',
+        detail: { name },
+        purpose: 'make an API token',
+      });
+      const made = tokens.create(actor.userId, name);
       audit.record(actor.username, 'token.created', String(made.id), { name: made.name });
       return reply.code(201).send({ id: made.id, name: made.name, token: made.token });
     },

@@ -5,11 +5,11 @@
  * account and address, and a capped slow-down of the account as a whole, so
  * nobody can guess fast and nobody can lock the owner out (issue 11 §3).
  * API tokens and user management live in ./manage-routes.ts, app passwords in
- * ./app-password-routes.ts.
+ * ./app-password-routes.ts; asking for the password again (a new password, two-step
+ * verification off, a new token or app password) in ./reauth.ts, over the same guard.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../errors.js';
 import appPasswordRoutes from './app-password-routes.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
@@ -22,6 +22,7 @@ import {
   sessionCookieOptions,
   startSession,
 } from './plugin.js';
+import { passwordConfirmation } from './reauth.js';
 import { MEMBER } from './roles.js';
 import * as S from './schemas.js';
 import { checkSetupCode, ensureSetupCode, removeSetupCode, setupCodePath } from './setup-code.js';
@@ -40,6 +41,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
   const { users, sessions } = app.auth;
   const { audit, dataDir } = app.foyer;
   const guard = options.guard ?? new LoginGuard({ audit, limits: options.loginLimits });
+  const reauth = passwordConfirmation({ guard, users, audit });
+  const { admit: countAttempt } = reauth;
   // The last step whose code each user spent, so a code seen over a shoulder or in a proxy log
   // cannot be replayed within its 90-second window (RFC 6238 §5.2).
   const spentTotpStep = new Map<number, number>();
@@ -47,44 +50,12 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
   // A fresh daemon prints the code, so whoever installed it can claim it.
   ensureSetupCode(dataDir, users.count() > 0, app.log);
 
-  /** Counts an attempt from the client's address (on an account); throws 429 while it is over a limit. */
-  const countAttempt = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    username?: string,
-    actor?: string,
-  ) => {
-    const admission = await guard.admit(clientAddress(request), username, actor);
-    if ('retryAfter' in admission) {
-      const wait = admission.retryAfter;
-      reply.header('retry-after', String(wait));
-      throw new Errors.TooManyRequests(`too many failed attempts; try again in ${wait} seconds`);
-    }
-    return admission;
-  };
-
   const spendTotp = (userId: number, code: string): boolean => {
     const secret = users.totpSecret(userId);
     const step = secret === undefined ? undefined : matchTotp(secret, code, Date.now());
     if (step === undefined || step <= (spentTotpStep.get(userId) ?? -1)) return false;
     spentTotpStep.set(userId, step);
     return true;
-  };
-
-  /** Checks the signed-in user's password again before a sensitive change; 403 when wrong. */
-  const confirmPassword = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    password: string,
-  ) => {
-    const actor = accountOf(request);
-    const attempt = await countAttempt(request, reply, actor.username, actor.username);
-    if (!(await users.verifyPassword(actor.username, password))) {
-      audit.record(actor.username, 'auth.password.confirm-failed', actor.username);
-      throw new Errors.WrongPassword();
-    }
-    attempt.forgive();
-    return actor;
   };
 
   app.get(
@@ -227,7 +198,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
-      const actor = await confirmPassword(request, reply, request.body.current);
+      const actor = await reauth.confirm(request, reply, request.body.current);
       await users.updatePassword(actor.userId, request.body.next);
       // The directory's copy of the hash follows (issue 14: one password everywhere).
       app.foyer.directory?.refresh();
@@ -299,7 +270,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
-      const actor = await confirmPassword(request, reply, request.body.password);
+      const actor = await reauth.confirm(request, reply, request.body.password);
       users.setTotpSecret(actor.userId, null);
       spentTotpStep.delete(actor.userId);
       // The main password opens mail, chat and calendar again: slapd gets it back.
@@ -309,8 +280,9 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
     },
   );
 
-  await app.register(manageRoutes);
-  await app.register(appPasswordRoutes);
+  // Making an API token or an app password asks for the password again (./reauth.ts).
+  await app.register(manageRoutes, { reauth });
+  await app.register(appPasswordRoutes, { reauth });
 };
 
 export default authRoutes;

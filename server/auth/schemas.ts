@@ -20,6 +20,12 @@ export const NewPassword = T.String({ minLength: 10, maxLength: 1024 });
 /** A password being checked: no minimum, so an old short password still reaches the check. */
 export const GivenPassword = T.String({ minLength: 1, maxLength: 1024 });
 
+/**
+ * The current password asked again before making a credential (./reauth.ts): optional in the
+ * schema so that a missing one is refused, and audited, by the route with its own words.
+ */
+export const ConfirmingPassword = T.Optional(T.String({ maxLength: 1024 }));
+
 export const TotpCode = T.String({ pattern: '^[0-9]{6}$' });
 
 export const UserReply = T.Object({

@@ -89,7 +89,7 @@ describe('sign-in under attack (issue 11 §3)', () => {
         cookie: `foyer_session=${session}`,
         origin: 'http://localhost',
       },
-      payload: { name: 'cli' },
+      payload: { name: 'cli', password: PASSWORD },
     });
     assert.equal(created.statusCode, 201, created.body);
     const token = created.json().token as string;
@@ -237,7 +237,7 @@ describe('answer headers (issue 11 §4)', () => {
         cookie: `foyer_session=${session}`,
         origin: 'http://localhost',
       },
-      payload: { name: 'cli' },
+      payload: { name: 'cli', password: PASSWORD },
     });
     assert.equal(token.statusCode, 201);
     for (const response of [
@@ -303,7 +303,7 @@ describe('the trusted edge (issue 11 §4)', () => {
       url: '/api/tokens',
       remoteAddress: EDGE,
       headers: { ...forwarded, cookie: `foyer_session=${cookie.value}` },
-      payload: { name: 'edge' },
+      payload: { name: 'edge', password: PASSWORD },
     });
     assert.equal(write.statusCode, 201, write.body);
     const audit = box.store.db
@@ -325,7 +325,7 @@ describe('the trusted edge (issue 11 §4)', () => {
       url: '/api/tokens',
       remoteAddress: '10.0.0.3',
       headers: { ...forwarded, cookie: `foyer_session=${session}` },
-      payload: { name: 'spoofed' },
+      payload: { name: 'spoofed', password: PASSWORD },
     });
     assert.equal(spoofed.statusCode, 421, spoofed.body);
     // …and with a Host the box answers to, the Origin must match that Host and plain HTTP.
@@ -334,7 +334,7 @@ describe('the trusted edge (issue 11 §4)', () => {
       url: '/api/tokens',
       remoteAddress: '10.0.0.3',
       headers: { ...forwarded, host: 'box.example.org', cookie: `foyer_session=${session}` },
-      payload: { name: 'spoofed' },
+      payload: { name: 'spoofed', password: PASSWORD },
     });
     assert.equal(crossOrigin.statusCode, 403, crossOrigin.body);
     assert.equal(crossOrigin.json().code, 'FOYER_CROSS_ORIGIN');

@@ -148,6 +148,7 @@ describe('/api/account/app-passwords', () => {
     const { box, logs, call } = await boot(t);
     const made = await call('POST', '/api/account/app-passwords', {
       label: '  Thunderbird on the laptop ',
+      password: PASSWORD,
     });
     assert.equal(made.statusCode, 201, made.body);
     const { appPassword } = made.json();
@@ -196,11 +197,11 @@ describe('/api/account/app-passwords', () => {
   test('bad labels are path-qualified 400s that make nothing; past the cap, 409', async (t) => {
     const { call } = await boot(t);
     for (const [payload, message] of [
-      [{ label: '' }, /^body\.label: /],
-      [{ label: '   ' }, /^body\.label: must not be only spaces$/],
-      [{ label: 'x'.repeat(101) }, /^body\.label: .*100/],
-      [{}, /^body\.label: /],
-      [{ label: 'ok', password: 'mine' }, /^body\.password: /],
+      [{ label: '', password: PASSWORD }, /^body\.label: /],
+      [{ label: '   ', password: PASSWORD }, /^body\.label: must not be only spaces$/],
+      [{ label: 'x'.repeat(101), password: PASSWORD }, /^body\.label: .*100/],
+      [{ password: PASSWORD }, /^body\.label: /],
+      [{ label: 'ok', password: PASSWORD, value: 'mine' }, /^body\.value: /],
     ] as const) {
       const bad = await call('POST', '/api/account/app-passwords', payload);
       assert.equal(bad.statusCode, 400, JSON.stringify(payload));
@@ -212,10 +213,16 @@ describe('/api/account/app-passwords', () => {
     assert.match(badId.json().message, /^params\.id: /);
 
     for (let i = 0; i < MAX_APP_PASSWORDS; i++) {
-      const ok = await call('POST', '/api/account/app-passwords', { label: `device ${i}` });
+      const ok = await call('POST', '/api/account/app-passwords', {
+        label: `device ${i}`,
+        password: PASSWORD,
+      });
       assert.equal(ok.statusCode, 201);
     }
-    const over = await call('POST', '/api/account/app-passwords', { label: 'one more' });
+    const over = await call('POST', '/api/account/app-passwords', {
+      label: 'one more',
+      password: PASSWORD,
+    });
     assert.equal(over.statusCode, 409);
     assert.match(over.json().message, /revoke one/);
     const listed = (await call('GET', '/api/account/app-passwords')).json().appPasswords;

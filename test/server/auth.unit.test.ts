@@ -437,7 +437,7 @@ describe('API tokens', () => {
       method: 'POST',
       url: '/api/tokens',
       headers: browser(session),
-      payload: { name: 'backup script' },
+      payload: { name: 'backup script', password: ADMIN_PASSWORD },
       oneTime: true,
     });
     assert.equal(made.statusCode, 201, made.body);
@@ -460,7 +460,7 @@ describe('API tokens', () => {
       method: 'POST',
       url: '/api/tokens',
       headers: { ...bearer, origin: 'https://elsewhere.example' },
-      payload: { name: 'second' },
+      payload: { name: 'second', password: ADMIN_PASSWORD },
       oneTime: true,
     });
     assert.equal(write.statusCode, 201);
@@ -486,7 +486,7 @@ describe('API tokens', () => {
       method: 'POST',
       url: '/api/tokens',
       headers: browser(admin),
-      payload: { name: 'admin token' },
+      payload: { name: 'admin token', password: ADMIN_PASSWORD },
       oneTime: true,
     });
     secrets.add(made.json().token);
@@ -521,7 +521,7 @@ describe('cross-origin requests', () => {
         method: 'POST',
         url: '/api/tokens',
         headers,
-        payload: { name: 'csrf' },
+        payload: { name: 'csrf', password: ADMIN_PASSWORD },
       });
       assert.equal(response.statusCode, 403, JSON.stringify(headers));
       assert.equal(response.json().code, 'FOYER_CROSS_ORIGIN');
@@ -533,7 +533,7 @@ describe('cross-origin requests', () => {
       method: 'POST',
       url: '/api/tokens',
       headers: { host: HOST, cookie, 'sec-fetch-site': 'same-origin' },
-      payload: { name: 'fine' },
+      payload: { name: 'fine', password: ADMIN_PASSWORD },
       oneTime: true,
     });
     assert.equal(sameOrigin.statusCode, 201);

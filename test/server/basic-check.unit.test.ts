@@ -217,6 +217,35 @@ describe('GET /api/auth/basic/:install', () => {
     assert.equal((await box.as({ ...ALICE, password: NEW_PASSWORD })).statusCode, 401);
   });
 
+  test('a check reads the member and their door hashes once; an unknown name takes argon2 too', async (t) => {
+    const box = await boot(t);
+    const { users } = box.app.auth;
+    const reads = { byName: 0, hash: 0 };
+    const byName = users.getByUsername.bind(users);
+    const hash = users.passwordHash.bind(users);
+    users.getByUsername = (name) => {
+      reads.byName += 1;
+      return byName(name);
+    };
+    users.passwordHash = (name) => {
+      reads.hash += 1;
+      return hash(name);
+    };
+    // A miss: the door hashes once (before the check, then remembered), the user from the check.
+    assert.equal((await box.as(ALICE)).statusCode, 200);
+    assert.deepEqual(reads, { byName: 1, hash: 1 });
+    assert.equal(box.checks(), 1);
+    // A wrong password: the member is read once more, to try their app passwords.
+    assert.equal((await box.as({ ...ALICE, password: 'a guess 1' })).statusCode, 401);
+    assert.deepEqual(reads, { byName: 3, hash: 2 });
+    // An unknown name: one argon2 verification all the same.
+    assert.equal((await box.as({ name: 'nobody', password: 'a guess 2' })).statusCode, 401);
+    assert.equal(box.checks(), 3, 'argon2 for every check, known names or not');
+    // The success was remembered against the hashes read before it: no check the next time.
+    assert.equal((await box.as(ALICE)).statusCode, 200);
+    assert.equal(box.checks(), 3);
+  });
+
   test('app passwords: with two-step verification on, only they open the door', async (t) => {
     const box = await boot(t);
     const { users, appPasswords } = box.app.auth;

@@ -174,7 +174,10 @@ describe('the directory on a real slapd', () => {
       '--password-stdin',
     );
     const dave = await memberApi('dave', 'dave password 12');
-    const made = await dave('POST', '/api/account/app-passwords', { label: 'Thunderbird' });
+    const made = await dave('POST', '/api/account/app-passwords', {
+      label: 'Thunderbird',
+      password: 'dave password 12',
+    });
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const { id, password } = (made.body as { appPassword: { id: number; password: string } })
       .appPassword;

@@ -39,7 +39,7 @@ const PAYLOADS: Record<string, object> = {
   'POST /api/installs': { app: 'web', id: 'mine' },
   'PATCH /api/installs/:id': { settings: { GREETING: 'pwned' } },
   'POST /api/users': { username: 'eve', password: 'a long enough password', role: 'admin' },
-  'POST /api/tokens': { name: 'mine' },
+  'POST /api/tokens': { name: 'mine', password: MEMBER_PASSWORD },
 };
 
 let box: RouteApp;
@@ -52,7 +52,10 @@ before(async () => {
   admin = box.browser(await box.login('admin', 'correct horse battery'));
   const member = await box.login('mia', MEMBER_PASSWORD);
   memberSession = box.browser(member);
-  memberToken = { host: 'foyer.test:8420', authorization: `Bearer ${await box.token(member)}` };
+  memberToken = {
+    host: 'foyer.test:8420',
+    authorization: `Bearer ${await box.token(member, MEMBER_PASSWORD)}`,
+  };
   const created = await box.inject({
     method: 'POST',
     url: '/api/installs',
@@ -143,7 +146,7 @@ test('members read the installs without their settings, and use their own accoun
     method: 'POST',
     url: '/api/tokens',
     headers: memberSession,
-    payload: { name: 'phone' },
+    payload: { name: 'phone', password: MEMBER_PASSWORD },
   });
   assert.equal(made.statusCode, 201, made.body);
 });

@@ -89,8 +89,8 @@ export interface RouteApp {
   browser(session: string): Record<string, string>;
   /** Signs in and returns the session id. */
   login(username: string, password: string): Promise<string>;
-  /** Makes an API token for the signed-in session's user. */
-  token(session: string): Promise<string>;
+  /** Makes an API token for the signed-in session's user, whose password is asked again. */
+  token(session: string, password: string): Promise<string>;
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
@@ -218,12 +218,12 @@ export async function startRouteApp(): Promise<RouteApp> {
       if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
       return sessionOf(response);
     },
-    token: async (session) => {
+    token: async (session, password) => {
       const response = await inject({
         method: 'POST',
         url: '/api/tokens',
         headers: browser(session),
-        payload: { name: 'test' },
+        payload: { name: 'test', password },
       });
       if (response.statusCode !== 201) throw new Error(`token: ${response.body}`);
       return response.json().token as string;

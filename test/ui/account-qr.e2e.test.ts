@@ -1,8 +1,10 @@
 // My account's QR codes (issue 14) in headless Chromium against a real `foyer serve`: a member
 // whose group may use chat and calendar sees each service's settings with a QR code, and the
 // chat code, decoded from a screenshot's pixels (jsQR), is the member's `xmpp:` address, the
-// calendar's the CalDAV URL; an app password is made, shown once, listed and revoked. The store is filled before the daemon starts (installs stopped, no
-// directory yet), so nothing is built: the page reads only the installs' settings.
+// calendar's the CalDAV URL; an app password asks for the member's password again (a wrong one
+// is refused and makes nothing), then is made, shown once, listed and revoked. The store is
+// filled before the daemon starts (installs stopped, no directory yet), so nothing is built:
+// the page reads only the installs' settings.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,13 +115,29 @@ describe('QR codes on My account', { timeout: 5 * 60_000 }, () => {
     await shoot(page, 'account-qr-01');
   });
 
-  test('an app password: made and shown once, listed, revoked', async () => {
+  test('an app password: asks the password again, made and shown once, listed, revoked', async () => {
     const section = page.getByRole('region', { name: 'App passwords' });
     await see(section.getByText('You have no app passwords.'), 'none yet');
-    await section.getByLabel('What is it for?').fill('Thunderbird on the laptop');
+    const label = section.getByLabel('What is it for?');
+    await label.fill('Thunderbird on the laptop');
+    // It outlives the session and skips two-step verification: the password is asked again.
+    const confirm = section.getByLabel('Your password, to confirm');
+    assert.equal(await confirm.getAttribute('type'), 'password');
+    await confirm.fill('not the password');
+    await section.getByRole('button', { name: 'Make an app password' }).click();
+    await see(section.getByText('That password is wrong, so nothing was made.'), 'the refusal');
+    assert.equal(await confirm.inputValue(), '', 'the password field emptied');
+    assert.equal(await label.inputValue(), 'Thunderbird on the laptop', 'the label kept');
+    assert.equal(await section.getByTestId('app-password').count(), 0, 'nothing shown');
+    await see(section.getByText('You have no app passwords.'), 'nothing made');
+    await shoot(page, 'account-app-password-00-refused');
+
+    await confirm.fill(PASSWORD);
     await section.getByRole('button', { name: 'Make an app password' }).click();
     const shown = await see(section.getByTestId('app-password'), 'the new app password');
     assert.match((await shown.textContent()) ?? '', APP_PASSWORD_PATTERN);
+    assert.equal(await confirm.inputValue(), '', 'the password field emptied');
+    assert.equal(await section.getByText(/That password is wrong/).count(), 0, 'refusal gone');
     const list = section.getByRole('list', { name: 'App passwords' });
     await see(list.getByText('Thunderbird on the laptop'), 'listed by its label');
     await shoot(page, 'account-app-password-01');
@@ -138,6 +156,7 @@ describe('QR codes on My account', { timeout: 5 * 60_000 }, () => {
       'the French label',
     );
     await see(page.getByText('Scannez avec l’application de messagerie'), 'the French caption');
+    await see(page.getByLabel('Votre mot de passe, pour confirmer'), 'the French password field');
     await shoot(page, 'account-qr-02-fr');
   });
 });

@@ -179,8 +179,17 @@ describe('the web UI, from first-run setup to uninstall', { timeout: 600_000 }, 
     await heading(page, 'Settings');
     await see(page.getByText(ADMIN.username, { exact: true }), 'the account name');
     await page.getByLabel('Name of the new token').fill('e2e script');
+    // A token outlives the session: the password is asked again, and a wrong one makes nothing.
+    const confirm = page.getByLabel('Your password, to confirm');
+    await confirm.fill('not the password');
+    await page.getByRole('button', { name: 'Make a token' }).click();
+    await see(page.getByText('That password is wrong, so nothing was made.'), 'the refusal');
+    assert.equal(await confirm.inputValue(), '', 'the password field emptied');
+    assert.equal(await page.locator('code.token').count(), 0, 'no token shown');
+    await confirm.fill(ADMIN.password);
     await page.getByRole('button', { name: 'Make a token' }).click();
     await see(page.getByText(/The token “e2e script” was made/), 'the new token');
+    assert.equal(await confirm.inputValue(), '', 'the password field emptied');
     const value = (await page.locator('code.token').textContent()) ?? '';
     const me = await fetch(`${daemon.url}/api/auth/me`, {
       headers: { authorization: `Bearer ${value.trim()}` },

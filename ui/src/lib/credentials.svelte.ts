@@ -1,11 +1,13 @@
 /**
  * One's own credentials of a kind — API tokens (Settings), app passwords (My account) — as
- * reactive state: the list read from the API, one made from a name and its value shown once,
- * right after (the daemon keeps only a hash), and one revoked after a confirmation. A component
- * keeps its own words and markup and binds its form and dialog to this.
+ * reactive state: the list read from the API, one made from a name and the member's current
+ * password (a credential outlives the session, so the daemon asks for it again) and its value
+ * shown once, right after (the daemon keeps only a hash), and one revoked after a confirmation.
+ * A component keeps its own words and markup and binds its form and dialog to this.
  */
-import { api, seg } from './api.ts';
+import { ApiError, api, seg } from './api.ts';
 import { errorText } from './errors.ts';
+import { t } from './i18n.ts';
 
 /** What a kind of credential is to the API. */
 export interface CredentialKind<Item, Made, Reply> {
@@ -13,8 +15,8 @@ export interface CredentialKind<Item, Made, Reply> {
   path: string;
   /** The items of the list's reply. */
   itemsOf: (reply: Reply) => Item[];
-  /** Makes one named `name`; resolves to what is shown of it once. */
-  make: (name: string) => Promise<Made>;
+  /** Makes one named `name`, confirmed by `password`; resolves to what is shown of it once. */
+  make: (name: string, password: string) => Promise<Made>;
   /** Revoking any one also hides the value shown once (app passwords). */
   revokeHidesMade?: boolean;
 }
@@ -26,6 +28,8 @@ export class CredentialList<Item extends { id: number }, Made, Reply> {
   loaded = $state(false);
   /** The name the next one is made with (an app password's label), bound to the form. */
   name = $state('');
+  /** The member's current password, bound to the form; emptied after every attempt. */
+  password = $state('');
   /** The one just made, its value shown this once. */
   made = $state<Made>();
   /** A make or revoke is on its way. */
@@ -54,18 +58,25 @@ export class CredentialList<Item extends { id: number }, Made, Reply> {
     }
   }
 
-  /** Makes one with `name` (the form's submit, kept from reloading the page), then reads the list. */
+  /**
+   * Makes one with `name` and `password` (the form's submit, kept from reloading the page), then
+   * reads the list. The password is emptied whatever the answer: it is not kept in the page.
+   */
   async create(event?: SubmitEvent): Promise<void> {
     event?.preventDefault();
     this.pending = true;
     this.error = undefined;
     this.made = undefined;
+    const password = this.password;
+    this.password = '';
     try {
-      this.made = await this.#kind.make(this.name.trim());
+      this.made = await this.#kind.make(this.name.trim(), password);
       this.name = '';
       await this.load();
     } catch (e) {
-      this.error = errorText(e);
+      // Said with what it means here: nothing was made, and the name typed is kept.
+      const wrong = e instanceof ApiError && e.code === 'FOYER_WRONG_PASSWORD';
+      this.error = wrong ? t('credentials.passwordWrong') : errorText(e);
     } finally {
       this.pending = false;
     }

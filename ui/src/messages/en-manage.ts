@@ -232,6 +232,11 @@ export const manage = {
   'tokens.revokeTitle': 'Revoke the token “{name}”?',
   'tokens.revokeBody': 'Programs using it can no longer reach Foyer. This cannot be undone.',
 
+  'credentials.password': 'Your password, to confirm',
+  'credentials.passwordHint':
+    'It outlasts this sign-in, so Foyer checks that it is really you at this browser.',
+  'credentials.passwordWrong': 'That password is wrong, so nothing was made. Type it again.',
+
   'resources.title': 'Resources',
   'resources.cpu': 'Processor',
   'resources.cpuValue': '{percent} % of one core',

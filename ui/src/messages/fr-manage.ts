@@ -237,6 +237,12 @@ export const manage: Record<keyof typeof en, string> = {
   'tokens.revokeBody':
     'Les programmes qui l’utilisent ne pourront plus accéder à Foyer. C’est irréversible.',
 
+  'credentials.password': 'Votre mot de passe, pour confirmer',
+  'credentials.passwordHint':
+    'Il dure au-delà de cette connexion : Foyer vérifie que c’est bien vous devant ce navigateur.',
+  'credentials.passwordWrong':
+    'Ce mot de passe est erroné, rien n’a donc été créé. Saisissez-le à nouveau.',
+
   'resources.title': 'Ressources',
   'resources.cpu': 'Processeur',
   'resources.cpuValue': '{percent} % d’un cœur',
