@@ -195,6 +195,20 @@ describe('the web UI, from first-run setup to uninstall', { timeout: 600_000 }, 
       headers: { authorization: `Bearer ${value.trim()}` },
     });
     assert.equal(me.status, 200, 'the token shown works');
+    // Revoked: it stops working at once, and its value is no longer on screen as if it worked.
+    await page.getByRole('button', { name: 'Revoke e2e script' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke the token “e2e script”?' })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await eventually(
+      'the revoked token to leave the screen',
+      async () => (await page.locator('code.token').count()) === 0,
+    );
+    const revoked = await fetch(`${daemon.url}/api/auth/me`, {
+      headers: { authorization: `Bearer ${value.trim()}` },
+    });
+    assert.equal(revoked.status, 401, 'the revoked token opens nothing');
     // Password and two-step verification are on My account (issue 14), linked from Settings.
     await page.getByRole('main').getByRole('link', { name: 'My account' }).click();
     await heading(page, 'My account');

@@ -2,7 +2,8 @@
  * One's own credentials of a kind — API tokens (Settings), app passwords (My account) — as
  * reactive state: the list read from the API, one made from a name and the member's current
  * password (a credential outlives the session, so the daemon asks for it again) and its value
- * shown once, right after (the daemon keeps only a hash), and one revoked after a confirmation.
+ * shown once, right after (the daemon keeps only a hash) until one is revoked, and one revoked
+ * after a confirmation.
  * A component keeps its own words and markup and binds its form and dialog to this.
  */
 import { ApiError, api, seg } from './api.ts';
@@ -17,8 +18,6 @@ export interface CredentialKind<Item, Made, Reply> {
   itemsOf: (reply: Reply) => Item[];
   /** Makes one named `name`, confirmed by `password`; resolves to what is shown of it once. */
   make: (name: string, password: string) => Promise<Made>;
-  /** Revoking any one also hides the value shown once (app passwords). */
-  revokeHidesMade?: boolean;
 }
 
 /** The list of one's credentials of a kind, read as soon as it is made. */
@@ -96,7 +95,8 @@ export class CredentialList<Item extends { id: number }, Made, Reply> {
     try {
       await api.delete(`${this.#kind.path}/${seg(this.revoking.id)}`);
       this.confirmOpen = false;
-      if (this.#kind.revokeHidesMade) this.made = undefined;
+      // The value shown once may be the one just revoked: it is not left on screen as if it worked.
+      this.made = undefined;
       await this.load();
     } catch (e) {
       this.error = errorText(e);
