@@ -18,17 +18,6 @@ const PASSWORD = 'correct horse battery';
 // Short slow-downs, so a test measures the delay without waiting ten seconds for it.
 const loginLimits = { slowBaseMs: 60, slowCapMs: 240 };
 
-async function setUp(box: ApiBox): Promise<string> {
-  const response = await box.inject({
-    method: 'POST',
-    url: '/api/setup',
-    headers: { host: 'localhost' },
-    payload: { code: box.code, username: 'admin', password: PASSWORD },
-  });
-  assert.equal(response.statusCode, 201, response.body);
-  return response.cookies.find((c) => c.name === 'foyer_session')!.value;
-}
-
 function login(box: ApiBox, password: string, remoteAddress: string, username = 'admin') {
   return box.inject({
     method: 'POST',
@@ -48,7 +37,7 @@ async function timed<T>(what: () => Promise<T>): Promise<[T, number]> {
 describe('sign-in under attack (issue 11 §3)', () => {
   test('wrong passwords from one address do not lock the owner out from another', async (t) => {
     const box = await bootApiBox(t, { loginLimits });
-    await setUp(box);
+    await box.setUp(PASSWORD);
     for (let i = 1; i <= 5; i++) {
       assert.equal((await login(box, `wrong ${i}`, '192.0.2.66')).statusCode, 401);
     }
@@ -65,7 +54,7 @@ describe('sign-in under attack (issue 11 §3)', () => {
 
   test('a flood from many addresses slows the account to its cap and never refuses it', async (t) => {
     const box = await bootApiBox(t, { loginLimits });
-    await setUp(box);
+    await box.setUp(PASSWORD);
     for (let i = 1; i <= 12; i++) {
       assert.equal((await login(box, 'wrong', `203.0.113.${i}`)).statusCode, 401);
     }
@@ -80,7 +69,7 @@ describe('sign-in under attack (issue 11 §3)', () => {
     // machine, where 60 ms is not. The attack's logins go at once, as an attacker's would.
     const attackLimits = { slowBaseMs: 1000, slowCapMs: 2000 };
     const box = await bootApiBox(t, { loginLimits: attackLimits, local: true });
-    const session = await setUp(box);
+    const session = await box.setUp(PASSWORD);
     const created = await box.inject({
       method: 'POST',
       url: '/api/tokens',
@@ -114,7 +103,7 @@ describe('sign-in under attack (issue 11 §3)', () => {
 
   test('failures, refusals and slow-downs are in the audit log, without a password', async (t) => {
     const box = await bootApiBox(t, { loginLimits });
-    await setUp(box);
+    await box.setUp(PASSWORD);
     for (let i = 1; i <= 5; i++) await login(box, `wrong password ${i}`, '192.0.2.66');
     for (let i = 0; i < 5; i++) await login(box, PASSWORD, '192.0.2.66');
     assert.equal((await login(box, PASSWORD, '198.51.100.10')).statusCode, 200);
@@ -228,7 +217,7 @@ describe('the names the box answers to (issue 11 §4)', () => {
 describe('answer headers (issue 11 §4)', () => {
   test('API answers are nosniff and no-store, errors and the token too; UI assets keep theirs', async (t) => {
     const box = await bootApiBox(t);
-    const session = await setUp(box);
+    const session = await box.setUp(PASSWORD);
     const token = await box.inject({
       method: 'POST',
       url: '/api/tokens',
@@ -286,7 +275,7 @@ describe('the trusted edge (issue 11 §4)', () => {
       loginLimits,
       access: { hostnames: ['box.example.org'], trustedProxies: [EDGE] },
     });
-    await setUp(box);
+    await box.setUp(PASSWORD);
     const viaEdge = await box.inject({
       method: 'POST',
       url: '/api/auth/login',
@@ -318,7 +307,7 @@ describe('the trusted edge (issue 11 §4)', () => {
       loginLimits,
       access: { hostnames: ['box.example.org'], trustedProxies: [EDGE] },
     });
-    const session = await setUp(box);
+    const session = await box.setUp(PASSWORD);
     // The same headers from another peer: its Host (foyer) is not the box's, so 421…
     const spoofed = await box.inject({
       method: 'POST',

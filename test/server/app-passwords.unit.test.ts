@@ -95,14 +95,7 @@ const PASSWORD = 'admin password 1';
 const HOST = 'localhost';
 
 async function signedIn(box: ApiBox) {
-  const setup = await box.inject({
-    method: 'POST',
-    url: '/api/setup',
-    headers: { host: HOST },
-    payload: { code: box.code, username: 'admin', password: PASSWORD },
-  });
-  assert.equal(setup.statusCode, 201, setup.body);
-  const cookie = `foyer_session=${setup.cookies.find((c) => c.name === 'foyer_session')!.value}`;
+  const cookie = `foyer_session=${await box.setUp(PASSWORD)}`;
   return (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     box.inject({
       method,

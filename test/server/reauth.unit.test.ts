@@ -53,14 +53,7 @@ async function boot(t: TestContext) {
     loginLimits,
     local: true,
   });
-  const setup = await box.inject({
-    method: 'POST',
-    url: '/api/setup',
-    headers: { host: HOST },
-    payload: { code: box.code, username: 'admin', password: PASSWORD },
-  });
-  assert.equal(setup.statusCode, 201, setup.body);
-  const cookie = `foyer_session=${setup.cookies.find((c) => c.name === 'foyer_session')!.value}`;
+  const cookie = `foyer_session=${await box.setUp(PASSWORD)}`;
   const session = { host: HOST, origin: `http://${HOST}`, cookie };
   const made = (table: string) =>
     box.store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;

@@ -24,6 +24,8 @@ export interface ApiBox {
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   /** One request through the local unix socket (only when booted with `local`). */
   local(method: string, path: string): Promise<{ status: number; body: string }>;
+  /** First-run setup of an admin (`admin` unless named); resolves to its session cookie's value. */
+  setUp(password: string, username?: string): Promise<string>;
 }
 
 /** Boots the app on a fresh data dir; closed when the test ends. */
@@ -57,15 +59,28 @@ export async function bootApiBox(
     store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
+  const code = readFileSync(setupCodePath(dataDir), 'utf8').trim();
   return {
     app,
     dataDir,
     store,
-    code: readFileSync(setupCodePath(dataDir), 'utf8').trim(),
+    code,
     inject: (request) => app.inject(request),
     local: (method, path) => {
       assert.ok(local, 'boot with { local: true } to use the socket');
       return socketRequest(socket, method, path);
+    },
+    async setUp(password, username = 'admin') {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/setup',
+        headers: { host: 'localhost' },
+        payload: { code, username, password },
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      const session = response.cookies.find((c) => c.name === 'foyer_session');
+      assert.ok(session, 'setup sets a session cookie');
+      return session.value;
     },
   };
 }
