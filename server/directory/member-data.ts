@@ -181,7 +181,8 @@ export function memberDataPath(
     if (value === undefined || value === '') {
       throw new Error(`memberData path "${template}": the install has no value for ${key}`);
     }
-    // A value stays inside its segment: only literal characters, never "." or ".." alone.
+    // A value stays inside its segment: only literal characters, never "." or ".." (so no
+    // segment made of values and the checked literals can be either).
     const made = encode(value);
     if (!LITERAL.test(made) || made === '.' || made === '..') {
       throw new Error(

@@ -230,6 +230,11 @@ describe('memberData in app.yaml', () => {
       );
     }
     assert.throws(() => memberDataPath('{setting:V}/{name}', 'ann'), /no value for V/);
+    assert.throws(
+      () =>
+        memberDataPath('{setting:A}{setting:B}/{name}', 'ann', { settings: { A: '.', B: '.' } }),
+      /could leave the member's place/,
+    );
     // Encoded, nothing a value holds can leave its segment.
     assert.equal(
       memberDataPath('{setting:V}/{name}', 'ann', { encoding: 'prosody', settings: { V: '../*' } }),
