@@ -112,8 +112,10 @@ export const AppManifestSchema = T.Object(
     accounts: Opt(T.Literal('directory')),
     /**
      * Where each member's own data lives, for an app with `accounts: directory` (issue 14): a
-     * path in one of the service's volumes with the `{name}` placeholder (`members/{name}`).
-     * Removing a member with their data deletes these (server/directory/member-data.ts).
+     * path in one of the service's volumes with the `{name}` placeholder (`members/{name}`),
+     * optionally `{setting:KEY}` placeholders and one whole `*` segment, and with `encoding`
+     * how the values are written in file names (`plain` by default, or `prosody`). Removing a
+     * member with their data deletes these (server/directory/member-data.ts).
      */
     memberData: Opt(
       T.Array(
@@ -122,6 +124,7 @@ export const AppManifestSchema = T.Object(
             service: T.String({ minLength: 1 }),
             volume: T.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$' }),
             path: T.String({ minLength: 1 }),
+            encoding: Opt(T.Union([T.Literal('plain'), T.Literal('prosody')])),
           },
           Strict,
         ),
@@ -350,7 +353,9 @@ function checkMeaning(manifest: AppManifest): Problem[] {
   if (manifest.memberData && manifest.accounts !== 'directory') {
     problem('memberData', 'only an app with "accounts: directory" has members');
   }
-  for (const p of memberDataProblems(manifest.memberData ?? [])) problem(p.path, p.message);
+  for (const p of memberDataProblems(manifest.memberData ?? [], manifest.settings ?? [])) {
+    problem(p.path, p.message);
+  }
   (manifest.permissions ?? []).forEach((permission, i) => {
     if (normalisePermission(permission) === undefined) {
       problem(joinPath('permissions', i), `"${permission}" is not a known permission`);

@@ -159,8 +159,9 @@ const USAGE = `usage: foyer <command>
   members passwd <name> --password-stdin
   members disable|enable <name>
   members remove <name> [--delete-data]
-                                 their mail, calendars and app data are kept unless
-                                 --delete-data (deleted in every app that declares it)
+                                 their mail, chats, calendars and app data are kept
+                                 unless --delete-data (deleted in every app that
+                                 declares it)
   members link <name>            a new one-time set-password link
   members list [--json]
   members import <file.csv>      columns name,email,display_name,groups (groups

@@ -44,7 +44,7 @@ interface Removed {
 function removedText(answer: Removed): string {
   const name = plain(answer.name);
   if (answer.data === 'keep') {
-    return `Removed ${name}; their mail, calendars and other app data are kept\n`;
+    return `Removed ${name}; their mail, chats, calendars and other app data are kept\n`;
   }
   const places = answer.deleted.map((p) => `  ${plain(p.install)}: ${plain(p.path)}\n`).join('');
   if (answer.failed.length === 0) {
@@ -134,7 +134,7 @@ export async function members(args: string[]): Promise<number> {
       if (values['delete-data'] && values['keep-data']) {
         throw new UsageError('choose one of --delete-data and --keep-data');
       }
-      // Kept unless asked: deleting a member's mail and calendars cannot be undone.
+      // Kept unless asked: deleting a member's mail, chats and calendars cannot be undone.
       const data = values['delete-data'] ? 'delete' : 'keep';
       const answer = await client.json<Removed>('DELETE', `/api/members/${seg(name)}?data=${data}`);
       if (values.json) out(json(answer));

@@ -277,7 +277,7 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
     {
       schema: {
         summary:
-          'Remove a member with their sessions, tokens and links; `data=delete` also deletes their data in every app that declares it (mail, calendars), `keep` (the default) leaves it (admins only)',
+          'Remove a member with their sessions, tokens and links; `data=delete` also deletes their data in every app that declares it (mail, chat, calendars), `keep` (the default) leaves it (admins only)',
         params: NameParams,
         querystring: T.Object(
           { data: T.Optional(T.Union([T.Literal('keep'), T.Literal('delete')])) },

@@ -3,12 +3,15 @@
 // members (app.yaml `accounts: directory`, issue 14): alice and bob, whose group may use the
 // install, chat over STARTTLS; carol, whose group may not, is refused; a new password and a
 // disabled member take effect within 10 s; the data outlives daemon and container restarts
-// and a reinstall, a purge removes it, and bad settings are refused before anything is made.
+// and a reinstall; `foyer members remove <name> --delete-data` deletes that member's files in
+// every Prosody store and no one else's (app.yaml `memberData`); a purge removes the volume, and
+// bad settings are refused before anything is made.
 import assert from 'node:assert/strict';
 import { connect as connectTcp } from 'node:net';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
 import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
+import { runFoyer } from '../support/cli.js';
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
@@ -246,7 +249,8 @@ async function untilSignIn(
 before(async () => {
   [c2sPort, s2sPort] = [await freePort(), await freePort()];
   assert.notEqual(c2sPort, s2sPort);
-  foyer = await startAppDaemon(engine);
+  // The CLI drives the member removals, through the daemon's local socket.
+  foyer = await startAppDaemon(engine, { cli: true });
   trustServerCertificate();
   // Alice and bob are in the family, which will use the chat; carol is only a neighbour.
   await ok('POST', '/api/groups', { name: 'family' });
@@ -456,6 +460,152 @@ test('an uninstall keeps the data volume, and a reinstall finds the accounts in 
     'the same certificate',
   );
   await assertDataKept(false);
+});
+
+/** The files under the chat domain's folder of the data volume, `<store>/<file>`, sorted. */
+async function domainFiles(): Promise<string[]> {
+  const host = `/var/lib/prosody/${HOST_DIR}`;
+  const out = await exec('find', host, '-mindepth', '2', '-type', 'f');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((path) => path.slice(host.length + 1))
+    .sort();
+}
+
+// Prosody's names (util/datamanager.lua `encode`): every byte but a letter or digit as %xx.
+const HOST_DIR = 'chat%2efoyer%2etest';
+
+test('a member removed with their data loses every Prosody file of theirs; others keep theirs', async () => {
+  // ann's name begins anna's; jo.ann-b's is written jo%2eann%2db in file names.
+  const ANN = { username: 'ann', password: 'ann-chat-password' };
+  const ANNA = { username: 'anna', password: 'anna-chat-password' };
+  const JO = { username: 'jo.ann-b', password: 'jo-chat-password' };
+  const people = [ANN, ANNA, JO];
+  for (const who of people) {
+    await ok('POST', '/api/members', {
+      name: who.username,
+      email: `${who.username}@example.test`,
+      password: who.password,
+      groups: ['family'],
+    });
+  }
+  // Each in turn, without sending presence (the others stay offline): a contact for each of
+  // the others, a vCard, private XML, and a message to each of the others (kept offline for
+  // them, and in the archives).
+  for (const who of people) {
+    await untilSignIn(who, who.password, true);
+    const xmpp = await signIn(who.username, who.password);
+    const others = people.filter((p) => p !== who);
+    // A roster set carries one item (RFC 6121 2.3.3).
+    for (const other of others) {
+      await xmpp.iqCaller.request(
+        xml(
+          'iq',
+          { type: 'set' },
+          xml(
+            'query',
+            { xmlns: 'jabber:iq:roster' },
+            xml('item', { jid: jidOf(other), name: other.username }),
+          ),
+        ),
+      );
+    }
+    await xmpp.iqCaller.request(
+      xml(
+        'iq',
+        { type: 'set' },
+        xml('vCard', { xmlns: 'vcard-temp' }, xml('FN', {}, who.username)),
+      ),
+    );
+    await xmpp.iqCaller.request(
+      xml(
+        'iq',
+        { type: 'set' },
+        xml(
+          'query',
+          { xmlns: 'jabber:iq:private' },
+          xml('note', { xmlns: 'urn:foyer:test' }, `${who.username}'s note`),
+        ),
+      ),
+    );
+    for (const other of others) {
+      await xmpp.send(
+        xml('message', { to: jidOf(other), type: 'chat' }, xml('body', {}, `to ${other.username}`)),
+      );
+    }
+    await ping(xmpp);
+    await signOut(xmpp);
+  }
+  // A file of another host that bears ann's name: never touched.
+  const OTHER_HOST = '/var/lib/prosody/other%2ehost/roster';
+  await exec('mkdir', '-p', OTHER_HOST);
+  await exec('touch', `${OTHER_HOST}/ann.dat`);
+
+  const filesOf = (files: string[], encoded: string) =>
+    files.filter((f) => f.endsWith(`/${encoded}.dat`) || f.endsWith(`/${encoded}.list`));
+  const before = await domainFiles();
+  for (const encoded of ['ann', 'anna', 'jo%2eann%2db']) {
+    const own = filesOf(before, encoded);
+    for (const store of ['roster', 'private', 'offline']) {
+      assert.ok(
+        own.some((f) => f.startsWith(`${store}/`)),
+        `${encoded} has ${store}: ${before.join(' ')}`,
+      );
+    }
+  }
+  // Messages archived and the vCard kept in PEP: more stores than the three above.
+  assert.ok(filesOf(before, 'ann').length > 3, filesOf(before, 'ann').join(' '));
+
+  const started = Date.now();
+  const removed = await runFoyer(foyer.dataDir, 'members', 'remove', ANN.username, '--delete-data');
+  assert.equal(removed.code, 0, removed.stderr);
+  console.log(
+    `chat: removing ann with her data took ${Date.now() - started} ms (CLI to answer); deleted ${filesOf(before, 'ann').join(' ')}`,
+  );
+  assert.equal(
+    removed.stdout,
+    `Removed ann and deleted their data:\n  ${ID}: ${HOST_DIR}/*/ann.dat\n  ${ID}: ${HOST_DIR}/*/ann.list\n`,
+  );
+  const afterAnn = await domainFiles();
+  assert.deepEqual(filesOf(afterAnn, 'ann'), [], 'nothing of ann is left');
+  assert.deepEqual(
+    afterAnn,
+    before.filter((f) => !filesOf(before, 'ann').includes(f)),
+    'every other file stays',
+  );
+  assert.equal((await exec('ls', OTHER_HOST)).trim(), 'ann.dat', "another host's file stays");
+  // No deleting container is left behind.
+  const deleters = await engine.docker(['ps', '-aq', '--filter', 'label=foyer.member-data']);
+  assert.equal(deleters.stdout.trim(), '');
+
+  // A name with "." and "-": its encoded files go, anna's stay.
+  const removedJo = await runFoyer(
+    foyer.dataDir,
+    'members',
+    'remove',
+    JO.username,
+    '--delete-data',
+  );
+  assert.equal(removedJo.code, 0, removedJo.stderr);
+  assert.match(removedJo.stdout, new RegExp(escapeRegExp(`${HOST_DIR}/*/jo%2eann%2db.dat`)));
+  const afterJo = await domainFiles();
+  assert.deepEqual(filesOf(afterJo, 'jo%2eann%2db'), []);
+  assert.deepEqual(
+    afterJo,
+    afterAnn.filter((f) => !filesOf(afterAnn, 'jo%2eann%2db').includes(f)),
+  );
+  assert.deepEqual(filesOf(afterJo, 'anna'), filesOf(before, 'anna'));
+
+  // anna still has her contacts and the messages left for her.
+  const anna = await signIn(ANNA.username, ANNA.password);
+  assert.deepEqual((await roster(anna)).sort(), [jidOf(ANN), jidOf(JO)]);
+  const annaInbox = inbox(anna);
+  await anna.send(xml('presence'));
+  await annaInbox.waitFor('ann’s message', bodyIs('to anna'));
+  await signOut(anna);
+  // The removed member is refused.
+  await assertRefused(ANN.username, ANN.password);
 });
 
 test('an uninstall with purge removes the data volume', async () => {

@@ -146,7 +146,7 @@ describe('the directory on a real slapd', () => {
     const removed = await ok(undefined, 'members', 'remove', 'alice');
     assert.match(
       removed.stdout,
-      /^Removed alice; their mail, calendars and other app data are kept$/m,
+      /^Removed alice; their mail, chats, calendars and other app data are kept$/m,
     );
     await timed('alice gone', async () => (await search('(uid=alice)')).length === 0);
     // With --delete-data on a box whose apps declare no member data: nothing to delete, said so.

@@ -1,18 +1,21 @@
 /**
  * A member's data in the apps (issue 14): the `memberData` field of app.yaml (path-qualified
  * problems, the `{name}` placeholder only), the paths made of a member's name (anything that
- * could leave the member's place refused), the places found in installs' pinned definitions,
- * and the catalogue's mail and calendar declaring theirs.
+ * could leave the member's place refused), Prosody's encoding, settings and `*` in paths, the
+ * deleting command, the places found in installs' pinned definitions, and the catalogue's mail,
+ * calendar and chat declaring theirs.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseManifest, validateManifest } from '../../server/catalog/manifest.js';
 import {
+  deleteCommand,
   memberDataInstalls,
   memberDataPath,
   memberDataPathProblem,
   memberDataTargets,
+  prosodyEncode,
 } from '../../server/directory/member-data.js';
 import type { Install } from '../../server/store/index.js';
 
@@ -22,13 +25,27 @@ const problemsOf = (memberData: unknown, extra: Record<string, unknown> = {}) =>
 
 describe('memberData in app.yaml', () => {
   test('good paths pass; each bad one says why', () => {
-    for (const good of ['members/{name}', '{name}', 'collection-root/{name}', 'a/{name}.dat']) {
+    for (const good of [
+      'members/{name}',
+      '{name}',
+      'collection-root/{name}',
+      'a/{name}.dat',
+      '{setting:DOMAIN}/*/{name}.dat',
+      '*/{name}',
+      'a/*/b/{name}.list',
+    ]) {
       assert.equal(memberDataPathProblem(good), undefined, good);
     }
     const bad: [string, RegExp][] = [
       ['/var/mail/{name}', /relative/],
       ['members', /must hold \{name\}/],
-      ['members/{user}/{name}', /no placeholder but \{name\}/],
+      ['members/{user}/{name}', /no placeholder but \{name\} and \{setting:KEY\}/],
+      ['{setting:}/{name}', /no placeholder but/],
+      ['{setting:A-B}/{name}', /no placeholder but/],
+      ['*/*/{name}', /only one "\*" segment/],
+      ['a*/{name}', /must be a whole segment/],
+      ['{name}/*', /\{name\} in a segment after "\*"/],
+      ['{name}/*/x.dat', /\{name\} in a segment after "\*"/],
       ['${DOMAIN}/{name}', /no placeholder but \{name\}/],
       ['members//{name}', /empty segment/],
       ['members/{name}/', /empty segment/],
@@ -152,7 +169,141 @@ describe('memberData in app.yaml', () => {
     assert.throws(() => memberDataTargets(installs, '../bob'), /not a member name/);
   });
 
-  test("the catalogue's mail and calendar declare where a member's data lives", () => {
+  test('{setting:KEY} names a plain setting the app declares, always with a value', () => {
+    const chat = (path: string, settings: unknown[], encoding = 'prosody') =>
+      problemsOf([{ service: 'prosody', volume: 'data', path, encoding }], { settings });
+    const DOMAIN = { key: 'DOMAIN', type: 'domain', required: true };
+    assert.deepEqual(chat('{setting:DOMAIN}/*/{name}.dat', [DOMAIN]), []);
+    assert.deepEqual(
+      chat('{setting:PORT}/{name}', [{ key: 'PORT', type: 'number', default: 1 }]),
+      [],
+    );
+    assert.deepEqual(chat('{setting:HOST}/*/{name}.dat', [DOMAIN]), [
+      'memberData[0].path: {setting:HOST} names no setting of the app',
+    ]);
+    assert.deepEqual(
+      chat('{setting:KEY}/{name}', [{ key: 'KEY', type: 'password', required: true }]),
+      ['memberData[0].path: {setting:KEY} is a secret, not a plain value a path can hold'],
+    );
+    assert.deepEqual(
+      chat('{setting:KEY}/{name}', [{ key: 'KEY', type: 'string', secret: { generate: true } }]),
+      ['memberData[0].path: {setting:KEY} is a secret, not a plain value a path can hold'],
+    );
+    assert.deepEqual(chat('{setting:KEY}/{name}', [{ key: 'KEY', type: 'string' }]), [
+      'memberData[0].path: {setting:KEY} must be required or have a default, so the path always has it',
+    ]);
+    assert.deepEqual(chat('{setting:DOMAIN}/{name}', [DOMAIN], 'base64'), [
+      'memberData[0].encoding: must be one of plain, prosody',
+    ]);
+  });
+
+  test("Prosody's encoding: every byte but a letter or digit as %xx, ASCII lowered", () => {
+    // util/datamanager.lua: s:gsub("%W", function (c) return format("%%%02x", c:byte()) end)
+    assert.equal(prosodyEncode('alice'), 'alice');
+    assert.equal(prosodyEncode('chat.foyer.test'), 'chat%2efoyer%2etest');
+    assert.equal(prosodyEncode('jo.ann-b_c'), 'jo%2eann%2db%5fc');
+    assert.equal(prosodyEncode('Chat.Example.ORG'), 'chat%2eexample%2eorg');
+    assert.equal(prosodyEncode('a/b%c'), 'a%2fb%25c');
+    assert.equal(prosodyEncode('é'), '%c3%a9');
+  });
+
+  test("paths with settings, encoding and '*'; a value that could leave its place is refused", () => {
+    const prosody = { encoding: 'prosody' as const, settings: { DOMAIN: 'chat.foyer.test' } };
+    assert.equal(
+      memberDataPath('{setting:DOMAIN}/*/{name}.dat', 'jo.ann-b', prosody),
+      'chat%2efoyer%2etest/*/jo%2eann%2db.dat',
+    );
+    assert.equal(
+      memberDataPath('{setting:DOMAIN}/*/{name}.list', 'ann', prosody),
+      'chat%2efoyer%2etest/*/ann.list',
+    );
+    // Plain values are used as they are, and checked as literal segments.
+    assert.equal(
+      memberDataPath('{setting:DOMAIN}/{name}', 'ann', { settings: { DOMAIN: 'x.test' } }),
+      'x.test/ann',
+    );
+    for (const value of ['..', 'a/b', '', 'a b', '*']) {
+      assert.throws(
+        () => memberDataPath('{setting:V}/{name}', 'ann', { settings: { V: value } }),
+        value === '' ? /no value for V/ : /could leave the member's place/,
+        value,
+      );
+    }
+    assert.throws(() => memberDataPath('{setting:V}/{name}', 'ann'), /no value for V/);
+    assert.throws(
+      () =>
+        memberDataPath('{setting:A}{setting:B}/{name}', 'ann', { settings: { A: '.', B: '.' } }),
+      /could leave the member's place/,
+    );
+    // Encoded, nothing a value holds can leave its segment.
+    assert.equal(
+      memberDataPath('{setting:V}/{name}', 'ann', { encoding: 'prosody', settings: { V: '../*' } }),
+      '%2e%2e%2f%2a/ann',
+    );
+  });
+
+  test("a chat install's places: its domain setting (or a default) made into Prosody's names", () => {
+    const chat = {
+      ...BASE,
+      id: 'chat',
+      settings: [
+        { key: 'DOMAIN', type: 'domain', required: true },
+        { key: 'STORE', type: 'string', default: 'roster' },
+      ],
+      memberData: [
+        {
+          service: 'prosody',
+          volume: 'data',
+          path: '{setting:DOMAIN}/*/{name}.dat',
+          encoding: 'prosody',
+        },
+        {
+          service: 'prosody',
+          volume: 'data',
+          path: '{setting:DOMAIN}/{setting:STORE}/{name}.list',
+        },
+      ],
+    };
+    const installs = memberDataInstalls(
+      [
+        {
+          id: 'talk',
+          definition: 'ch',
+          settings: { DOMAIN: 'Chat.Example.org' },
+        } as unknown as Install,
+      ],
+      { of: () => ({ manifest: chat }) as never },
+    );
+    assert.deepEqual(installs[0]?.settings, { DOMAIN: 'Chat.Example.org', STORE: 'roster' });
+    assert.deepEqual(
+      memberDataTargets(installs, 'ann').map((t) => `${t.engineVolume}:${t.path}`),
+      ['talk_data:chat%2eexample%2eorg/*/ann.dat', 'talk_data:Chat.Example.org/roster/ann.list'],
+    );
+  });
+
+  test('the deleting command: rm for a plain path; find at the exact depth and name for "*"', () => {
+    assert.deepEqual(deleteCommand('members/ann'), ['rm', '-rf', '--', 'members/ann']);
+    assert.deepEqual(deleteCommand('chat%2efoyer%2etest/*/ann.dat'), [
+      'find',
+      '.',
+      '-mindepth',
+      '3',
+      '-maxdepth',
+      '3',
+      '-path',
+      './chat%2efoyer%2etest/*/ann.dat',
+      '-name',
+      'ann.dat',
+      '-exec',
+      'rm',
+      '-rf',
+      '--',
+      '{}',
+      '+',
+    ]);
+  });
+
+  test("the catalogue's mail, calendar and chat declare where a member's data lives", () => {
     const read = (app: string) => {
       const { manifest, problems } = parseManifest(
         readFileSync(new URL(`../../catalog/${app}/app.yaml`, import.meta.url), 'utf8'),
@@ -165,6 +316,20 @@ describe('memberData in app.yaml', () => {
     ]);
     assert.deepEqual(read('calendar'), [
       { service: 'radicale', volume: 'collections', path: 'collection-root/{name}' },
+    ]);
+    assert.deepEqual(read('chat'), [
+      {
+        service: 'prosody',
+        volume: 'data',
+        path: '{setting:DOMAIN}/*/{name}.dat',
+        encoding: 'prosody',
+      },
+      {
+        service: 'prosody',
+        volume: 'data',
+        path: '{setting:DOMAIN}/*/{name}.list',
+        encoding: 'prosody',
+      },
     ]);
   });
 });

@@ -11,7 +11,8 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from '../../server/app.js';
 import { type Daemon, startDaemon } from '../../server/daemon.js';
 import type { DockerAdapter } from '../../server/docker/adapter.js';
-import { instanceId } from '../../server/paths.js';
+import { createLocalServer } from '../../server/local-socket.js';
+import { instanceId, socketPath } from '../../server/paths.js';
 import type { TestEngine } from './engine.js';
 import { eventually } from './foyer.js';
 
@@ -88,6 +89,11 @@ export interface AppDaemonOptions {
   hostnames?: string[];
   /** Called with the app before it is ready (hooks that watch every answer). */
   beforeReady?: (app: FastifyInstance) => void;
+  /**
+   * Also answer on the data dir's local socket, as `foyer serve` does, so the real CLI
+   * (`runFoyer(foyer.dataDir, …)`) drives this daemon.
+   */
+  cli?: boolean;
 }
 
 export { freePort } from './ports.js';
@@ -139,9 +145,11 @@ export async function startAppDaemon(
     app = await buildApp(daemon, {
       loggerInstance: log,
       access: { hostnames: ['foyer.test', ...(options.hostnames ?? [])], trustedProxies: [] },
+      ...(options.cli ? { serverFactory: (handler) => createLocalServer(handler) } : {}),
     });
     options.beforeReady?.(app);
     await app.ready();
+    if (options.cli) await app.listen({ path: socketPath(dataDir) });
   };
   const inject = (
     method: string,

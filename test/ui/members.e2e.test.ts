@@ -221,7 +221,7 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
     );
     await shoot(page, 'members-07-french');
 
-    // Removing asks whether to keep or delete the member's mail and calendars; keep is chosen.
+    // Removing asks whether to keep or delete the member's mail, chats and calendars; keep is chosen.
     for (const [name, choice] of [
       ['dan', 'Les supprimer'],
       ['eve', undefined],
@@ -230,7 +230,10 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
         .getByRole('button', { name: `Retirer ${name}` })
         .click();
       const dialog = page.getByRole('dialog', { name: `Retirer ${name} ?` });
-      await see(dialog.getByRole('group', { name: 'Son courriel et ses agendas' }), 'the choice');
+      await see(
+        dialog.getByRole('group', { name: 'Son courriel, sa messagerie et ses agendas' }),
+        'the choice',
+      );
       assert.ok(await dialog.getByRole('radio', { name: /Les garder/ }).isChecked(), 'keep first');
       if (choice) {
         await dialog.getByRole('radio', { name: new RegExp(choice) }).check();
@@ -240,7 +243,7 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
       await see(
         page.getByText(
           choice
-            ? `${name} a été retiré, avec son courriel et ses agendas.`
+            ? `${name} a été retiré, avec son courriel, sa messagerie et ses agendas.`
             : `${name} a été retiré.`,
         ),
         `${name} removed`,

@@ -56,14 +56,14 @@ export const members = {
   'members.removeTitle': 'Remove {name}?',
   'members.removeBody':
     '{name} can no longer sign in to Foyer, mail, chat or calendar, and leaves every group.',
-  'members.removeData': 'Their mail and calendars',
+  'members.removeData': 'Their mail, chats and calendars',
   'members.removeKeep': 'Keep them',
   'members.removeKeepHint': 'They stay in the apps’ data, where an admin can still reach them.',
   'members.removeDelete': 'Delete them',
   'members.removeDeleteHint':
-    'Their mailbox, calendars and address books are deleted from every app. This cannot be undone.',
+    'Their mailbox, chat contacts and messages, calendars and address books are deleted from every app. This cannot be undone.',
   'members.removed': '{name} was removed.',
-  'members.removedDeleted': '{name} was removed, with their mail and calendars.',
+  'members.removedDeleted': '{name} was removed, with their mail, chats and calendars.',
   'members.removedNotDeleted': '{name} was removed, but this was not deleted: {places}',
 
   'groups.title': 'Groups',

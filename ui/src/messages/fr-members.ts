@@ -54,15 +54,15 @@ export const members: Record<MembersKey, string> = {
   'members.removeTitle': 'Retirer {name} ?',
   'members.removeBody':
     '{name} ne pourra plus se connecter à Foyer, au courriel, à la messagerie ni à l’agenda, et quitte tous ses groupes.',
-  'members.removeData': 'Son courriel et ses agendas',
+  'members.removeData': 'Son courriel, sa messagerie et ses agendas',
   'members.removeKeep': 'Les garder',
   'members.removeKeepHint':
     'Ils restent dans les données des applications, où un administrateur peut encore y accéder.',
   'members.removeDelete': 'Les supprimer',
   'members.removeDeleteHint':
-    'Sa boîte aux lettres, ses agendas et ses carnets d’adresses sont supprimés de toutes les applications. C’est définitif.',
+    'Sa boîte aux lettres, ses contacts et messages de discussion, ses agendas et ses carnets d’adresses sont supprimés de toutes les applications. C’est définitif.',
   'members.removed': '{name} a été retiré.',
-  'members.removedDeleted': '{name} a été retiré, avec son courriel et ses agendas.',
+  'members.removedDeleted': '{name} a été retiré, avec son courriel, sa messagerie et ses agendas.',
   'members.removedNotDeleted': '{name} a été retiré, mais ceci n’a pas été supprimé : {places}',
 
   'groups.title': 'Groupes',
