@@ -11,6 +11,7 @@ import { describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { socketRequest } from '../support/api-box.js';
+import { freePort } from '../support/ports.js';
 
 const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/foyer.js');
 const run = promisify(execFile);
@@ -121,7 +122,7 @@ describe('foyer compose config', () => {
  * Killed at the test's end if it still runs (a failed assertion must not leave it holding the run).
  */
 async function startServe(t: TestContext) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'foyer-serve-'));
   const child = spawn(process.execPath, [bin, 'serve'], {
     env: {
