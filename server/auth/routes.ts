@@ -10,6 +10,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
+import { closeSessionsLater } from '../directory/member-sessions.js';
 import { Errors } from '../errors.js';
 import appPasswordRoutes from './app-password-routes.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
@@ -206,6 +207,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
       const keep = actor.kind === 'session' ? request.cookies[SESSION_COOKIE] : undefined;
       sessions.deleteAllOf(actor.userId, keep);
       audit.record(actor.username, 'auth.password.changed', actor.username);
+      // And out of mail and chat (member-sessions.ts): the thief of an old password too.
+      closeSessionsLater(app.foyer, request.log, actor.username, actor.username, 'password');
       return reply.code(204).send(null);
     },
   );

@@ -44,6 +44,7 @@ export function lintApp(dir: string): Problem[] {
     checkServices(project, compose, problems);
     checkTls(app, project, compose, problems);
     checkMemberData(app, project, compose, problems);
+    checkMemberSessions(app, project, compose, problems);
   }
   checkVariables(app, compose, problems);
   checkDescription(app, problems);
@@ -255,6 +256,22 @@ function checkMemberData(
         message: `service "${entry.service}" does not mount the volume "${entry.volume}"`,
       });
     }
+  });
+}
+
+/** The service that closes a member's sessions (`memberSessions`) is one of the app's. */
+function checkMemberSessions(
+  app: AppFolder,
+  project: Project,
+  compose: string,
+  problems: Problem[],
+): void {
+  (app.manifest.memberSessions ?? []).forEach((entry, i) => {
+    if (project.services[entry.service]) return;
+    problems.push({
+      path: `app.yaml: ${joinPath(joinPath('memberSessions', i), 'service')}`,
+      message: `${compose} has no service "${entry.service}"`,
+    });
   });
 }
 

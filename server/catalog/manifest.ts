@@ -11,6 +11,7 @@ import { joinPath, type Problem } from '../../compose/problems.js';
 import { suggestKey } from '../../compose/raw.js';
 import { parseBytes } from '../../compose/units.js';
 import { memberDataProblems } from '../directory/member-data.js';
+import { memberSessionsProblems } from '../directory/member-sessions.js';
 import { OIDC_SCOPES } from '../oidc/claims.js';
 import { normalisePermission } from '../security/permissions.js';
 import { SETTING_TYPES } from './setting-rules.js';
@@ -125,6 +126,28 @@ export const AppManifestSchema = T.Object(
             volume: T.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$' }),
             path: T.String({ minLength: 1 }),
             encoding: Opt(T.Union([T.Literal('plain'), T.Literal('prosody')])),
+          },
+          Strict,
+        ),
+        { minItems: 1 },
+      ),
+    ),
+    /**
+     * How to close one member's open sessions, for an app with `accounts: directory` (issue
+     * 14): a command (argv, no shell) run in the service's running container with `{name}`
+     * and `{setting:KEY}` filled in, when a member is disabled, removed or given a new
+     * password; `exitCodes` are those meaning done (default [0])
+     * (server/directory/member-sessions.ts).
+     */
+    memberSessions: Opt(
+      T.Array(
+        T.Object(
+          {
+            service: T.String({ minLength: 1 }),
+            command: T.Array(T.String({ minLength: 1 }), { minItems: 1, maxItems: 32 }),
+            exitCodes: Opt(
+              T.Array(T.Integer({ minimum: 0, maximum: 255 }), { minItems: 1, maxItems: 16 }),
+            ),
           },
           Strict,
         ),
@@ -354,6 +377,12 @@ function checkMeaning(manifest: AppManifest): Problem[] {
     problem('memberData', 'only an app with "accounts: directory" has members');
   }
   for (const p of memberDataProblems(manifest.memberData ?? [], manifest.settings ?? [])) {
+    problem(p.path, p.message);
+  }
+  if (manifest.memberSessions && manifest.accounts !== 'directory') {
+    problem('memberSessions', 'only an app with "accounts: directory" has members');
+  }
+  for (const p of memberSessionsProblems(manifest.memberSessions ?? [], manifest.settings ?? [])) {
     problem(p.path, p.message);
   }
   (manifest.permissions ?? []).forEach((permission, i) => {

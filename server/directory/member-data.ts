@@ -76,6 +76,11 @@ export function prosodyEncode(value: string): string {
   return out;
 }
 
+/** Whether `text` holds a brace that is not part of `{name}` or `{setting:KEY}`. Pure. */
+export function strayBraces(text: string): boolean {
+  return /[{}]/.test(text.replace(PLACEHOLDER, ''));
+}
+
 /** The setting keys a path names (`{setting:KEY}`), in order. Pure. */
 export function settingKeys(path: string): string[] {
   return [...path.matchAll(PLACEHOLDER)].flatMap((m) => (m[2] ? [m[2]] : []));
@@ -92,8 +97,7 @@ export function memberDataPathProblem(
 ): string | undefined {
   if (path.startsWith('/')) return 'must be relative to the volume (no leading "/")';
   if (!path.includes(NAME_PLACEHOLDER)) return `must hold ${NAME_PLACEHOLDER}`;
-  const other = path.replace(PLACEHOLDER, '').match(/[{}]/);
-  if (other) return `may hold no placeholder but ${NAME_PLACEHOLDER} and {setting:KEY}`;
+  if (strayBraces(path)) return `may hold no placeholder but ${NAME_PLACEHOLDER} and {setting:KEY}`;
   const segments = path.split('/');
   let star = -1;
   for (const [i, segment] of segments.entries()) {
@@ -116,15 +120,29 @@ export function memberDataPathProblem(
   }
   if (settings) {
     for (const key of settingKeys(path)) {
-      const setting = settings.find((s) => s.key === key);
-      if (!setting) return `{setting:${key}} names no setting of the app`;
-      if (setting.type === 'password' || setting.secret) {
-        return `{setting:${key}} is a secret, not a plain value a path can hold`;
-      }
-      if (!setting.required && (setting.default === undefined || setting.default === '')) {
-        return `{setting:${key}} must be required or have a default, so the path always has it`;
-      }
+      const why = settingPlaceholderProblem(key, settings);
+      if (why) return why;
     }
+  }
+  return undefined;
+}
+
+/**
+ * Why `{setting:KEY}` cannot be filled in from the app's `settings`, or undefined when it can:
+ * it must name a setting with a plain value that is always there (required or with a default;
+ * not a password, not generated). Pure.
+ */
+export function settingPlaceholderProblem(
+  key: string,
+  settings: readonly MemberDataSetting[],
+): string | undefined {
+  const setting = settings.find((s) => s.key === key);
+  if (!setting) return `{setting:${key}} names no setting of the app`;
+  if (setting.type === 'password' || setting.secret) {
+    return `{setting:${key}} is a secret, not a plain value a path can hold`;
+  }
+  if (!setting.required && (setting.default === undefined || setting.default === '')) {
+    return `{setting:${key}} must be required or have a default, so the path always has it`;
   }
   return undefined;
 }
@@ -174,20 +192,31 @@ export function memberDataPath(
   }
   const why = memberDataPathProblem(template);
   if (why) throw new Error(`memberData path "${template}" ${why}`);
+  return fillPlaceholders(template, name, options, `memberData path "${template}"`);
+}
+
+/**
+ * `template` with `{name}` and each `{setting:KEY}` filled in (encoded as `options` says), for
+ * a name already checked. Each value must be made only of literal characters (letters, digits
+ * and . _ - + @ %), never "." or "..": it stays inside its path segment, and it can be quoted
+ * in a command's argument (no quote, space or backslash). `what` names the template in errors.
+ */
+export function fillPlaceholders(
+  template: string,
+  name: string,
+  options: MemberDataPathOptions,
+  what: string,
+): string {
   const encode = options.encoding === 'prosody' ? prosodyEncode : (value: string) => value;
   return template.replace(PLACEHOLDER, (_, __, key: string | undefined) => {
     if (key === undefined) return encode(name);
     const value = options.settings?.[key];
     if (value === undefined || value === '') {
-      throw new Error(`memberData path "${template}": the install has no value for ${key}`);
+      throw new Error(`${what}: the install has no value for ${key}`);
     }
-    // A value stays inside its segment: only literal characters, never "." or ".." (so no
-    // segment made of values and the checked literals can be either).
     const made = encode(value);
     if (!LITERAL.test(made) || made === '.' || made === '..') {
-      throw new Error(
-        `memberData path "${template}": ${key}'s value "${value}" could leave the member's place`,
-      );
+      throw new Error(`${what}: ${key}'s value "${value}" could leave the member's place`);
     }
     return made;
   });
@@ -220,15 +249,29 @@ export function memberDataInstalls(
   return installs.flatMap((install) => {
     const manifest = pins.of(install)?.manifest;
     if (manifest?.accounts !== 'directory' || !manifest.memberData) return [];
-    const settings: Record<string, string> = {};
-    for (const setting of manifest.settings ?? []) {
-      if (setting.default !== undefined) settings[setting.key] = String(setting.default);
-    }
-    for (const [key, value] of Object.entries(install.settings ?? {})) {
-      if (value !== '') settings[key] = value;
-    }
-    return [{ id: install.id, memberData: manifest.memberData, settings }];
+    return [
+      {
+        id: install.id,
+        memberData: manifest.memberData,
+        settings: settingValues(install, manifest),
+      },
+    ];
   });
+}
+
+/** An install's settings' values, the app's declared defaults filled in. Pure. */
+export function settingValues(
+  install: Pick<Install, 'settings'>,
+  manifest: { settings?: readonly MemberDataSetting[] },
+): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const setting of manifest.settings ?? []) {
+    if (setting.default !== undefined) settings[setting.key] = String(setting.default);
+  }
+  for (const [key, value] of Object.entries(install.settings ?? {})) {
+    if (value !== '') settings[key] = value;
+  }
+  return settings;
 }
 
 /** Every place `name`'s data lives in the given installs (those whose app declares some). */

@@ -21,6 +21,7 @@ import {
   memberDataInstalls,
   memberDataTargets,
 } from './member-data.js';
+import { closeSessionsLater } from './member-sessions.js';
 import { type MemberRepository, membersRepository } from './members.js';
 import { memberServices } from './services.js';
 import { setPasswordPage } from './set-password-page.js';
@@ -221,6 +222,14 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
       await members.setPassword(request.params.name, request.body.password);
       audit.record(actorOf(request).username, 'member.password', request.params.name);
       directory.changed();
+      // Whoever signed in with the old password is signed out of mail and chat too.
+      closeSessionsLater(
+        app.foyer,
+        request.log,
+        actorOf(request).username,
+        request.params.name,
+        'password',
+      );
       return reply.code(204).send(null);
     },
   );
@@ -267,6 +276,9 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
         const member = members.setState(request.params.name, state);
         audit.record(actor.username, `member.${verb}d`, member.name);
         directory.changed();
+        if (state === 'disabled') {
+          closeSessionsLater(app.foyer, request.log, actor.username, member.name, 'disabled');
+        }
         return { member };
       },
     );
@@ -304,6 +316,7 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
           : [];
       members.remove(name);
       directory.changed();
+      closeSessionsLater(app.foyer, request.log, actor.username, name, 'removed');
       let outcome: MemberDataOutcome = { deleted: [], failed: [] };
       if (data === 'delete') {
         // Gone from LDAP first, so no login writes new mail or events while they are deleted.
@@ -397,6 +410,7 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
       admission.forgive();
       audit.record(member.name, 'member.password.set', member.name, { address });
       directory.changed();
+      closeSessionsLater(app.foyer, request.log, member.name, member.name, 'password');
       return { name: member.name };
     },
   );

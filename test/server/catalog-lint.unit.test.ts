@@ -165,6 +165,20 @@ describe('catalogue lint', () => {
     );
   });
 
+  test('memberSessions names a service of the app (issue 14)', () => {
+    const app = (entry: string) =>
+      APP.replace(
+        'permissions: []',
+        `accounts: directory\nmemberSessions:\n  - ${entry}\npermissions: []`,
+      );
+    assert.deepEqual(lint({ 'app.yaml': app('{service: web, command: [kick, "{name}"]}') }), []);
+    assertOne(
+      lint({ 'app.yaml': app('{service: api, command: [kick, "{name}"]}') }),
+      'app.yaml: memberSessions[0].service',
+      /compose\.yaml has no service "api"/,
+    );
+  });
+
   test('2: a YAML error names the file and line', () => {
     const problems = lint({ 'compose.yaml': 'services:\n  web:\n    image: [x\n' });
     // The settings it cannot use are reported too; the YAML error comes first.
