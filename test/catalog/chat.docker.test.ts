@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { connect as connectTcp } from 'node:net';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
-import { type AppDaemon, freePort, startAppDaemon } from '../support/app-daemon.js';
+import { type AppDaemon, auditLine, freePort, startAppDaemon } from '../support/app-daemon.js';
 import { runFoyer } from '../support/cli.js';
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
@@ -32,6 +32,7 @@ interface XmppClient {
   send(element: XmlElement): Promise<void>;
   on(event: 'stanza', listener: (stanza: XmlElement) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'disconnect', listener: () => void): void;
   reconnect: { stop(): void };
   iqCaller: { request(element: XmlElement, timeout?: number): Promise<XmlElement> };
 }
@@ -220,7 +221,9 @@ async function ok(method: string, url: string, body?: unknown): Promise<void> {
 /** Whether `user` signs in with `password` (false when the server says not-authorized). */
 async function signsIn(user: { username: string }, password: string): Promise<boolean> {
   try {
-    await signOut(await signIn(user.username, password));
+    const xmpp = await signIn(user.username, password);
+    // A session the server closes meanwhile (a new password closes sessions) is no failure.
+    await signOut(xmpp).catch(() => {});
     return true;
   } catch (error) {
     if ((error as { condition?: string }).condition === 'not-authorized') return false;
@@ -381,6 +384,61 @@ test('a new password in Foyer works and the old one is refused, within 10 s', as
   console.log(
     `chat: old password refused by a sign-in begun ${refused} ms after the change, new one accepted ${accepted} ms later`,
   );
+});
+
+/** When `what` happened (Date.now()), failing the test when it has not within WITHIN_MS. */
+async function within(what: string, happened: Promise<number>): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${WITHIN_MS} ms`)), WITHIN_MS);
+  });
+  try {
+    return await Promise.race([happened, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test("disabling a member closes their open session within 10 s; another member's stays", async () => {
+  const alice = await signIn(ALICE.username, ALICE_CHANGED);
+  const bob = await signIn(BOB.username, BOB.password);
+  const bobInbox = inbox(bob);
+  await ping(alice);
+  const closed = new Promise<number>((resolve) =>
+    alice.on('disconnect', () => resolve(Date.now())),
+  );
+  let bobDisconnected = false;
+  bob.on('disconnect', () => {
+    bobDisconnected = true;
+  });
+  const started = Date.now();
+  const disabled = await runFoyer(foyer.dataDir, 'members', 'disable', ALICE.username);
+  const answered = Date.now() - started;
+  assert.equal(disabled.code, 0, disabled.stderr);
+  const at = await within("alice's session closed by the server", closed);
+  sessions.delete(alice);
+  console.log(
+    `chat: disabled member's open session closed ${at - started} ms after \`foyer members disable\` began (the CLI answered in ${answered} ms)`,
+  );
+  // Not signed in again: the stream-management resumption is refused with the sign-in.
+  await assertRefused(ALICE.username, ALICE_CHANGED);
+  // Bob was not touched: his session still answers, and a message reaches it.
+  await ping(bob);
+  await bob.send(
+    xml('message', { to: `${jidOf(BOB)}/test`, type: 'chat' }, xml('body', {}, 'still here')),
+  );
+  await bobInbox.waitFor('a message to the open session', bodyIs('still here'));
+  assert.equal(bobDisconnected, false, "bob's session stays open");
+  await signOut(bob);
+  const closedLine = await auditLine(
+    foyer,
+    'member.sessions.closed',
+    ALICE.username,
+    (d) => d.reason === 'disabled',
+  );
+  assert.deepEqual(closedLine.detail, { reason: 'disabled', closed: [`${ID}:prosody`] });
+  await ok('POST', `/api/members/${ALICE.username}/enable`);
+  await untilSignIn(ALICE, ALICE_CHANGED, true);
 });
 
 test('a disabled member is refused within 10 s; enabled again, let in', async () => {

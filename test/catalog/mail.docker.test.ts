@@ -21,9 +21,11 @@ import { instanceId } from '../../server/paths.js';
 import {
   type AppDaemon,
   assertSettingRefused,
+  auditLine,
   freePort,
   startAppDaemon,
 } from '../support/app-daemon.js';
+import { runFoyer } from '../support/cli.js';
 import { eventually } from '../support/foyer.js';
 import { useTestEngine } from '../support/index.js';
 
@@ -315,7 +317,8 @@ async function ok(method: string, url: string, body?: unknown): Promise<void> {
 
 describe('mail app', () => {
   before(async () => {
-    foyer = await startAppDaemon(engine);
+    // The CLI disables a member with IMAP connections open, through the daemon's local socket.
+    foyer = await startAppDaemon(engine, { cli: true });
     const [smtp, submission, imap, imaps] = await Promise.all([
       freePort(),
       freePort(),
@@ -586,6 +589,48 @@ describe('mail app', () => {
     assert.deepEqual(await logins(ALICE.name, PASSWORD), { imap: false, smtp: false });
     // Bob is untouched.
     assert.deepEqual(await logins(BOB.address, BOB_PASSWORD), { imap: true, smtp: true });
+    await ok('POST', `/api/members/${ALICE.name}/enable`);
+    await untilLogins(ALICE.address, PASSWORD, true);
+  });
+
+  test("disabling a member closes their open IMAP connections within 10 s; another's stay", async () => {
+    // Alice reads her INBOX on two connections, one idling as a phone does; bob on one.
+    const idling = await imapSignIn('imaps');
+    const other = await imapSignIn('starttls');
+    const bob = await imapSignIn('imaps', BOB_PASSWORD, BOB.address);
+    for (const client of [idling, other, bob]) await client.mailboxOpen('INBOX');
+    const closedAt = (client: ImapFlow) =>
+      new Promise<number>((resolve) => client.once('close', () => resolve(Date.now())));
+    const closed = [closedAt(idling), closedAt(other)];
+    const idle = idling.idle().catch(() => {});
+    const started = Date.now();
+    const disabled = await runFoyer(foyer.dataDir, 'members', 'disable', ALICE.name);
+    const answered = Date.now() - started;
+    assert.equal(disabled.code, 0, disabled.stderr);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not closed within ${WITHIN_MS} ms`)), WITHIN_MS);
+    });
+    const at = await Promise.race([Promise.all(closed), late]).finally(() => clearTimeout(timer));
+    await idle;
+    console.log(
+      `mail: disabled member's IMAP connections (IDLE and selected) closed ${Math.max(...at) - started} ms after \`foyer members disable\` began (the CLI answered in ${answered} ms)`,
+    );
+    assert.equal(idling.usable, false);
+    assert.equal(other.usable, false);
+    // Signing in again is refused; bob's connection still answers.
+    assert.deepEqual(await logins(ALICE.address, PASSWORD), { imap: false, smtp: false });
+    assert.equal(bob.usable, true);
+    const status = await bob.status('INBOX', { messages: true });
+    assert.ok(status && (status.messages ?? 0) >= 1, 'bob still reads his INBOX');
+    await bob.logout();
+    const line = await auditLine(
+      foyer,
+      'member.sessions.closed',
+      ALICE.name,
+      (d) => d.reason === 'disabled',
+    );
+    assert.deepEqual(line.detail, { reason: 'disabled', closed: [`${APP}:dovecot`] });
     await ok('POST', `/api/members/${ALICE.name}/enable`);
     await untilLogins(ALICE.address, PASSWORD, true);
   });

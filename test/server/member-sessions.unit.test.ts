@@ -102,7 +102,11 @@ describe('memberSessions in app.yaml', () => {
     assert.deepEqual(read('chat').memberSessions, [
       {
         service: 'prosody',
-        command: ['prosodyctl', 'shell', "c2s:close(('{name}@{setting:DOMAIN}'):lower())"],
+        command: [
+          'prosodyctl',
+          'shell',
+          "c2s:close(('{name}@{setting:DOMAIN}'):lower(), 'Signed out by the server', 'not-authorized')",
+        ],
       },
     ]);
     assert.equal(read('calendar').memberSessions, undefined);

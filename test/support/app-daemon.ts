@@ -309,3 +309,23 @@ export async function startAppDaemon(
     },
   };
 }
+
+/** An audit line as GET /api/audit gives it. */
+export interface AuditLine {
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+}
+
+/** The newest audit line of `action` on `target` with `detail` matching, once there is one. */
+export function auditLine(
+  foyer: Pick<AppDaemon, 'api'>,
+  action: string,
+  target: string,
+  match: (detail: Record<string, unknown>) => boolean = () => true,
+): Promise<AuditLine> {
+  return eventually(`an audit line ${action} ${target}`, async () => {
+    const audit = await foyer.api<AuditLine[]>('GET', '/api/audit?limit=50');
+    return audit.body.find((e) => e.action === action && e.target === target && match(e.detail));
+  });
+}
