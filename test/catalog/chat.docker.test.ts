@@ -377,8 +377,15 @@ test('two members sign in over STARTTLS and one gets the other’s message', asy
   await signOut(alice);
 });
 
-test('a new password in Foyer works and the old one is refused, within 10 s', async () => {
+test('a new password in Foyer works and the old one is refused, within 10 s; open sessions close', async () => {
+  // Whoever is signed in with the old password is signed out (member-sessions.ts).
+  const open = await signIn(ALICE.username, ALICE.password);
+  const closed = new Promise<number>((resolve) => open.on('disconnect', () => resolve(Date.now())));
+  const started = Date.now();
   await ok('PUT', `/api/members/${ALICE.username}/password`, { password: ALICE_CHANGED });
+  const at = await within("alice's session closed after the new password", closed);
+  sessions.delete(open);
+  console.log(`chat: open session closed ${at - started} ms after the new password was set`);
   const refused = await untilSignIn(ALICE, ALICE.password, false);
   const accepted = await untilSignIn(ALICE, ALICE_CHANGED, true);
   console.log(

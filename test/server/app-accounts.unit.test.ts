@@ -161,11 +161,12 @@ describe('the lint', () => {
     dirs.push(dirname(dir));
     cpSync(join(FOYER_CATALOG, 'chat'), dir, { recursive: true });
     const yaml = join(dir, 'app.yaml');
-    // Without directory accounts, and so without the member data only they may declare.
+    // Without directory accounts, and so without the member data and sessions only they may
+    // declare.
     const text = readFileSync(yaml, 'utf8')
       .replace('accounts: directory\n', '')
-      .replace(/^memberData:\n(?: .*\n)+/m, '');
-    assert.doesNotMatch(text, /memberData/);
+      .replace(/^member(?:Data|Sessions):\n(?: .*\n)+/gm, '');
+    assert.doesNotMatch(text, /memberData|memberSessions/);
     writeFileSync(yaml, text);
     const problems = lintApp(dir).map(formatProblem);
     assert.equal(problems.length, 5, problems.join('\n'));
