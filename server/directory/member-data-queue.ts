@@ -45,8 +45,10 @@ export interface PendingPassOutcome {
 export interface PendingFilter {
   member?: string;
   install?: string;
-  /** Only those whose next try is due (the timer's passes). */
+  /** Only those tried before whose next try is due (the timer's passes). */
   due?: boolean;
+  /** Only those tried before (the nudges'). */
+  tried?: boolean;
 }
 
 export interface MemberDataQueueOptions {
@@ -103,11 +105,9 @@ export class MemberDataQueue {
   /** Tries what is pending soon after start, then keeps the timer while anything is. */
   start(delayMs = 2_000): void {
     this.started = true;
-    if (this.options.pending.nextDue() === undefined) return;
-    this.options.log?.info(
-      { places: this.options.pending.list().length },
-      "removed members' data still to delete: trying again",
-    );
+    const places = this.options.pending.list().length;
+    if (places === 0) return;
+    this.options.log?.info({ places }, "removed members' data still to delete: trying again");
     this.setTimer(delayMs, {});
   }
 
@@ -117,13 +117,18 @@ export class MemberDataQueue {
     this.timer = undefined;
   }
 
-  /** Something changed that may let `install`'s pending places go (its state, the engine). */
-  nudge(filter: PendingFilter = {}): void {
+  /**
+   * Something changed that may let `install`'s failed places go (its state, the engine). A place
+   * not tried yet is left to its removal, whose reply says what its own pass did.
+   */
+  nudge(filter: Pick<PendingFilter, 'install'> = {}): void {
     if (!this.started) return;
     const waiting = this.options.pending
       .list()
-      .some((p) => filter.install === undefined || p.install === filter.install);
-    if (waiting) void this.run(filter, 'foyer');
+      .some(
+        (p) => p.attempts > 0 && (filter.install === undefined || p.install === filter.install),
+      );
+    if (waiting) void this.run({ ...filter, tried: true }, 'foyer');
   }
 
   private async pass(filter: PendingFilter, actor: string | undefined) {
@@ -136,7 +141,8 @@ export class MemberDataQueue {
         (p) =>
           (filter.member === undefined || p.member === filter.member) &&
           (filter.install === undefined || p.install === filter.install) &&
-          (!filter.due || p.nextAttemptAt === null || new Date(p.nextAttemptAt) <= now),
+          (!filter.tried || p.attempts > 0) &&
+          (!filter.due || (p.nextAttemptAt !== null && new Date(p.nextAttemptAt) <= now)),
       );
     const installs = places.length > 0 ? this.options.installs() : [];
     for (const place of places) {

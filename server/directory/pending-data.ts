@@ -55,7 +55,10 @@ export interface PendingDataRepository {
   done(id: number): void;
   /** A try failed: count it, keep why, and say when the next one is due. */
   failed(id: number, error: string): PendingPlace | undefined;
-  /** The earliest next try of any place, or undefined when nothing waits. */
+  /**
+   * The earliest next try of a place tried before, or undefined when none waits (a place not
+   * tried yet is its removal's to try first, or the daemon's start's).
+   */
   nextDue(): Date | undefined;
 }
 
@@ -113,7 +116,7 @@ export function pendingDataRepository(
      next_attempt_at = ? WHERE id = ?`,
   );
   const selectDue = db.prepare<[], { due: string | null }>(
-    'SELECT MIN(COALESCE(next_attempt_at, created_at)) AS due FROM member_data_pending',
+    'SELECT MIN(next_attempt_at) AS due FROM member_data_pending',
   );
   return {
     add(member, targets) {

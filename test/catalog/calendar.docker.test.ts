@@ -428,7 +428,8 @@ describe('calendar app', () => {
     const [waiting] = await pending();
     assert.equal(waiting?.member, ERIN.name);
     assert.equal(waiting?.path, place.path);
-    assert.equal(waiting?.attempts, 1);
+    // Tried once by the removal, maybe again since (the container's removal is a status change).
+    assert.ok((waiting?.attempts ?? 0) >= 1, JSON.stringify(waiting));
     assert.match(waiting?.lastError ?? '', /does not exist/);
 
     // The name is not free: a new erin would inherit the old one's calendars, or lose hers later.
@@ -449,7 +450,9 @@ describe('calendar app', () => {
       '/api/members/pending-data/retry',
     );
     assert.equal(retried.status, 200, JSON.stringify(retried.body));
-    assert.equal(retried.body.pending[0]?.attempts, 2);
+    const tries = (await pending())[0]?.attempts ?? 0;
+    assert.ok(tries > (waiting?.attempts ?? 0), `${tries} tries`);
+    assert.equal(retried.body.pending[0]?.attempts, tries);
     const audit = async () =>
       (
         await foyer.api<{ action: string; actor: string; target: string; detail: unknown }[]>(

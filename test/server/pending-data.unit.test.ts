@@ -75,7 +75,8 @@ describe('the pending places in the store', () => {
         nextAttemptAt: null,
       },
     );
-    assert.equal(pending.nextDue()?.toISOString(), '2026-12-06T10:00:00.000Z');
+    // Not tried yet: its removal tries it first (or the daemon's start), not the timer.
+    assert.equal(pending.nextDue(), undefined);
     clock = new Date('2026-12-06T10:01:00.000Z');
     const failed = pending.failed(mail!.id, 'mail-dovecot-1 does not exist');
     assert.equal(failed?.attempts, 1);
@@ -83,8 +84,6 @@ describe('the pending places in the store', () => {
     assert.equal(failed?.lastAttemptAt, '2026-12-06T10:01:00.000Z');
     assert.equal(failed?.nextAttemptAt, '2026-12-06T10:02:00.000Z');
     assert.equal(pending.failed(mail!.id, 'again')?.nextAttemptAt, '2026-12-06T10:03:00.000Z');
-    // The chat place was never tried: it is due first.
-    assert.equal(pending.nextDue()?.toISOString(), '2026-12-06T10:00:00.000Z');
     pending.done(chat!.id);
     assert.equal(pending.nextDue()?.toISOString(), '2026-12-06T10:03:00.000Z');
     pending.done(mail!.id);
