@@ -9,8 +9,8 @@
  * are kept unless the admin asks to delete them, which deletes only theirs, even with the app
  * stopped; a deletion that cannot run (the app's container gone) waits in the store across a
  * daemon restart, keeps the name from a new member, and is done once the app is started again;
- * a purge removes the data; bad settings are refused with path-qualified problems and
- * create nothing.
+ * a purge removes the data, and a place still to delete with it; bad settings are refused
+ * with path-qualified problems and create nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -82,6 +82,12 @@ interface PendingPlace {
   path: string;
   attempts: number;
   lastError: string | null;
+}
+
+/** Removed members' places still to delete (GET /api/members/pending-data). */
+async function pending(): Promise<PendingPlace[]> {
+  return (await foyer.api<{ pending: PendingPlace[] }>('GET', '/api/members/pending-data')).body
+    .pending;
 }
 
 const baseUrl = () => `http://127.0.0.1:${port}/`;
@@ -422,9 +428,6 @@ describe('calendar app', () => {
     const place = { install: APP, volume: 'collections', path: `collection-root/${ERIN.name}` };
     assert.deepEqual({ ...removed.body.failed[0], error: '' }, { ...place, error: '' });
     assert.match(removed.body.failed[0]?.error ?? '', /does not exist/);
-    const pending = async () =>
-      (await foyer.api<{ pending: PendingPlace[] }>('GET', '/api/members/pending-data')).body
-        .pending;
     const [waiting] = await pending();
     assert.equal(waiting?.member, ERIN.name);
     assert.equal(waiting?.path, place.path);
@@ -491,7 +494,7 @@ describe('calendar app', () => {
     await assertEventThere();
   });
 
-  test('an uninstall keeps the data for a reinstall; a purge removes it', async () => {
+  test('an uninstall keeps the data for a reinstall; a purge removes it, pending places too', async () => {
     await foyer.uninstall(APP);
     assert.deepEqual(await containers(APP), []);
     assert.deepEqual(await foyer.volumes(APP), [`${APP}_collections`]);
@@ -502,8 +505,43 @@ describe('calendar app', () => {
     await untilStatus(USER, password, 207);
     await assertEventThere();
 
+    // A place still to delete when the install is purged goes with its volume.
+    const FAY = { name: 'fay', password: 'fay leaves before the purge' };
+    await ok('POST', '/api/members', {
+      name: FAY.name,
+      email: `${FAY.name}@example.test`,
+      password: FAY.password,
+      groups: ['family'],
+    });
+    await ok('POST', `/api/installs/${APP}/stop`);
+    await eventually(
+      'the calendar stopped',
+      async () => (await containerIds(`${APP}-radicale-1`, 'running')) === '',
+      60_000,
+    );
+    await engine.docker(['rm', '-f', `${APP}-radicale-1`]);
+    const removed = await foyer.api<{ failed: unknown[] }>(
+      'DELETE',
+      `/api/members/${FAY.name}?data=delete`,
+    );
+    assert.equal(removed.body.failed.length, 1, JSON.stringify(removed.body));
+    assert.deepEqual(
+      (await pending()).map((p) => p.member),
+      [FAY.name],
+    );
+
     await foyer.uninstall(APP, { purge: true });
     assert.deepEqual(await containers(APP), []);
     assert.deepEqual(await foyer.volumes(APP), []);
+    await eventually(
+      'the purge took the pending place',
+      async () => (await pending()).length === 0,
+      30_000,
+    );
+    await ok('POST', '/api/members', {
+      name: FAY.name,
+      email: `${FAY.name}@example.test`,
+      password: FAY.password,
+    });
   });
 });

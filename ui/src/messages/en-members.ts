@@ -70,7 +70,7 @@ export const members = {
   'pending.intro':
     'These removed members’ data could not be deleted yet. Foyer tries again by itself every few minutes and never gives up; their names cannot be given to new members until it is done.',
   'pending.place': '{member}: {install}, {path}',
-  'pending.error': 'tried {attempts} times; last error: {error}',
+  'pending.error': 'tries: {attempts}; last error: {error}',
   'pending.notTried': 'not tried yet',
   'pending.retry': 'Retry now',
   'pending.retrying': 'Retrying…',

@@ -69,7 +69,7 @@ export const members: Record<MembersKey, string> = {
   'pending.intro':
     'Les données de ces membres retirés n’ont pas encore pu être supprimées. Foyer réessaie de lui-même toutes les quelques minutes, sans jamais abandonner ; leurs noms ne peuvent pas être donnés à de nouveaux membres avant la fin.',
   'pending.place': '{member} : {install}, {path}',
-  'pending.error': '{attempts} essais ; dernière erreur : {error}',
+  'pending.error': 'essais : {attempts} ; dernière erreur : {error}',
   'pending.notTried': 'pas encore essayé',
   'pending.retry': 'Réessayer maintenant',
   'pending.retrying': 'Nouvel essai…',
