@@ -87,6 +87,11 @@ export class MemberDataQueue {
 
   constructor(readonly options: MemberDataQueueOptions) {}
 
+  /** Whether a timer is set (none while nothing pending was tried: no work on an idle box). */
+  get timerSet(): boolean {
+    return this.timer !== undefined;
+  }
+
   /** Every pending place, for the API and the UI. */
   list(): PendingPlace[] {
     return this.options.pending.list();
@@ -128,7 +133,14 @@ export class MemberDataQueue {
       .some(
         (p) => p.attempts > 0 && (filter.install === undefined || p.install === filter.install),
       );
-    if (waiting) void this.run({ ...filter, tried: true }, 'foyer');
+    if (waiting) this.background({ ...filter, tried: true });
+  }
+
+  /** A pass no one waits for: its failure (a store closed at shutdown) is logged, not thrown. */
+  private background(filter: PendingFilter): void {
+    this.run(filter, 'foyer').catch((error: unknown) => {
+      this.options.log?.warn({ err: (error as Error)?.message }, 'member data pass failed');
+    });
   }
 
   private async pass(filter: PendingFilter, actor: string | undefined) {
@@ -209,7 +221,7 @@ export class MemberDataQueue {
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        void this.run(filter, 'foyer');
+        this.background(filter);
       },
       Math.min(delayMs, 2 ** 31 - 1),
     );

@@ -166,8 +166,11 @@ describe('the queue', () => {
       declared,
       audit,
     });
+    queue.start(60_000);
+    assert.equal(queue.timerSet, false, 'nothing pending: no timer');
     pending.add('bob', [MAIL, CHAT]);
     const down = await queue.run({}, 'foyer');
+    assert.equal(queue.timerSet, true, 'a failed place: the backoff timer');
     assert.deepEqual(
       down.dropped.map((p) => p.install),
       ['chat'],
@@ -191,6 +194,7 @@ describe('the queue', () => {
       ['members/bob'],
     );
     assert.deepEqual(queue.list(), []);
+    assert.equal(queue.timerSet, false, 'nothing left: no timer');
     const line = audit.list({ limit: 1 })[0];
     assert.equal(line?.action, 'member.data-deleted');
     assert.equal(line?.actor, 'admin');
