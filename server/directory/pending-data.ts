@@ -152,7 +152,9 @@ export function pendingNameProblem(places: PendingPlace[], name: string): string
   if (places.length === 0) return undefined;
   const waiting = places.find((p) => p.lastError) ?? places[0]!;
   const why = waiting.lastError
-    ? `it waits on ${waiting.install}: ${waiting.lastError}`
-    : 'the deletion has not run yet';
-  return `the former member "${name}"'s data is still being deleted (${places.length} place${places.length === 1 ? '' : 's'}; ${why}); see foyer members pending-data, or retry it`;
+    ? `waiting on ${waiting.install}: ${waiting.lastError}`
+    : 'not tried yet';
+  // No "; " of its own: the UI splits a refusal into its fields there (ui/src/lib/members.ts).
+  const count = `${places.length} place${places.length === 1 ? '' : 's'}`;
+  return `the former member "${name}"'s data is still being deleted (${count}, ${why}), and the name is free once it is (see foyer members pending-data)`;
 }
