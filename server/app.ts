@@ -22,6 +22,8 @@ import type { BackupStore } from './backup/store.js';
 import type { PinnedDefinitions } from './catalog/pins.js';
 import type { Catalog } from './catalog/service.js';
 import autoconfigRoutes from './directory/autoconfig-routes.js';
+import { type MemberDataQueue, memberDataQueue } from './directory/member-data-queue.js';
+import pendingDataRoutes from './directory/pending-data-routes.js';
 import directoryRoutes, { type DirectoryAccess } from './directory/routes.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { EdgeService } from './edge/service.js';
@@ -76,6 +78,8 @@ export interface FoyerServices {
   updates: UpdateDriver;
   /** The directory (issue 14): members in the store, kept in step with slapd. Absent in tests. */
   directory?: DirectoryAccess;
+  /** Removed members' data still to delete (issue 14); made unstarted when absent (tests). */
+  memberData?: MemberDataQueue;
   /** Single sign-on for web apps (issue 14): the OpenID Connect provider under /oidc. Absent in tests. */
   oidc?: OidcService;
   /** Debian's updates found for built images, and each install's automatic-update setting. */
@@ -141,6 +145,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
     schemaController: lazySchemas,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  services.memberData ??= memberDataQueue(services);
   app.decorate('foyer', services);
   const routes: RouteEntry[] = [];
   app.decorate('foyerRoutes', routes);
@@ -175,6 +180,7 @@ export async function buildApp(services: FoyerServices, options: AppOptions = {}
   await app.register(imagesRoutes);
   await app.register(backupRoutes);
   await app.register(directoryRoutes, { loginLimits: options.loginLimits });
+  await app.register(pendingDataRoutes);
   await app.register(autoconfigRoutes);
   await app.register(domainRoutes);
   await app.register(oidcRoutes, { guard });

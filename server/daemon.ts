@@ -21,6 +21,7 @@ import { PinnedDefinitions, pinUnpinnedInstalls } from './catalog/pins.js';
 import { createCatalog } from './catalog/service.js';
 import { bindPassword } from './directory/app-accounts.js';
 import { mailDomains } from './directory/autoconfig.js';
+import { memberDataQueue } from './directory/member-data-queue.js';
 import { DIRECTORY_INSTALL, DirectoryService } from './directory/service.js';
 import type { DockerAdapter } from './docker/adapter.js';
 import type { AdminCounts } from './edge/admin-client.js';
@@ -291,6 +292,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log: options.log,
   });
   directory.start();
+  // Removed members' data still to delete (issue 14): tried again soon after start, when the
+  // engine comes back and when an install with pending places changes state (started, purged).
+  const memberData = memberDataQueue({
+    dataDir: options.dataDir,
+    store,
+    docker: adapter,
+    pins,
+    audit,
+    log: options.log,
+  });
+  memberData.start();
+  reconciler.on('engine', (engine: { reachable: boolean }) => {
+    if (engine.reachable) memberData.nudge();
+  });
+  reconciler.on('status', (status: { install: string }) => {
+    memberData.nudge({ install: status.install });
+  });
   // slapd (re)started, maybe on an empty volume: fill it now rather than at the next resync. An
   // install removed takes its access group and bind account with it (ON DELETE CASCADE).
   reconciler.on('status', (status: { install: string; state: string }) => {
@@ -344,6 +362,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     backups,
     updates,
     directory,
+    memberData,
     oidc,
     offers,
     debianChecks,
@@ -355,6 +374,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       edge.stop();
       updates.stop();
       directory.stop();
+      memberData.stop();
       resources.stop();
       backup.stop();
       await handOver.stop();

@@ -84,7 +84,7 @@ const CLIENT_VERBS: Record<string, ClientVerb> = {
   },
   members: {
     usage:
-      'members add <name> --email <address> [--display-name N] [--admin] [--group <g>…] [--password-stdin] | members passwd <name> --password-stdin | members disable|enable|remove|link <name> | members list [--json] | members import <file.csv>',
+      'members add <name> --email <address> [--display-name N] [--admin] [--group <g>…] [--password-stdin] | members passwd <name> --password-stdin | members disable|enable|remove|link <name> | members list [--json] | members import <file.csv> | members pending-data [--retry] [--json]',
     load: async () => (await import('./members.js')).members,
   },
   groups: {
@@ -161,7 +161,9 @@ const USAGE = `usage: foyer <command>
   members remove <name> [--delete-data]
                                  their mail, chats, calendars and app data are kept
                                  unless --delete-data (deleted in every app that
-                                 declares it)
+                                 declares it; what fails is retried by the daemon)
+  members pending-data [--retry] [--json]
+                                 removed members' data still to delete, and why it waits
   members link <name>            a new one-time set-password link
   members list [--json]
   members import <file.csv>      columns name,email,display_name,groups (groups

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { seg } from './api.js';
 import { DaemonClient } from './client.js';
 import { EXIT, err, json, out, plain, table, UsageError } from './output.js';
+import { pendingData } from './pending-data.js';
 import { readStdin } from './prompt.js';
 
 interface Member {
@@ -61,7 +62,7 @@ async function password(): Promise<string> {
   return value;
 }
 
-/** `foyer members add|passwd|disable|enable|remove|list|import|link`. */
+/** `foyer members add|passwd|disable|enable|remove|list|import|link|pending-data`. */
 export async function members(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -74,6 +75,7 @@ export async function members(args: string[]): Promise<number> {
       'password-stdin': { type: 'boolean' },
       'delete-data': { type: 'boolean' },
       'keep-data': { type: 'boolean' },
+      retry: { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -145,6 +147,9 @@ export async function members(args: string[]): Promise<number> {
             `not deleted: ${plain(f.install)} ${plain(f.volume)}:${plain(f.path)}: ${plain(f.error)}\n`,
           );
         }
+        err(
+          'The daemon keeps trying to delete them (and the name stays taken until it has); see foyer members pending-data\n',
+        );
         return EXIT.failed;
       }
       return EXIT.ok;
@@ -197,9 +202,13 @@ export async function members(args: string[]): Promise<number> {
       }
       return EXIT.ok;
     }
+    case 'pending-data': {
+      if (rest.length > 0) throw new UsageError('foyer members pending-data takes no arguments');
+      return pendingData(client, values);
+    }
     default:
       throw new UsageError(
-        `unknown "members ${sub ?? ''}"; use add, passwd, disable, enable, remove, list, import or link`,
+        `unknown "members ${sub ?? ''}"; use add, passwd, disable, enable, remove, list, import, link or pending-data`,
       );
   }
 }

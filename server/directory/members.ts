@@ -17,6 +17,7 @@ import { passwordHashes, type Role } from '../store/users.js';
 import { hashCrypt } from './crypt.js';
 import type { ImportRow } from './csv.js';
 import { displayNameProblem, emailProblem, nameProblem } from './names.js';
+import { pendingDataRepository, pendingNameProblem } from './pending-data.js';
 
 export type MemberState = 'active' | 'disabled';
 
@@ -195,6 +196,7 @@ export function membersRepository(
     'SELECT user_id, expires_at FROM password_links WHERE token_hash = ?',
   );
   const selectById = db.prepare<[number], MemberRow>(`SELECT ${cols} FROM users WHERE id = ?`);
+  const pending = pendingDataRepository(db, now);
 
   const groupsOf = () => {
     const map = new Map<string, string[]>();
@@ -236,6 +238,11 @@ export function membersRepository(
     const why = nameProblem(m.name);
     if (why) problems.push(`name: ${why}`);
     else if (selectOne.get(m.name)) problems.push(`name: "${m.name}" is taken`);
+    else {
+      // A name whose former member's data is still to delete is not free (pending-data.ts).
+      const waiting = pendingNameProblem(pending.forMember(m.name), m.name);
+      if (waiting) problems.push(`name: ${waiting}`);
+    }
     const emailWhy = emailProblem(m.email);
     if (emailWhy) problems.push(`email: ${emailWhy}`);
     else {
@@ -309,7 +316,10 @@ export function membersRepository(
       // Checked after hashing, in the same synchronous step as the insert: no race in between.
       const problems = problemsOf(fields);
       if (problems.length > 0) {
-        const taken = problems.some((p) => p.endsWith('is taken') || p.includes('already'));
+        const taken = problems.some(
+          (p) =>
+            p.endsWith('is taken') || p.includes('already') || p.includes('still being deleted'),
+        );
         const message = problems.join('; ');
         throw taken ? new Errors.Conflict(message) : new Errors.BadRequest(message);
       }

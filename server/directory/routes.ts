@@ -12,10 +12,8 @@ import { accountOf, actorOf, clientAddress } from '../auth/plugin.js';
 import { MEMBER } from '../auth/roles.js';
 import { NewPassword, NoContent, Role } from '../auth/schemas.js';
 import { Errors } from '../errors.js';
-import { instanceId } from '../paths.js';
 import { parseImport } from './csv.js';
 import {
-  deleteMemberData,
   type MemberDataOutcome,
   type MemberDataTarget,
   memberDataInstalls,
@@ -23,6 +21,7 @@ import {
 } from './member-data.js';
 import { closeSessionsLater } from './member-sessions.js';
 import { type MemberRepository, membersRepository } from './members.js';
+import { pendingDataRepository, targetOf } from './pending-data.js';
 import { memberServices } from './services.js';
 import { setPasswordPage } from './set-password-page.js';
 
@@ -70,7 +69,10 @@ const RemovedReply = T.Object({
   data: T.Union([T.Literal('keep'), T.Literal('delete')]),
   /** The places of the member's data deleted (or already empty). */
   deleted: T.Array(Place),
-  /** The places that could not be deleted, with why: the member is removed all the same. */
+  /**
+   * The places that could not be deleted yet, with why: the member is removed all the same, and
+   * the daemon retries them (GET /api/members/pending-data).
+   */
   failed: T.Array(T.Object({ ...Place.properties, error: T.String() })),
 });
 const Link = T.Object({ name: T.String(), link: T.String(), token: T.String() });
@@ -83,7 +85,7 @@ export interface DirectoryRoutesOptions {
 export const SET_PASSWORD_PATH = '/set-password';
 
 const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async (app, options) => {
-  const { audit, store, docker, pins, dataDir, edge } = app.foyer;
+  const { audit, store, pins, edge } = app.foyer;
   const directory: DirectoryAccess = app.foyer.directory ?? {
     members: membersRepository(store.db),
     changed: () => {},
@@ -91,6 +93,8 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
     settled: async () => {},
   };
   const { members } = directory;
+  const pendingData = pendingDataRepository(store.db);
+  const memberData = app.foyer.memberData!;
   const guard = new LoginGuard({ audit, limits: options.loginLimits });
   const linkOf = (request: { protocol: string; host: string }, token: string) =>
     `${request.protocol}://${request.host}${SET_PASSWORD_PATH}#${token}`;
@@ -314,14 +318,23 @@ const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesOptions> = async
         data === 'delete'
           ? memberDataTargets(memberDataInstalls(store.installs.list(), pins), name)
           : [];
-      members.remove(name);
+      // The places to delete are stored with the removal (pending-data.ts): one that fails now
+      // is retried by the daemon, and the name stays taken until it is done.
+      store.db.transaction(() => {
+        members.remove(name);
+        pendingData.add(name, targets);
+      })();
       directory.changed();
       closeSessionsLater(app.foyer, request.log, actor.username, name, 'removed');
       let outcome: MemberDataOutcome = { deleted: [], failed: [] };
       if (data === 'delete') {
         // Gone from LDAP first, so no login writes new mail or events while they are deleted.
         await directory.settled();
-        outcome = await deleteMemberData({ docker, instance: instanceId(dataDir) }, targets);
+        const pass = await memberData.run({ member: name });
+        outcome = {
+          deleted: pass.deleted.map(targetOf),
+          failed: pass.failed.map((p) => ({ ...targetOf(p), error: p.lastError ?? '' })),
+        };
       }
       const place = (t: MemberDataTarget) => ({
         install: t.install,

@@ -317,6 +317,27 @@ CREATE TABLE auto_updates (
 ) STRICT;
 `;
 
+// A removed member's data still to delete (issue 14): written in the same transaction as the
+// member's removal, one row per place (install, volume, path), dropped once deleted. No foreign
+// key to installs: an install uninstalled without purge keeps its volume, and the data in it.
+const MEMBER_DATA_PENDING = `
+CREATE TABLE member_data_pending (
+  id INTEGER PRIMARY KEY,
+  member TEXT NOT NULL,
+  install_id TEXT NOT NULL,
+  service TEXT NOT NULL,
+  volume TEXT NOT NULL,
+  path TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  last_attempt_at TEXT,
+  next_attempt_at TEXT,
+  UNIQUE (member, install_id, volume, path)
+) STRICT;
+CREATE INDEX member_data_pending_member ON member_data_pending (member);
+`;
+
 /** Foyer's migrations, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'installs', up: INSTALLS },
@@ -331,6 +352,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'directory', up: DIRECTORY },
   { version: 12, name: 'openid connect', up: OIDC },
   { version: 13, name: 'app passwords', up: APP_PASSWORDS },
+  { version: 14, name: 'pending member data', up: MEMBER_DATA_PENDING },
 ];
 
 const LEDGER = `

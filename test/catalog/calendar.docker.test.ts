@@ -7,8 +7,10 @@
  * password and a disabled member take effect within 10 s; the event outlives a daemon
  * restart, a container restart and an uninstall without purge; a removed member's calendars
  * are kept unless the admin asks to delete them, which deletes only theirs, even with the app
- * stopped; a purge removes the data; bad settings are refused with path-qualified problems and
- * create nothing.
+ * stopped; a deletion that cannot run (the app's container gone) waits in the store across a
+ * daemon restart, keeps the name from a new member, and is done once the app is started again;
+ * a purge removes the data, and a place still to delete with it; bad settings are refused
+ * with path-qualified problems and create nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -64,6 +66,28 @@ async function containers(install: string): Promise<string[]> {
     ...['--filter', `label=foyer.instance=${instanceId(foyer.dataDir)}`],
   ]);
   return stdout.split('\n').filter(Boolean);
+}
+
+/** The ids of the containers named exactly `name` (in `status`, or any). */
+async function containerIds(name: string, status?: string): Promise<string> {
+  const { stdout } = await engine.docker([
+    ...['ps', '-aq', '--filter', `name=^${name}$`],
+    ...(status ? ['--filter', `status=${status}`] : []),
+  ]);
+  return stdout.trim();
+}
+
+interface PendingPlace {
+  member: string;
+  path: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** Removed members' places still to delete (GET /api/members/pending-data). */
+async function pending(): Promise<PendingPlace[]> {
+  return (await foyer.api<{ pending: PendingPlace[] }>('GET', '/api/members/pending-data')).body
+    .pending;
 }
 
 const baseUrl = () => `http://127.0.0.1:${port}/`;
@@ -369,7 +393,108 @@ describe('calendar app', () => {
     await assertEventThere();
   });
 
-  test('an uninstall keeps the data for a reinstall; a purge removes it', async () => {
+  test('a deletion that cannot run waits in the store, keeps the name taken, and is done once the app is back, across a restart', async () => {
+    const ERIN = { name: 'erin', password: 'erin plans the picnic' };
+    const member = (secret: string) => ({
+      name: ERIN.name,
+      email: `${ERIN.name}@example.test`,
+      password: secret,
+      groups: ['family'],
+    });
+    await ok('POST', '/api/members', member(ERIN.password));
+    await untilStatus(ERIN.name, ERIN.password, 207);
+    const client = await signIn(ERIN.password, ERIN.name);
+    const made = await client.makeCalendar({
+      url: `${client.account?.homeUrl}work/`,
+      props: { displayname: 'Work' },
+    });
+    assert.equal(made[0]?.status, 201, JSON.stringify(made));
+    assert.deepEqual(await collectionOwners(), [USER, DAVE.name, ERIN.name]);
+
+    // The app stopped and its container removed: the deletion has no image to run.
+    await ok('POST', `/api/installs/${APP}/stop`);
+    await eventually(
+      'the calendar stopped',
+      async () => (await containerIds(`${APP}-radicale-1`, 'running')) === '',
+      60_000,
+    );
+    await engine.docker(['rm', '-f', `${APP}-radicale-1`]);
+    const removed = await foyer.api<{
+      deleted: unknown[];
+      failed: { install: string; volume: string; path: string; error: string }[];
+    }>('DELETE', `/api/members/${ERIN.name}?data=delete`);
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual(removed.body.deleted, []);
+    const place = { install: APP, volume: 'collections', path: `collection-root/${ERIN.name}` };
+    assert.deepEqual({ ...removed.body.failed[0], error: '' }, { ...place, error: '' });
+    assert.match(removed.body.failed[0]?.error ?? '', /does not exist/);
+    const [waiting] = await pending();
+    assert.equal(waiting?.member, ERIN.name);
+    assert.equal(waiting?.path, place.path);
+    // Tried once by the removal, maybe again since (the container's removal is a status change).
+    assert.ok((waiting?.attempts ?? 0) >= 1, JSON.stringify(waiting));
+    assert.match(waiting?.lastError ?? '', /does not exist/);
+
+    // The name is not free: a new erin would inherit the old one's calendars, or lose hers later.
+    const refused = await foyer.api<{ message: string }>(
+      'POST',
+      '/api/members',
+      member('a new erin, a new password'),
+    );
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.match(refused.body.message, /former member "erin"'s data is still being deleted/);
+    assert.match(refused.body.message, /does not exist/);
+    const names = await foyer.api<{ members: { name: string }[] }>('GET', '/api/members');
+    assert.ok(!names.body.members.some((m) => m.name === ERIN.name));
+
+    // Asked to retry while the container is still gone: counted, audited, still pending.
+    const retried = await foyer.api<{ pending: PendingPlace[] }>(
+      'POST',
+      '/api/members/pending-data/retry',
+    );
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    const tries = (await pending())[0]?.attempts ?? 0;
+    assert.ok(tries > (waiting?.attempts ?? 0), `${tries} tries`);
+    assert.equal(retried.body.pending[0]?.attempts, tries);
+    const audit = async () =>
+      (
+        await foyer.api<{ action: string; actor: string; target: string; detail: unknown }[]>(
+          'GET',
+          '/api/audit?limit=20',
+        )
+      ).body.filter((e) => e.target === ERIN.name);
+    assert.equal((await audit())[0]?.action, 'member.data-retry-failed');
+
+    // The daemon restarts: the place is still there, and still tried.
+    await foyer.restart();
+    assert.equal((await pending()).length, 1);
+
+    // The app is started again: the daemon deletes the place by itself, with no one asking.
+    await ok('POST', `/api/installs/${APP}/start`);
+    await foyer.waitRunning(APP);
+    await eventually("erin's data deleted", async () => (await pending()).length === 0, 60_000);
+    assert.deepEqual(await collectionOwners(), [USER, DAVE.name]);
+    const line = (await audit())[0];
+    assert.equal(line?.action, 'member.data-deleted');
+    assert.deepEqual(line?.detail, { deleted: [`${APP}:${place.path}`], dropped: [], failed: [] });
+    const helpers = await engine.docker(['ps', '-aq', '--filter', 'label=foyer.member-data']);
+    assert.equal(helpers.stdout.trim(), '', 'no deleting container left');
+
+    // The name is free now, and the new erin starts with no calendar.
+    await ok('POST', '/api/members', member('a new erin, a new password'));
+    await untilStatus(ERIN.name, 'a new erin, a new password', 207);
+    const fresh = await signIn('a new erin, a new password', ERIN.name);
+    const calendars = await fresh.fetchCalendars();
+    assert.deepEqual(
+      calendars.map((c) => c.url).filter((url) => url.endsWith('/work/')),
+      [],
+    );
+    await ok('DELETE', `/api/members/${ERIN.name}?data=delete`);
+    assert.deepEqual(await pending(), []);
+    await assertEventThere();
+  });
+
+  test('an uninstall keeps the data for a reinstall; a purge removes it, pending places too', async () => {
     await foyer.uninstall(APP);
     assert.deepEqual(await containers(APP), []);
     assert.deepEqual(await foyer.volumes(APP), [`${APP}_collections`]);
@@ -380,8 +505,43 @@ describe('calendar app', () => {
     await untilStatus(USER, password, 207);
     await assertEventThere();
 
+    // A place still to delete when the install is purged goes with its volume.
+    const FAY = { name: 'fay', password: 'fay leaves before the purge' };
+    await ok('POST', '/api/members', {
+      name: FAY.name,
+      email: `${FAY.name}@example.test`,
+      password: FAY.password,
+      groups: ['family'],
+    });
+    await ok('POST', `/api/installs/${APP}/stop`);
+    await eventually(
+      'the calendar stopped',
+      async () => (await containerIds(`${APP}-radicale-1`, 'running')) === '',
+      60_000,
+    );
+    await engine.docker(['rm', '-f', `${APP}-radicale-1`]);
+    const removed = await foyer.api<{ failed: unknown[] }>(
+      'DELETE',
+      `/api/members/${FAY.name}?data=delete`,
+    );
+    assert.equal(removed.body.failed.length, 1, JSON.stringify(removed.body));
+    assert.deepEqual(
+      (await pending()).map((p) => p.member),
+      [FAY.name],
+    );
+
     await foyer.uninstall(APP, { purge: true });
     assert.deepEqual(await containers(APP), []);
     assert.deepEqual(await foyer.volumes(APP), []);
+    await eventually(
+      'the purge took the pending place',
+      async () => (await pending()).length === 0,
+      30_000,
+    );
+    await ok('POST', '/api/members', {
+      name: FAY.name,
+      email: `${FAY.name}@example.test`,
+      password: FAY.password,
+    });
   });
 });

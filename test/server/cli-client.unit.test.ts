@@ -191,6 +191,32 @@ class FakeDaemon {
     }
     if (url === '/api/installs/web') return reply(200, install);
     if (url === '/api/installs/web/resources') return reply(200, resources);
+    if (url === '/api/members/erin?data=delete' && req.method === 'DELETE') {
+      const place = { install: 'mail', volume: 'mail', path: 'members/erin' };
+      return reply(200, {
+        name: 'erin',
+        data: 'delete',
+        deleted: [],
+        failed: [{ ...place, error: 'mail-dovecot-1 does not exist' }],
+      });
+    }
+    if (url === '/api/members/pending-data' || url === '/api/members/pending-data/retry') {
+      const pending = [
+        {
+          member: 'erin',
+          install: 'mail',
+          service: 'dovecot',
+          volume: 'mail',
+          path: 'members/erin',
+          attempts: 2,
+          lastError: 'mail-dovecot-1 does not exist',
+          createdAt: '2026-12-06T10:00:00.000Z',
+          lastAttemptAt: '2026-12-06T10:01:00.000Z',
+          nextAttemptAt: '2026-12-06T10:03:00.000Z',
+        },
+      ];
+      return reply(200, { pending, deleted: [], dropped: [] });
+    }
     if (url === '/api/kept-data') return reply(200, [kept]);
     if (url === '/api/kept-data/old' && req.method === 'DELETE') {
       return reply(200, { deleted: kept, job: job('succeeded', { kind: 'delete-data' }) });
@@ -428,6 +454,34 @@ describe('foyer client verbs against a fake daemon', () => {
     );
     const usage = await foyer(['data', 'rm'], env);
     assert.equal(usage.code, 2);
+  });
+
+  test('members remove --delete-data says what failed will be retried; pending-data lists it', async () => {
+    const removed = await foyer(['members', 'remove', 'erin', '--delete-data'], env);
+    assert.equal(removed.code, 1);
+    assert.equal(removed.stdout, 'Removed erin, but not all their data was deleted\n');
+    assert.equal(
+      removed.stderr,
+      'not deleted: mail mail:members/erin: mail-dovecot-1 does not exist\n' +
+        'The daemon keeps trying to delete them (and the name stays taken until it has); see foyer members pending-data\n',
+    );
+    const listed = await foyer(['members', 'pending-data'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stdout,
+      /^MEMBER\s+INSTALL\s+PLACE\s+TRIES\s+NEXT TRY\s+LAST ERROR\nerin\s+mail\s+mail:members\/erin\s+2\s+2026-12-06T10:03:00.000Z\s+mail-dovecot-1 does not exist\n$/,
+    );
+    const retried = await foyer(['members', 'pending-data', '--retry', '--json'], env);
+    assert.equal(retried.code, 1, 'still pending after the retry');
+    assert.equal(JSON.parse(retried.stdout)[0].member, 'erin');
+    assert.deepEqual(
+      daemon.requests.map((r) => `${r.method} ${r.url}`),
+      [
+        'DELETE /api/members/erin?data=delete',
+        'GET /api/members/pending-data',
+        'POST /api/members/pending-data/retry',
+      ],
+    );
   });
 
   test('usage errors exit 2, an unreachable daemon exits 3 and says where it looked', async () => {

@@ -4,9 +4,12 @@
 // its field first), sees them listed, edits, disables and enables them, imports a CSV file of 3 members
 // with a bad line (its line-qualified error, nothing added) and then the corrected file (a link per
 // member). The member follows their one-time link, signs in, sees My account without the
-// Members screen, changes their password there, and LDAP takes the new one. French text shown.
+// Members screen, changes their password there, and LDAP takes the new one. French text shown;
+// a removed member's data still to delete is listed with its error and retried from the screen.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { memberDn } from '../../server/directory/entries.js';
 import { launchBrowser, newContext } from '../support/browser.js';
@@ -257,6 +260,57 @@ describe('members in the web UI', { timeout: 15 * 60_000 }, () => {
       audit.body.find((e) => e.action === 'member.removed' && e.target === name)?.detail.data;
     assert.equal(said('dan'), 'deleted');
     assert.equal(said('eve'), 'kept');
+  });
+
+  test("a removed member's data still to delete is shown with its error and retried from the screen", async () => {
+    // The row a removal whose deletion failed leaves (the daemon's own store, as the removal
+    // writes it): its install is not there, nor its volume, so a retry finds nothing to delete.
+    const db = new Database(join(daemon.dataDir, 'foyer.db'), { fileMustExist: true });
+    try {
+      db.prepare(
+        `INSERT INTO member_data_pending (member, install_id, service, volume, path, attempts,
+         last_error, created_at, last_attempt_at, next_attempt_at)
+         VALUES ('frank', 'mail', 'dovecot', 'mail', 'members/frank', 1, ?, ?, ?, ?)`,
+      ).run(
+        'mail-dovecot-1 does not exist',
+        new Date().toISOString(),
+        new Date().toISOString(),
+        new Date(Date.now() + 3_600_000).toISOString(),
+      );
+    } finally {
+      db.close();
+    }
+    const refused = await daemon.api<{ message: string }>('POST', '/api/members', {
+      name: 'frank',
+      email: 'frank@example.org',
+    });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.match(refused.body.message, /still being deleted .*mail-dovecot-1 does not exist/);
+
+    await page.reload();
+    await heading(page, 'Membres');
+    const notice = page.getByRole('region', { name: 'Données encore à supprimer' });
+    await see(notice.getByText('frank : mail, members/frank'), 'the place');
+    await see(
+      notice.getByText('essais : 1 ; dernière erreur : mail-dovecot-1 does not exist'),
+      'why it waits',
+    );
+    await shoot(page, 'members-09-pending-data');
+    await notice.getByRole('button', { name: 'Réessayer maintenant' }).click();
+    await see(
+      notice.getByText('Toutes les données des membres retirés sont supprimées.'),
+      'the retry done',
+    );
+    await page.getByRole('button', { name: 'Réessayer maintenant' }).waitFor({ state: 'detached' });
+    const pending = await daemon.api<{ pending: unknown[] }>('GET', '/api/members/pending-data');
+    assert.deepEqual(pending.body.pending, []);
+    const audit = await daemon.api<{ action: string; actor: string; target: string }[]>(
+      'GET',
+      '/api/audit?limit=10',
+    );
+    const line = audit.body.find((e) => e.target === 'frank');
+    assert.equal(line?.action, 'member.data-deleted');
+    assert.equal(line?.actor, 'admin');
   });
 
   test('the directory takes the password the member chose (slapd built on first use)', async () => {

@@ -13,6 +13,20 @@ export interface Removed {
   failed: { install: string; volume: string; path: string; error: string }[];
 }
 
+/** A removed member's place still to delete (GET /api/members/pending-data). */
+export interface PendingPlace {
+  member: string;
+  install: string;
+  service: string;
+  volume: string;
+  path: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+}
+
 export interface Member {
   name: string;
   displayName: string;

@@ -64,7 +64,18 @@ export const members = {
     'Their mailbox, chat contacts and messages, calendars and address books are deleted from every app. This cannot be undone.',
   'members.removed': '{name} was removed.',
   'members.removedDeleted': '{name} was removed, with their mail, chats and calendars.',
-  'members.removedNotDeleted': '{name} was removed, but this was not deleted: {places}',
+  'members.removedNotDeleted':
+    '{name} was removed, but this was not deleted yet: {places}. Foyer keeps trying (see “Data still to delete”).',
+  'pending.title': 'Data still to delete',
+  'pending.intro':
+    'These removed members’ data could not be deleted yet. Foyer tries again by itself every few minutes and never gives up; their names cannot be given to new members until it is done.',
+  'pending.place': '{member}: {install}, {path}',
+  'pending.error': 'tries: {attempts}; last error: {error}',
+  'pending.notTried': 'not tried yet',
+  'pending.retry': 'Retry now',
+  'pending.retrying': 'Retrying…',
+  'pending.done': 'All removed members’ data is deleted.',
+  'pending.stillWaiting': '{count} places still wait.',
 
   'groups.title': 'Groups',
   'groups.intro': 'Put members in groups, then let groups use apps.',

@@ -63,7 +63,18 @@ export const members: Record<MembersKey, string> = {
     'Sa boîte aux lettres, ses contacts et messages de discussion, ses agendas et ses carnets d’adresses sont supprimés de toutes les applications. C’est définitif.',
   'members.removed': '{name} a été retiré.',
   'members.removedDeleted': '{name} a été retiré, avec son courriel, sa messagerie et ses agendas.',
-  'members.removedNotDeleted': '{name} a été retiré, mais ceci n’a pas été supprimé : {places}',
+  'members.removedNotDeleted':
+    '{name} a été retiré, mais ceci n’a pas encore été supprimé : {places}. Foyer réessaie (voir « Données encore à supprimer »).',
+  'pending.title': 'Données encore à supprimer',
+  'pending.intro':
+    'Les données de ces membres retirés n’ont pas encore pu être supprimées. Foyer réessaie de lui-même toutes les quelques minutes, sans jamais abandonner ; leurs noms ne peuvent pas être donnés à de nouveaux membres avant la fin.',
+  'pending.place': '{member} : {install}, {path}',
+  'pending.error': 'essais : {attempts} ; dernière erreur : {error}',
+  'pending.notTried': 'pas encore essayé',
+  'pending.retry': 'Réessayer maintenant',
+  'pending.retrying': 'Nouvel essai…',
+  'pending.done': 'Toutes les données des membres retirés sont supprimées.',
+  'pending.stillWaiting': '{count} emplacements attendent encore.',
 
   'groups.title': 'Groupes',
   'groups.intro':
