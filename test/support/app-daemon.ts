@@ -68,7 +68,7 @@ export interface AppDaemon {
   restart(): Promise<void>;
   /** `docker restart` of every container of the install; waits until the install is running again. */
   restartContainers(id: string, ms?: number): Promise<void>;
-  /** Waits until every service of the install is running (and healthy where it has a check). */
+  /** Waits until every service of the install is running (and healthy where it has a check) and its job ended. */
   waitRunning(id: string, ms?: number): Promise<void>;
   /** The names of the Docker volumes of the install's project. */
   volumes(id: string): Promise<string[]>;
@@ -224,11 +224,18 @@ export async function startAppDaemon(
           services.length > 0 &&
           services.every(
             (s) => s.state === 'running' && (s.health === undefined || s.health === 'healthy'),
-          )
+          ) &&
+          // The job that got it there ends a moment later (the running state must hold): until
+          // then the daemon rightly refuses the next change with 409.
+          (await jobsEnded(id))
         );
       },
       ms,
     );
+  };
+  const jobsEnded = async (id: string) => {
+    const { body } = await api('GET', `/api/jobs?install=${encodeURIComponent(id)}`);
+    return Array.isArray(body) && body.every((job: { state: string }) => job.state !== 'running');
   };
 
   return {
