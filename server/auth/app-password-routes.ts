@@ -8,6 +8,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
+import { closeSessionsLater } from '../directory/member-sessions.js';
 import { Errors } from '../errors.js';
 import { MAX_APP_PASSWORDS, MAX_LABEL } from '../store/app-passwords.js';
 import { accountOf } from './plugin.js';
@@ -106,6 +107,15 @@ const appPasswordRoutes: FastifyPluginAsyncTypebox<AppPasswordRoutesOptions> = a
         label: revoked.label,
       });
       refreshDirectory();
+      // A program signed in with it (a lost laptop's mail client in IDLE) is signed out: the
+      // member's other programs reconnect with their own credentials.
+      closeSessionsLater(
+        app.foyer,
+        request.log,
+        actor.username,
+        actor.username,
+        'app-password-revoked',
+      );
       return reply.code(204).send(null);
     },
   );

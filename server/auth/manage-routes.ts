@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import Database from 'better-sqlite3';
+import { closeSessionsLater } from '../directory/member-sessions.js';
 import { Errors } from '../errors.js';
 import { accountOf, actorOf } from './plugin.js';
 import type { PasswordConfirmation } from './reauth.js';
@@ -154,6 +155,7 @@ const manageRoutes: FastifyPluginAsyncTypebox<ManageRoutesOptions> = async (app,
       users.delete(id);
       app.foyer.directory?.refresh();
       audit.record(actor.username, 'user.deleted', user.username);
+      closeSessionsLater(app.foyer, request.log, actor.username, user.username, 'removed');
       return reply.code(204).send(null);
     },
   );

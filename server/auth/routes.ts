@@ -255,9 +255,11 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opt
       }
       if (!spendTotp(actor.userId, request.body.code)) throw new Errors.TotpCodeWrong();
       users.setTotpEnabled(actor.userId, true);
-      // From now on the main password opens no door that cannot ask for a code: slapd drops it.
+      // From now on the main password opens no door that cannot ask for a code: slapd drops it,
+      // and programs signed in with it are signed out (they come back with app passwords).
       app.foyer.directory?.refresh();
       audit.record(actor.username, 'auth.totp.enabled', actor.username);
+      closeSessionsLater(app.foyer, request.log, actor.username, actor.username, 'two-step-on');
       return { user: users.get(actor.userId)! };
     },
   );

@@ -185,8 +185,17 @@ export async function closeMemberSessions(
   return outcome;
 }
 
-/** Why a member's sessions are closed (the audit's `reason`). */
-export type SessionCloseReason = 'disabled' | 'removed' | 'password';
+/**
+ * Why a member's sessions are closed (the audit's `reason`). Each makes a credential a client may
+ * hold open stop working: the member, their password, an app password (a lost laptop's mail
+ * client in IDLE), or the main password at doors that cannot ask for a code (two-step on).
+ */
+export type SessionCloseReason =
+  | 'disabled'
+  | 'removed'
+  | 'password'
+  | 'app-password-revoked'
+  | 'two-step-on';
 
 export interface SessionCloserDeps {
   docker: Pick<DockerAdapter, 'exec' | 'listContainers'>;

@@ -635,6 +635,56 @@ describe('mail app', () => {
     await untilLogins(ALICE.address, PASSWORD, true);
   });
 
+  test('revoking an app password signs out the program that used it (a lost laptop)', async () => {
+    // Alice's own session, as on My account: she makes an app password for her laptop.
+    const signIn = await foyer.inject(
+      'POST',
+      '/api/auth/login',
+      { username: ALICE.name, password: PASSWORD },
+      { cookie: '' },
+    );
+    assert.equal(signIn.statusCode, 200, signIn.body);
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0] ?? '';
+    const asAlice = (method: string, url: string, payload?: unknown) =>
+      foyer.inject(method, url, payload, { cookie });
+    const made = await asAlice('POST', '/api/account/app-passwords', {
+      label: 'Laptop',
+      password: PASSWORD,
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    const { id, password: appPassword } = made.json().appPassword as {
+      id: number;
+      password: string;
+    };
+    await untilLogins(ALICE.address, appPassword, true);
+    const laptop = await imapSignIn('imaps', appPassword);
+    await laptop.mailboxOpen('INBOX');
+    const closed = new Promise<number>((resolve) =>
+      laptop.once('close', () => resolve(Date.now())),
+    );
+    const idle = laptop.idle().catch(() => {});
+    const started = Date.now();
+    const revoked = await asAlice('DELETE', `/api/account/app-passwords/${id}`);
+    assert.equal(revoked.statusCode, 204, revoked.body);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not closed within ${WITHIN_MS} ms`)), WITHIN_MS);
+    });
+    const at = await Promise.race([closed, late]).finally(() => clearTimeout(timer));
+    await idle;
+    console.log(`mail: the revoked app password's IDLE connection closed ${at - started} ms after`);
+    assert.equal(laptop.usable, false);
+    assert.deepEqual(await logins(ALICE.address, appPassword), { imap: false, smtp: false });
+    assert.deepEqual(await logins(ALICE.address, PASSWORD), { imap: true, smtp: true });
+    const line = await auditLine(
+      foyer,
+      'member.sessions.closed',
+      ALICE.name,
+      (d) => d.reason === 'app-password-revoked',
+    );
+    assert.deepEqual(line.detail, { reason: 'app-password-revoked', closed: [`${APP}:dovecot`] });
+  });
+
   test('the message outlives a daemon restart and a container restart', async () => {
     await foyer.restart();
     await foyer.waitRunning(APP);
